@@ -1,0 +1,61 @@
+# The two commands of the README: `make run` and `make test`. Everything they need, they install.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+KFFLOW := $(VENV)/bin/kfflow
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+# Debian packages: WeasyPrint's libraries, fonts with Swedish coverage, the browser for UI tests,
+# and the PDF tools the document tests read back with.
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation \
+                chromium qpdf poppler-utils
+PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run test install system-deps postgres bench clean check-workflows
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -c "import kfflow, flask, weasyprint, playwright" 
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Installs only what is missing, so a machine that has everything never calls apt-get.
+system-deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+# Start the local PostgreSQL when it does not answer.
+postgres:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432; then \
+	  echo "Starting PostgreSQL"; \
+	  for v in $$(ls /etc/postgresql 2>/dev/null); do pg_ctlcluster --skip-systemctl-redirect $$v main start || true; done; \
+	  for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	fi
+	@pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL does not answer at 127.0.0.1:5432"; exit 1; }
+
+run: install
+	$(KFFLOW) db upgrade
+	$(KFFLOW) demo
+	@echo "kfflow: http://$(HOST):$(PORT)/"
+	$(KFFLOW) serve --host $(HOST) --port $(PORT)
+
+test: install system-deps postgres
+	KFFLOW_TEST_PG_URL=$(PG_ADMIN_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+check-workflows: install
+	$(KFFLOW) workflows check
+
+bench: install postgres
+	$(PY) benchmarks/bench_fire.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache test-artifacts

@@ -1,0 +1,159 @@
+"""The `kfflow` command."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+from kfflow import __version__
+from kfflow.config import Settings
+from kfflow.errors import KfflowError, ValidationError, WorkflowDefinitionError
+
+
+class Context:
+    def __init__(self):
+        self.settings = Settings.from_env()
+        self._db = None
+
+    @property
+    def db(self):
+        if self._db is None:
+            from kfflow.database import Database
+            from kfflow.workflow import configure
+
+            configure(self.settings.workflows_path)  # the loader validates at start-up
+            self._db = Database.from_settings(self.settings)
+        return self._db
+
+
+pass_ctx = click.make_pass_decorator(Context, ensure=True)
+
+
+def fail(message: str, code: int = 1):
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="kfflow")
+def main():
+    """kfflow — åtgärder och revisionens rekommendationer genom sina livscykler."""
+    logging.basicConfig(level=os.environ.get("KFFLOW_LOG_LEVEL", "WARNING"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+# --- database -----------------------------------------------------------------------------------
+
+@main.group()
+def db():
+    """Databasen."""
+
+
+@db.command("upgrade")
+@pass_ctx
+def db_upgrade(ctx: Context):
+    """Uppgradera databasen till senaste schemat."""
+    from kfflow.migrate import upgrade
+
+    if ctx.settings.database_url.startswith("sqlite"):
+        ctx.settings.ensure_instance()
+    upgrade(ctx.settings.database_url)
+    click.echo("Databasen är uppgraderad.")
+
+
+@main.command()
+@pass_ctx
+def demo(ctx: Context):
+    """Läs in demodata (en gång; att köra igen ändrar inget)."""
+    from kfflow.services.demo import demo_summary, load_demo
+
+    with ctx.db.session() as session:
+        loaded = load_demo(session)
+        click.echo("Demodata inläst." if loaded else "Demodata finns redan; inget ändrat.")
+        click.echo("Demoanvändare (användarnamn, roll, lösenord):")
+        for username, role, password in demo_summary(session):
+            click.echo(f"  {username:<8} {role:<12} {password}")
+
+
+# --- users --------------------------------------------------------------------------------------
+
+@main.group()
+def users():
+    """Användare."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", required=True, help="contributor, owner, council, steering, registrar eller admin")
+@click.option("--email")
+@click.option("--display-name")
+@click.option("--body", help="Organ som användaren hör till")
+@click.option("--password-stdin", is_flag=True, help="Läs lösenordet från standard input")
+@pass_ctx
+def users_add(ctx: Context, username, role, email, display_name, body, password_stdin):
+    """Lägg till en användare."""
+    from kfflow.services.users import create_user
+
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    with ctx.db.session() as session:
+        try:
+            user = create_user(session, None, username=username, role=role, email=email,
+                               display_name=display_name, password=password, body=body)
+        except ValidationError as exc:
+            fail("\n".join(exc.fields.values()) or exc.message, 2)
+        click.echo(f"Användaren {user.username} ({user.role}) är skapad.")
+
+
+# --- workflows ----------------------------------------------------------------------------------
+
+@main.group()
+def workflows():
+    """Livscykler (YAML)."""
+
+
+@workflows.command("check")
+@click.option("--path", type=click.Path(file_okay=False, path_type=str), help="Mapp med livscykelfiler")
+@pass_ctx
+def workflows_check(ctx: Context, path):
+    """Kontrollera livscykelfilerna strikt."""
+    from kfflow.workflow import load_workflows
+
+    folder = path or str(ctx.settings.workflows_path)
+    try:
+        loaded = load_workflows(folder)
+    except WorkflowDefinitionError as exc:
+        fail(f"Fel i livscykelfilerna i {folder}:\n{exc.message}", 1)
+    for name in loaded.names():
+        wf = loaded.current(name)
+        click.echo(f"{wf.source_file.name}: {name} version {wf.version}, "
+                   f"{len(wf.states)} lägen, {len(wf.transitions)} övergångar — OK")
+
+
+# --- serve --------------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=None, type=int, help="Antal arbetsprocesser (standard: 2 × kärnor + 1)")
+@pass_ctx
+def serve(ctx: Context, host, port, workers):
+    """Starta webbservern (gunicorn)."""
+    from webui.server import run_server
+
+    ctx.db  # validate the workflows and the settings before forking workers
+    run_server(host=host, port=port, workers=workers)
+
+
+def run():
+    try:
+        main(standalone_mode=True)
+    except KfflowError as exc:
+        fail(exc.message)
+
+
+if __name__ == "__main__":
+    main()

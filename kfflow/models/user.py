@@ -1,0 +1,44 @@
+"""People and organisational bodies."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kfflow.db import Base, UTCDateTime, utcnow
+
+
+class Body(Base):
+    """An organisational body: the regional board, a committee, the steering group, a department."""
+
+    __tablename__ = "body"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))  # board, committee, steering, council, department, unit
+    # The council prepares but cannot decide; decisions go to a body with a mandate.
+    has_mandate: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __repr__(self) -> str:
+        return f"<Body {self.name!r}>"
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    body: Mapped[Body | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<User {self.username!r} {self.role}>"

@@ -1,0 +1,151 @@
+"""Registering audits and their recommendations, and drafting the answers."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from kfflow.db import utcnow, write_transaction
+from kfflow.errors import GuardFailed, NotFound, PermissionDenied, StaleCase, ValidationError
+from kfflow.models import Audit, Measure, Recommendation, RecommendationMeasure
+from kfflow.services._common import add_history, load_actor, load_case
+from kfflow.services.access import has_relation, require_role
+from kfflow.services.cases import STALE_MESSAGE
+from kfflow.workflow import get_workflows
+from kfflow.workflow.definition import FieldDef
+from kfflow.workflow.fields import parse_fields, to_record
+
+AUDIT_FIELDS = (
+    FieldDef("name", "text", "Granskningens namn"),
+    FieldDef("number", "text", "Nummer"),
+    FieldDef("subject", "text", "Ämne"),
+    FieldDef("diarienummer", "text", "Diarienummer", required=False),
+    FieldDef("received", "date", "Inkom", required=False),
+    FieldDef("response_due", "date", "Svar senast", required=False),
+    FieldDef("responding_body", "text", "Svarande organ", required=False),
+    FieldDef("addressee", "text", "Mottagare", required=False),
+)
+# Until the board has adopted the answer, these may still edit it.
+ANSWER_FROZEN_STATES = ("decided", "implemented", "evaluated", "withdrawn")
+
+
+def _signatories(value) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(
+            isinstance(s, dict) and str(s.get("name", "")).strip() for s in value):
+        raise ValidationError("Felaktiga undertecknare.", {"signatories": "Ange en lista med namn och titel."})
+    return [{"name": str(s["name"]).strip(), "title": str(s.get("title", "")).strip()} for s in value]
+
+
+def register_audit(session: Session, actor, data: dict) -> Audit:
+    with write_transaction(session):
+        actor = load_actor(session, actor)
+        require_role(actor, "registrar", action="registrera granskningar")
+        values, errors = parse_fields(session, AUDIT_FIELDS, data)
+        if errors:
+            raise ValidationError("Granskningen kunde inte registreras.", errors)
+        values["signatories"] = _signatories(data.get("signatories"))
+        audit = Audit(**{k: v for k, v in values.items() if v is not None})
+        session.add(audit)
+    return audit
+
+
+def update_audit(session: Session, actor, audit_id: int, changes: dict) -> Audit:
+    with write_transaction(session):
+        actor = load_actor(session, actor)
+        require_role(actor, "registrar", action="ändra granskningar")
+        audit = session.get(Audit, audit_id)
+        if audit is None:
+            raise NotFound("Granskningen finns inte.")
+        given = [f for f in AUDIT_FIELDS if f.name in changes]
+        values, errors = parse_fields(session, tuple(given), changes)
+        if errors:
+            raise ValidationError("Granskningen kunde inte ändras.", errors)
+        for name, value in values.items():
+            setattr(audit, name, value)
+        if "signatories" in changes:
+            audit.signatories = _signatories(changes["signatories"])
+    return audit
+
+
+def add_recommendation(session: Session, actor, audit_id: int, number, text: str,
+                       *, now: datetime | None = None) -> Recommendation:
+    now = now or utcnow()
+    with write_transaction(session):
+        actor = load_actor(session, actor)
+        require_role(actor, "registrar", action="registrera rekommendationer")
+        audit = session.get(Audit, audit_id)
+        if audit is None:
+            raise NotFound("Granskningen finns inte.")
+        fields = (FieldDef("number", "number", "Nummer", min=1, max=999), FieldDef("text", "text", "Rekommendation"))
+        values, errors = parse_fields(session, fields, {"number": number, "text": text})
+        if not errors and session.scalar(select(Recommendation.id).where(
+                Recommendation.audit_id == audit_id, Recommendation.number == values["number"])):
+            errors["number"] = f"Rekommendation {values['number']} finns redan i granskningen."
+        if errors:
+            raise ValidationError("Rekommendationen kunde inte registreras.", errors)
+        wf = get_workflows().current("recommendation")
+        rec = Recommendation(audit_id=audit_id, number=values["number"], text=values["text"], state=wf.initial,
+                             workflow_name=wf.name, workflow_version=wf.version, created_at=now, updated_at=now)
+        session.add(rec)
+        session.flush()
+        add_history(session, case=rec, trigger="register", from_state=None, actor=actor, at=now,
+                    fields={"number": rec.number, "text": rec.text})
+    return rec
+
+
+def may_edit_answer(actor, rec: Recommendation) -> bool:
+    if actor is None or not actor.active or rec.state in ANSWER_FROZEN_STATES:
+        return False
+    return actor.role == "registrar" or has_relation(actor, rec, "owner")
+
+
+def update_recommendation(session: Session, actor, rec_id: int, changes: dict, expected_version: int | None,
+                          *, now: datetime | None = None) -> Recommendation:
+    """Edit the answer and the linked measures (in order) until the board has adopted the answer."""
+    now = now or utcnow()
+    with write_transaction(session):
+        actor = load_actor(session, actor)
+        rec = load_case(session, "recommendation", rec_id)
+        if not may_edit_answer(actor, rec):
+            if rec.state in ANSWER_FROZEN_STATES:
+                raise GuardFailed("Svaret är antaget och kan inte längre ändras.")
+            raise PermissionDenied("Bara registratorn och den ansvariga kan ändra svaret.")
+        fields = []
+        if "answer" in changes:
+            fields.append(FieldDef("answer", "text", "Svar", required=False))
+        if "measure_ids" in changes:
+            fields.append(FieldDef("measure_ids", "measures", "Åtgärder", required=False))
+        if "owner" in changes:
+            fields.append(FieldDef("owner", "user", "Ansvarig", required=False))
+        values, errors = parse_fields(session, tuple(fields), changes)
+        if errors:
+            raise ValidationError("Svaret kunde inte sparas.", errors)
+        if expected_version is not None and int(expected_version) != rec.version:
+            raise StaleCase(STALE_MESSAGE)
+        changed = {}
+        if "answer" in changes and (values.get("answer") or None) != rec.answer:
+            changed["answer"] = {"from": rec.answer, "to": values.get("answer") or None}
+            rec.answer = values.get("answer") or None
+        if "measure_ids" in changes:
+            ids = values.get("measure_ids") or []
+            if ids != [link.measure_id for link in rec.measure_links]:
+                changed["measure_ids"] = {"from": [link.measure_id for link in rec.measure_links], "to": ids}
+                rec.measure_links.clear()
+                session.flush()
+                rec.measure_links.extend(RecommendationMeasure(measure=session.get(Measure, i)) for i in ids)
+        if "owner" in changes and values.get("owner") is not None and values["owner"].id != rec.owner_id:
+            changed["owner"] = {"from": rec.owner.username if rec.owner else None, "to": to_record(values["owner"])}
+            rec.owner = values["owner"]
+        if changed:
+            rec.updated_at = now  # an UPDATE of the row, so the version moves even for link-only edits
+            add_history(session, case=rec, trigger="edit_answer", from_state=rec.state, actor=actor, at=now,
+                        fields=changed)
+            try:
+                session.flush()
+            except StaleDataError:
+                raise StaleCase(STALE_MESSAGE) from None
+    return rec

@@ -1,0 +1,91 @@
+"""Users and bodies: creating, authenticating, deactivating."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kfflow.db import write_transaction
+from kfflow.errors import NotFound, ValidationError
+from kfflow.models import Body, User
+from kfflow.security import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
+from kfflow.services.access import require_role
+from kfflow.workflow import get_workflows
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def role_names() -> list[str]:
+    return list(get_workflows().roles)
+
+
+def _validate_user(username: str, role: str, email: str | None, password: str | None) -> dict[str, str]:
+    errors = {}
+    if not USERNAME.match(username or ""):
+        errors["username"] = "Användarnamnet ska vara 2–80 tecken: små bokstäver a–z, siffror, punkt, bindestreck."
+    if role not in role_names():
+        errors["role"] = f"Okänd roll ”{role}”. Välj en av: {', '.join(role_names())}."
+    if email and not EMAIL.match(email):
+        errors["email"] = "Ange en giltig e-postadress."
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"Lösenordet ska ha minst {MIN_PASSWORD_LENGTH} tecken."
+    return errors
+
+
+def create_user(session: Session, actor: User | None, *, username: str, role: str, display_name: str | None = None,
+                email: str | None = None, password: str | None = None, password_hash: str | None = None,
+                body: str | None = None) -> User:
+    """Create a user. `actor=None` is the command line run by an operator; otherwise an admin."""
+    username = (username or "").strip().lower()
+    errors = _validate_user(username, role, email, password)
+    with write_transaction(session):
+        if actor is not None:
+            require_role(session.get(User, actor.id), "admin", action="hantera användare")
+        if not errors.get("username") and session.scalar(select(User.id).where(User.username == username)):
+            errors["username"] = f"Användarnamnet ”{username}” är upptaget."
+        body_obj = None
+        if body:
+            body_obj = session.scalar(select(Body).where(Body.name == body))
+            if body_obj is None:
+                errors["body"] = f"Det finns inget organ ”{body}”."
+        if errors:
+            raise ValidationError("Användaren kunde inte skapas.", errors)
+        user = User(username=username, role=role, display_name=(display_name or username).strip(),
+                    email=email or None, active=True, body=body_obj,
+                    password_hash=password_hash or (hash_password(password) if password else None))
+        session.add(user)
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this username and password, or None. Takes the same time either way."""
+    user = session.scalar(select(User).where(func.lower(User.username) == (username or "").strip().lower()))
+    ok = verify_password(user.password_hash if user else None, password or "")
+    if not ok or user is None or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        with write_transaction(session):
+            session.get(User, user.id).password_hash = hash_password(password)
+    return user
+
+
+def set_active(session: Session, actor: User, user_id: int, active: bool) -> User:
+    with write_transaction(session):
+        require_role(session.get(User, actor.id), "admin", action="hantera användare")
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("Användaren finns inte.")
+        user.active = active
+    return user
+
+
+def ensure_body(session: Session, name: str, kind: str, has_mandate: bool = False) -> Body:
+    """The body with this name, created if missing (used by set-up and the demo)."""
+    with write_transaction(session):
+        body = session.scalar(select(Body).where(Body.name == name))
+        if body is None:
+            body = Body(name=name, kind=kind, has_mandate=has_mandate)
+            session.add(body)
+    return body

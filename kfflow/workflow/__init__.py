@@ -1,0 +1,34 @@
+"""Lifecycles as data: load and validate the YAML definitions and run them on `transitions`."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from kfflow.workflow.loader import WorkflowSet, load_workflows
+
+_current: WorkflowSet | None = None
+_lock = threading.Lock()
+
+
+def configure(workflows: WorkflowSet | Path | str) -> WorkflowSet:
+    """Use these definitions from now on (start-up, or a test with its own files)."""
+    global _current
+    loaded = workflows if isinstance(workflows, WorkflowSet) else load_workflows(workflows)
+    with _lock:
+        _current = loaded
+    return loaded
+
+
+def get_workflows() -> WorkflowSet:
+    """The configured definitions; loaded from KFFLOW_WORKFLOWS (default ./workflows) on first use."""
+    global _current
+    if _current is None:
+        from kfflow.config import Settings
+
+        with _lock:
+            if _current is None:
+                _current = load_workflows(Settings.from_env().workflows_path)
+    return _current
+
+
+__all__ = ["WorkflowSet", "load_workflows", "configure", "get_workflows"]

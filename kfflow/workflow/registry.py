@@ -1,0 +1,88 @@
+"""Guards and effects that workflow files may name: an explicit registry, never an import path.
+
+A string from YAML is only ever a key into these dicts, so a workflow file cannot make the engine
+import or call anything that is not registered here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable
+
+from sqlalchemy.orm import Session
+
+
+@dataclass
+class FireContext:
+    session: Session
+    actor: Any
+    case: Any
+    transition: Any
+    fields: dict[str, Any] | None  # parsed values; None when only checking what is offered
+    now: datetime
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+
+@dataclass(frozen=True)
+class Guard:
+    name: str
+    check: Callable[[FireContext], str | None]  # a Swedish reason when the transition may not happen
+    needs_fields: bool
+
+
+GUARDS: dict[str, Guard] = {}
+EFFECTS: dict[str, Callable[[FireContext], None]] = {}
+
+
+def guard(name: str, *, needs_fields: bool = False):
+    def register(fn):
+        GUARDS[name] = Guard(name, fn, needs_fields)
+        return fn
+    return register
+
+
+def effect(name: str):
+    def register(fn):
+        EFFECTS[name] = fn
+        return fn
+    return register
+
+
+# --- guards -------------------------------------------------------------------------------------
+
+@guard("due_date_not_past", needs_fields=True)
+def _due_date_not_past(ctx: FireContext) -> str | None:
+    due = (ctx.fields or {}).get("due_date")
+    if due is not None and due < ctx.today:
+        return f"Slutdatumet {due.isoformat()} har redan passerat."
+    return None
+
+
+@guard("answer_drafted")
+def _answer_drafted(ctx: FireContext) -> str | None:
+    if not (getattr(ctx.case, "answer", None) or "").strip():
+        return "Rekommendationen har inget svar ännu. Skriv svaret innan beslutet förs in."
+    return None
+
+
+@guard("linked_measures_implemented")
+def _linked_measures_implemented(ctx: FireContext) -> str | None:
+    pending = [m for m in ctx.case.measures if m.state not in ("implemented", "evaluated")]
+    if pending:
+        titles = "; ".join(m.title for m in pending[:5])
+        return f"{len(pending)} kopplade åtgärder är inte genomförda: {titles}."
+    return None
+
+
+# --- effects ------------------------------------------------------------------------------------
+
+@effect("clear_evaluation")
+def _clear_evaluation(ctx: FireContext) -> None:
+    """A reopened case is evaluated anew; the earlier evaluation stays in the history."""
+    for attr in ("evaluation", "effect"):
+        if hasattr(ctx.case, attr):
+            setattr(ctx.case, attr, None)

@@ -1,0 +1,143 @@
+"""Shared fixtures. Every test that touches the database runs on SQLite and on PostgreSQL.
+
+PostgreSQL: one fresh database per test run (per xdist worker), its schema made once and its tables
+emptied before each test. Under CI=true an unreachable PostgreSQL fails the run; elsewhere its tests
+are skipped with the reason shown.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from kfflow.config import PROJECT_ROOT, Settings
+from kfflow.database import Database
+from kfflow.models import Base
+from kfflow.security import hash_password
+from kfflow.workflow import configure, load_workflows
+
+PG_ADMIN_URL = os.environ.get("KFFLOW_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+WORKFLOWS_PATH = PROJECT_ROOT / "workflows"
+# A fixed clock for tests: decisions "now", due dates after it.
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+TEST_PASSWORD = "test-password-123"
+
+ROLES = ("contributor", "owner", "council", "steering", "registrar", "admin")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _workflows():
+    return configure(load_workflows(WORKFLOWS_PATH))
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    # argon2 is slow by design: hash the test password once per run.
+    return hash_password(TEST_PASSWORD)
+
+
+def _pg_url(dbname: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + dbname
+
+
+@pytest.fixture(scope="session")
+def pg_database_url(worker_id="master"):
+    """A fresh PostgreSQL database for this run, dropped at the end."""
+    admin = create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"),
+                          isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means the same here
+        admin.dispose()
+        message = f"PostgreSQL at {PG_ADMIN_URL} does not answer: {exc.__class__.__name__}"
+        if IN_CI:
+            pytest.fail(message + " (CI=true: postgres tests must run)")
+        pytest.skip(message)
+    name = f"kfflow_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = _pg_url(name)
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'kfflow.sqlite'}"
+        engine = create_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        return url
+    url = request.getfixturevalue("pg_database_url")
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def database(db_url):
+    db = Database.connect(db_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def session(database):
+    with database.session() as s:
+        yield s
+
+
+@pytest.fixture
+def make_user(session, password_hash):
+    from kfflow.services.users import create_user
+
+    def make(username: str, role: str, **kw):
+        kw.setdefault("email", f"{username}@example.org")
+        return create_user(session, None, username=username, role=role, password_hash=password_hash, **kw)
+    return make
+
+
+@pytest.fixture
+def users(make_user) -> dict:
+    """One active user per role, keyed by role; plus a second owner who owns nothing."""
+    made = {role: make_user(role, role, display_name=f"Test {role}") for role in ROLES}
+    made["other_owner"] = make_user("other_owner", "owner", display_name="Annan ansvarig")
+    return made
+
+
+@pytest.fixture
+def settings(tmp_path, db_url) -> Settings:
+    return Settings(instance_path=tmp_path / "instance", database_url=db_url, workflows_path=WORKFLOWS_PATH,
+                    secret_key="test-secret-key-not-for-production")
+
+
+@pytest.fixture
+def app(settings, database):
+    from webui import create_app
+
+    app = create_app(settings, database=database, config={"TESTING": True})
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def future(days: int = 30) -> date:
+    return NOW.date() + timedelta(days=days)

@@ -1,0 +1,34 @@
+"""Build cases for tests through the services, as people would."""
+from __future__ import annotations
+
+from kfflow.services.cases import fire
+from kfflow.services.measures import propose_measure
+
+from tests.conftest import NOW, future
+
+
+def measure_in_state(session, users, state: str, *, title="Förmånsportal, införande", owner=None, now=NOW):
+    """A measure walked through the lifecycle to `state` by the right roles."""
+    owner = owner or users["owner"]
+    m = propose_measure(session, users["contributor"], {"title": title}, now=now)
+    path = {
+        "proposed": [],
+        "prioritised": ["prioritise"],
+        "decided": ["prioritise", "decide"],
+        "implemented": ["prioritise", "decide", "implement"],
+        "evaluated": ["prioritise", "decide", "implement", "evaluate"],
+        "rejected": ["reject"],
+        "withdrawn": ["withdraw"],
+    }[state]
+    values = {
+        "prioritise": {"priority": 2, "category": "recruit", "expected_effect": "Fler sökande per tjänst."},
+        "decide": {"owner": owner.username, "due_date": future().isoformat(), "decision_ref": "RS 2023-03-28 § 81"},
+        "implement": {"implementation_note": "Införd."},
+        "evaluate": {"evaluation": "Fungerar.", "effect": "achieved"},
+        "reject": {"reason": "Ryms inte i budget."},
+        "withdraw": {"reason": "Dubblett."},
+    }
+    actor_for = {"implement": owner}
+    for trigger in path:
+        fire(session, actor_for.get(trigger, users["steering"]), m, trigger, values[trigger], now=now)
+    return m
