@@ -72,32 +72,38 @@ def fire(session: Session, actor, case, trigger: str, fields: dict | None = None
     On any failure nothing at all is written. `expected_version=None` skips the caller's version
     check; the UPDATE is still guarded by the version column.
     """
-    kind, case_id = case_ref(case)
-    now = now or utcnow()
     with write_transaction(session):
         actor = load_actor(session, actor)
-        obj = load_case(session, kind, case_id)
-        wf = workflow_of(obj)
-        transition = _resolve_transition(wf, trigger, obj.state)
-        if not may_fire(actor, obj, transition):
-            raise PermissionDenied(f"Din roll får inte ”{transition.label}” i det här ärendet.")
-        values, errors = parse_fields(session, transition.fields, fields or {})
-        if errors:
-            raise ValidationError("Några uppgifter saknas eller är felaktiga.", errors)
-        if expected_version is not None and int(expected_version) != obj.version:
-            raise StaleCase(STALE_MESSAGE)
-        if obj.state not in transition.sources:
-            raise GuardFailed(f"”{transition.label}” kan inte göras när ärendet är "
-                              f"{wf.state_label(obj.state).lower()}.", state_moved=expected_version is None)
-        ctx = FireContext(session=session, actor=actor, case=obj, transition=transition, fields=values, now=now)
-        from_state = obj.state
-        run_transition(wf, ctx)
-        add_history(session, case=obj, trigger=trigger, from_state=from_state, actor=actor, at=now,
-                    fields=record_fields(ctx), comment=comment)
-        try:
-            session.flush()
-        except StaleDataError:
-            raise StaleCase(STALE_MESSAGE) from None
+        return fire_in_transaction(session, actor, case, trigger, fields, expected_version,
+                                   now=now or utcnow(), comment=comment)
+
+
+def fire_in_transaction(session: Session, actor, case, trigger: str, fields: dict | None,
+                        expected_version: int | None, *, now: datetime, comment: str | None = None):
+    """The steps of `fire` inside a transaction the caller owns (a bulk handover fires many in one)."""
+    kind, case_id = case_ref(case)
+    obj = load_case(session, kind, case_id)
+    wf = workflow_of(obj)
+    transition = _resolve_transition(wf, trigger, obj.state)
+    if not may_fire(actor, obj, transition):
+        raise PermissionDenied(f"Din roll får inte ”{transition.label}” i det här ärendet.")
+    values, errors = parse_fields(session, transition.fields, fields or {})
+    if errors:
+        raise ValidationError("Några uppgifter saknas eller är felaktiga.", errors)
+    if expected_version is not None and int(expected_version) != obj.version:
+        raise StaleCase(STALE_MESSAGE)
+    if obj.state not in transition.sources:
+        raise GuardFailed(f"”{transition.label}” kan inte göras när ärendet är "
+                          f"{wf.state_label(obj.state).lower()}.", state_moved=expected_version is None)
+    ctx = FireContext(session=session, actor=actor, case=obj, transition=transition, fields=values, now=now)
+    from_state = obj.state
+    run_transition(wf, ctx)
+    add_history(session, case=obj, trigger=trigger, from_state=from_state, actor=actor, at=now,
+                fields=record_fields(ctx), comment=comment)
+    try:
+        session.flush()
+    except StaleDataError:
+        raise StaleCase(STALE_MESSAGE) from None
     log.info("fired %s on %s %s as %s: %s -> %s", trigger, kind, case_id, actor.username, from_state, obj.state)
     return obj
 
