@@ -61,10 +61,13 @@ def load_case(session: Session, kind: str, case_id: int, *, for_write: bool = Tr
     return obj
 
 
+_HISTORY_INSERT = insert(HistoryEntry.__table__)  # Core: one compiled statement, parameters per call
+
+
 def add_history(session: Session, *, case, trigger: str, from_state: str | None, actor: User | None,
                 at: datetime | None = None, fields: dict | None = None, comment: str | None = None) -> None:
     """Append one history row. A plain INSERT: the row is never read back or changed in this transaction."""
-    session.execute(insert(HistoryEntry).values(
+    session.execute(_HISTORY_INSERT, dict(
         case_kind=case.case_kind, case_id=case.id, trigger=trigger, from_state=from_state, to_state=case.state,
         actor_id=actor.id if actor else None, at=at or utcnow(), fields=fields or {}, comment=comment,
         workflow_version=case.workflow_version))
