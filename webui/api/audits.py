@@ -1,0 +1,1 @@
+"""Audits and their recommendations over the API."""
