@@ -80,6 +80,11 @@ def test_invalid_fields_are_422_with_a_swedish_message_per_field(api, session, u
     fields = err["error"]["fields"]
     assert set(fields) == {"owner", "due_date", "decision_ref"}
     assert "nobody" in fields["owner"] and "ÅÅÅÅ-MM-DD" in fields["due_date"]
+    # What the database could not hold is refused as input, on PostgreSQL as on SQLite.
+    st, err = api.call("POST", f"/measures/{m.id}/transitions",
+                       {"trigger": "decide", "version": m.version, "owner": "9" * 30, "due_date": days_ahead(),
+                        "decision_ref": "§" * 201}, as_user="steering")
+    assert st == 422 and set(err["error"]["fields"]) == {"owner", "decision_ref"}
     st, err = api.call("POST", "/measures", {"title": 5, "colour": "blå"}, as_user="contributor")
     assert st == 422 and set(err["error"]["fields"]) == {"title", "colour"}
     st, err = api.call("POST", "/measures", {"title": "x", "category": "ingen"}, as_user="contributor")

@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
 from kfflow.models import HistoryEntry
-from kfflow.services._common import add_history, case_ref, load_actor, load_case
+from kfflow.services._common import add_history, case_ref, column_length_errors, load_actor, load_case
 from kfflow.services.access import may_fire
 from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import FieldDef, TransitionDef, WorkflowDef
@@ -88,6 +88,7 @@ def fire_in_transaction(session: Session, actor, case, trigger: str, fields: dic
     if not may_fire(actor, obj, transition):
         raise PermissionDenied(f"Din roll får inte ”{transition.label}” i det här ärendet.")
     values, errors = parse_fields(session, transition.fields, fields or {})
+    errors.update(column_length_errors(type(obj), [f for f in transition.fields if f.assign], values))
     if errors:
         raise ValidationError("Några uppgifter saknas eller är felaktiga.", errors)
     if expected_version is not None and int(expected_version) != obj.version:

@@ -9,9 +9,7 @@ from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, fields, post_dump, pre_
 
 from kfflow.models import Audit, Measure
 from kfflow.workflow import get_workflows
-
-MAX_ID = 2**31 - 1
-MAX_TEXT = 20_000
+from kfflow.workflow.fields import MAX_ID, MAX_TEXT
 
 _BASE_MESSAGES = {
     "required": "Fältet måste fyllas i.",
