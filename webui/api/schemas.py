@@ -5,7 +5,7 @@ Field error messages are Swedish: they reach users through the `fields` of a 422
 """
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, fields, post_dump, pre_dump, validate
+from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, fields, post_dump, validate
 
 from kfflow.models import Audit, Measure
 from kfflow.workflow import get_workflows
@@ -81,8 +81,11 @@ class ResponseSchema(Schema):
         unknown = EXCLUDE
 
 
-def _state_label(case) -> str:
-    return get_workflows().get(case.workflow_name, case.workflow_version).state_label(case.state)
+class StateLabel(Text):
+    """The Swedish label of the case's state in the lifecycle version it runs under."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return get_workflows().get(obj.workflow_name, obj.workflow_version).state_label(obj.state)
 
 
 class With:
@@ -239,7 +242,7 @@ class MeasureSchema(ResponseSchema):
     title = Text(required=True)
     description = Text(allow_none=True, required=True)
     state = Text(required=True)
-    state_label = Text(required=True)
+    state_label = StateLabel(required=True)
     version = Integer(required=True)
     category = Text(allow_none=True, required=True)
     working_group = Text(allow_none=True, required=True)
@@ -261,9 +264,6 @@ class MeasureSchema(ResponseSchema):
     created_at = DateTime(required=True)
     updated_at = DateTime(required=True)
 
-    @pre_dump
-    def _with_state_label(self, case, **_kw):
-        return With(case, state_label=_state_label(case))
 
 
 class MeasureDetailSchema(MeasureSchema):
@@ -357,7 +357,7 @@ class RecommendationSchema(ResponseSchema):
     number = Integer(required=True)
     text = Text(required=True)
     state = Text(required=True)
-    state_label = Text(required=True)
+    state_label = StateLabel(required=True)
     version = Integer(required=True)
     owner = Nested(UserRefSchema, allow_none=True, required=True)
     answer = Text(allow_none=True, required=True)
@@ -366,9 +366,6 @@ class RecommendationSchema(ResponseSchema):
     evaluation = Text(allow_none=True, required=True)
     updated_at = DateTime(required=True)
 
-    @pre_dump
-    def _with_state_label(self, case, **_kw):
-        return With(case, state_label=_state_label(case))
 
 
 class RecommendationDetailSchema(RecommendationSchema):
