@@ -31,7 +31,6 @@ from sqlalchemy import create_engine, insert, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kfflow.config import Settings  # noqa: E402
 from kfflow.database import Database  # noqa: E402
 from kfflow.migrate import upgrade  # noqa: E402
 from kfflow.models import Measure, User  # noqa: E402

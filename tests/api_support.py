@@ -1,9 +1,8 @@
-"""A small client for the JSON API in tests: tokens per user, JSON in and out."""
+"""A small client for the JSON API in tests (the `api` fixture): tokens per user, JSON in and out."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from kfflow.models import User
@@ -39,11 +38,6 @@ class Api:
         kwargs = {"json": body} if body is not None else {}
         r = self.client.open("/api/v1" + path, method=method, headers=headers, **kwargs)
         return r.status_code, r.get_json(silent=True)
-
-
-@pytest.fixture
-def api(client, session) -> Api:
-    return Api(client, session)
 
 
 def days_ahead(days: int = 30) -> str:

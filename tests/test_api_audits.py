@@ -1,7 +1,6 @@
 """Audits and recommendations over the JSON API: the registrar registers, the owner answers, the board decides."""
 from __future__ import annotations
 
-from tests.api_support import api  # noqa: F401  (fixture)
 from tests.factories import measure_in_state
 
 AUDIT = {"name": "Fördjupad granskning", "number": "7/2022", "subject": "Strategisk kompetensförsörjning",

@@ -15,7 +15,7 @@ from kfflow.services.audits import add_recommendation, register_audit
 from kfflow.services.cases import fire
 from kfflow.services.users import set_active
 
-from tests.api_support import api, days_ahead  # noqa: F401  (fixture)
+from tests.api_support import days_ahead
 from tests.conftest import TEST_PASSWORD
 from tests.factories import measure_in_state
 

@@ -6,7 +6,7 @@ import logging
 from kfflow.models import Measure
 from kfflow.services.users import set_active
 
-from tests.api_support import api, days_ahead  # noqa: F401  (fixture)
+from tests.api_support import days_ahead
 from tests.factories import measure_in_state
 
 

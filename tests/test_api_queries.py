@@ -7,7 +7,6 @@ from sqlalchemy import event
 
 from kfflow.services.measures import propose_measure
 
-from tests.api_support import api  # noqa: F401  (fixture)
 from tests.conftest import NOW
 from tests.factories import measure_in_state
 

@@ -12,7 +12,6 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, respons
 from kfflow.services.audits import add_recommendation, register_audit
 from webui.api.framework import OPERATIONS
 
-from tests.api_support import api  # noqa: F401  (fixture)
 from tests.factories import measure_in_state
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,

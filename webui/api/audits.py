@@ -10,7 +10,7 @@ from kfflow.services.audits import add_recommendation, register_audit, update_au
 from kfflow.services.cases import available_transitions, fire
 from webui.api import schemas as s
 from webui.api.framework import operation
-from webui.api.measures import history_items
+from webui.api.measures import case_history
 from webui.db import get_session
 
 AUDITS, RECOMMENDATIONS = "Granskningar", "Rekommendationer"
@@ -109,8 +109,4 @@ def fire_recommendation(user, rec_id, data):
            tag=RECOMMENDATIONS, response=s.HistorySchema())
 def recommendation_history(user, rec_id):
     """Varje händelse i ordning."""
-    session = get_session()
-    rec = session.get(Recommendation, rec_id)
-    if rec is None:
-        raise NotFound("Rekommendationen finns inte.")
-    return history_items(session, rec)
+    return case_history("recommendation", rec_id)

@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from kfflow.errors import NotFound
 from kfflow.models import Measure, ProgressReport, User
+from kfflow.services._common import load_case
 from kfflow.services.cases import available_transitions, fire, history_of
 from kfflow.services.measure_list import MeasureFilter, list_measures
 from kfflow.services.measures import add_progress_report, propose_measure, update_measure
@@ -27,8 +28,10 @@ def measure_detail(user, measure_id: int):
     return s.With(measure, transitions=available_transitions(user, measure))
 
 
-def history_items(session, case) -> dict:
-    entries = history_of(session, case)
+def case_history(kind: str, case_id: int) -> dict:
+    """The case's history in order, its actors loaded in one query."""
+    session = get_session()
+    entries = history_of(session, load_case(session, kind, case_id, for_write=False))
     actor_ids = {e.actor_id for e in entries if e.actor_id}
     if actor_ids:  # one query fills the identity map, so each entry's actor needs none
         session.scalars(select(User).where(User.id.in_(actor_ids))).all()
@@ -92,8 +95,4 @@ def report_progress(user, measure_id, data):
            response=s.HistorySchema())
 def measure_history(user, measure_id):
     """Varje händelse i ordning: vem, när, från vilket läge till vilket, med vilka uppgifter."""
-    session = get_session()
-    measure = session.get(Measure, measure_id)
-    if measure is None:
-        raise NotFound("Åtgärden finns inte.")
-    return history_items(session, measure)
+    return case_history("measure", measure_id)

@@ -373,11 +373,6 @@ class RecommendationDetailSchema(RecommendationSchema):
     transitions = fields.List(fields.Nested(TransitionSchema), required=True)
 
 
-class SignatoryOutSchema(ResponseSchema):
-    name = Text(required=True)
-    title = Text(required=True)
-
-
 class AuditSchema(ResponseSchema):
     id = Integer(required=True)
     name = Text(required=True)
@@ -388,7 +383,7 @@ class AuditSchema(ResponseSchema):
     response_due = Date(allow_none=True, required=True)
     responding_body = Text(required=True)
     addressee = Text(required=True)
-    signatories = fields.List(fields.Nested(SignatoryOutSchema), required=True)
+    signatories = fields.List(fields.Nested(SignatorySchema), required=True)
     created_at = DateTime(required=True)
 
 
