@@ -173,3 +173,5 @@ def test_list_filters_sorts_and_pages(api, session, users):
     assert ids("?category=recruit&limit=1&offset=1") == ([c.id], 2)
     assert ids("?overdue=true") == ([a.id, c.id], 2)  # due on the fixed test date, long before today
     assert ids("?sort=title")[0] == [c.id, a.id, b.id]
+    assert ids("?sort=due_date")[0] == [a.id, c.id, b.id]  # b has no due date: last, on both databases
+    assert ids("?sort=-due_date")[0] == [a.id, c.id, b.id]

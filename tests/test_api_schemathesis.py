@@ -1,6 +1,8 @@
 """schemathesis against /api/v1/openapi.json, in-process: no 500, and every answer matches the description."""
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -16,23 +18,12 @@ from tests.factories import measure_in_state
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
-EXAMPLES_PER_OPERATION = 12
+# A deeper run by hand: KFFLOW_FUZZ_EXAMPLES=200 KFFLOW_FUZZ_DB=postgresql pytest tests/test_api_schemathesis.py
+EXAMPLES_PER_OPERATION = int(os.environ.get("KFFLOW_FUZZ_EXAMPLES", "12"))
 
 
-@pytest.fixture(params=["sqlite"])
-def db_url(request, tmp_path):
-    """SQLite only: fuzzing the same code on PostgreSQL adds minutes and little (the matrix runs on both)."""
-    from sqlalchemy import create_engine
-
-    from kfflow.models import Base
-
-    url = f"sqlite:///{tmp_path / 'kfflow.sqlite'}"
-    engine = create_engine(url)
-    Base.metadata.create_all(engine)
-    engine.dispose()
-    return url
-
-
+# SQLite by default: fuzzing the same code on PostgreSQL too adds minutes and little (the matrix runs on both).
+@pytest.mark.parametrize("db_url", [os.environ.get("KFFLOW_FUZZ_DB", "sqlite")], indirect=True)
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: f"{op.method} {op.rule}")
 def test_operation_answers_as_described(op, app, api, session, users):
     # Something to find at id 1, so the fuzzer reaches past 404.

@@ -61,7 +61,8 @@ def list_measures(session: Session, f: MeasureFilter, *, limit: int = 50, offset
     """(one page of measures, the total matching); `sort` is a key of SORTS, '-' in front for descending."""
     key = sort.lstrip("-")
     column = SORTS[key]
-    order = [column.desc() if sort.startswith("-") else column.asc(), Measure.id.asc()]
+    # Empty values last either way, on SQLite as on PostgreSQL.
+    order = [(column.desc() if sort.startswith("-") else column.asc()).nulls_last(), Measure.id.asc()]
     if key == "id":
         order = order[:1]
     total = session.scalar(filtered(select(func.count(Measure.id)), f))
