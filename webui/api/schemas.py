@@ -237,18 +237,28 @@ class BodyRefSchema(ResponseSchema):
     name = Text(required=True)
 
 
-class MeasureSchema(ResponseSchema):
+class CaseSchema(ResponseSchema):
+    """What every case kind carries: its place in the lifecycle, its owner, its optimistic-lock version."""
+
     id = Integer(required=True)
-    title = Text(required=True)
-    description = Text(allow_none=True, required=True)
     state = Text(required=True)
     state_label = StateLabel(required=True)
-    version = Integer(required=True)
+    version = Integer(required=True, metadata={"description": "Skicka med vid ändringar; 409 om den är inaktuell"})
+    owner = Nested(UserRefSchema, allow_none=True, required=True)
+    decision_ref = Text(allow_none=True, required=True)
+    implementation_note = Text(allow_none=True, required=True)
+    evaluation = Text(allow_none=True, required=True)
+    created_at = DateTime(required=True)
+    updated_at = DateTime(required=True)
+
+
+class MeasureSchema(CaseSchema):
+    title = Text(required=True)
+    description = Text(allow_none=True, required=True)
     category = Text(allow_none=True, required=True)
     working_group = Text(allow_none=True, required=True)
     strategic_area = Text(allow_none=True, required=True)
     horizon = Text(allow_none=True, required=True)
-    owner = Nested(UserRefSchema, allow_none=True, required=True)
     owner_body = Nested(BodyRefSchema, allow_none=True, required=True)
     proposer = Nested(UserRefSchema, allow_none=True, required=True)
     governing_plans = Text(allow_none=True, required=True)
@@ -256,14 +266,8 @@ class MeasureSchema(ResponseSchema):
     expected_effect = Text(allow_none=True, required=True)
     indicator = Text(allow_none=True, required=True)
     due_date = Date(allow_none=True, required=True)
-    decision_ref = Text(allow_none=True, required=True)
-    implementation_note = Text(allow_none=True, required=True)
-    evaluation = Text(allow_none=True, required=True)
     effect = Text(allow_none=True, required=True)
     status_note = Text(allow_none=True, required=True)
-    created_at = DateTime(required=True)
-    updated_at = DateTime(required=True)
-
 
 
 class MeasureDetailSchema(MeasureSchema):
@@ -351,21 +355,11 @@ class MeasureRefSchema(ResponseSchema):
     state = Text(required=True)
 
 
-class RecommendationSchema(ResponseSchema):
-    id = Integer(required=True)
+class RecommendationSchema(CaseSchema):
     audit_id = Integer(required=True)
     number = Integer(required=True)
     text = Text(required=True)
-    state = Text(required=True)
-    state_label = StateLabel(required=True)
-    version = Integer(required=True)
-    owner = Nested(UserRefSchema, allow_none=True, required=True)
     answer = Text(allow_none=True, required=True)
-    decision_ref = Text(allow_none=True, required=True)
-    implementation_note = Text(allow_none=True, required=True)
-    evaluation = Text(allow_none=True, required=True)
-    updated_at = DateTime(required=True)
-
 
 
 class RecommendationDetailSchema(RecommendationSchema):
