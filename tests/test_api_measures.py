@@ -104,6 +104,7 @@ def test_malformed_json_and_unknown_urls_answer_in_json(api, client, users):
     assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_found"
     r = client.put("/api/v1/measures")
     assert r.status_code == 405 and r.is_json and "GET" in r.headers["Allow"]
+    assert not client.get("/no-such-page").is_json  # outside /api/v1 the pages answer as before
     r = client.post("/api/v1/measures", json={"title": "a\x00b"}, headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 422 and "title" in r.get_json()["error"]["fields"]
 
