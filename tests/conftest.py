@@ -141,3 +141,11 @@ def client(app):
 
 def future(days: int = 30) -> date:
     return NOW.date() + timedelta(days=days)
+
+
+@pytest.fixture
+def api(client, session):
+    """A JSON API client with a token per username (see tests/api_support.py)."""
+    from tests.api_support import Api
+
+    return Api(client, session)

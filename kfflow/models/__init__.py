@@ -5,6 +5,7 @@ from kfflow.models.history import HistoryEntry, HistoryIsAppendOnly
 from kfflow.models.measure import Measure, ProgressReport
 from kfflow.models.setting import Setting
 from kfflow.models.user import Body, User
+from kfflow.models.api_token import ApiToken, TokenRequestFailure  # noqa: E402  (JSON API tokens)
 
 CASE_MODELS = {cls.case_kind: cls for cls in (Measure, Recommendation)}
 
