@@ -35,9 +35,10 @@ def registered_audit(session, users, *, template="board", responding_body="Regio
 
 
 def answered_audit(session, users, *, template="board", responding_body="Regionstyrelsen", now=NOW,
-                   answers=ANSWERS):
+                   answers=ANSWERS, **audit_fields):
     """Four recommendations: 1 and 2 share the first measure, 3 has two, 4 a reason for no measure."""
-    audit = registered_audit(session, users, template=template, responding_body=responding_body, now=now)
+    audit = registered_audit(session, users, template=template, responding_body=responding_body, now=now,
+                             **audit_fields)
     measures = [measure_in_state(session, users, "decided", title=t, now=now) for t in MEASURES]
     links = [[measures[0].id], [measures[0].id, measures[1].id], [measures[2].id, measures[1].id], []]
     for number, (text, answer, ids) in enumerate(zip(RECOMMENDATIONS, answers, links), start=1):
