@@ -17,11 +17,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
+from kfflow.documents.reports import (delrapport_data, delrapport_pdf, slutredovisning_data,
+                                     slutredovisning_pdf)
 from kfflow.documents.yttrande import DEFAULT_ORGANISATION, yttrande_data, yttrande_pdf
 from kfflow.errors import GuardFailed, KfflowError, NotFound, ValidationError
 from kfflow.models import Audit, DocumentRecord, Setting
 from kfflow.services._common import add_history, load_actor
 from kfflow.services.access import require_role
+from kfflow.workflow.definition import FieldDef
+from kfflow.workflow.fields import parse_fields
 
 log = logging.getLogger(__name__)
 
@@ -158,3 +162,38 @@ def current_yttrande(session: Session, actor, audit_id: int, storage_dir: Path |
     if record is not None:
         return RenderedDocument(read_registered(record, storage_dir), Path(record.file_path).name, PDF, record)
     return RenderedDocument(preview_yttrande(session, actor, audit_id, now=now), f"{stem}-yttrande-utkast.pdf", PDF)
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+def _report_diarienummer(session: Session, given: str | None) -> str | None:
+    if given:
+        return given
+    setting = session.get(Setting, "programme_diarienummer")
+    return setting.value if setting and setting.value else None
+
+
+def render_delrapport(session: Session, actor, start, end, *, diarienummer: str | None = None,
+                      now: datetime | None = None) -> bytes:
+    """The interim report (lägesbild) for the period start..end, both days included."""
+    now = now or utcnow()
+    load_actor(session, actor)
+    period = (FieldDef("from", "date", "Från"), FieldDef("to", "date", "Till"))
+    values, errors = parse_fields(session, period, {"from": start, "to": end})
+    if not errors and values["from"] > values["to"]:
+        errors["to"] = "Till-datumet måste vara samma dag som eller efter från-datumet."
+    if errors:
+        raise ValidationError("Perioden är felaktig.", errors)
+    data = delrapport_data(session, values["from"], values["to"], organisation=organisation_name(session),
+                           diarienummer=_report_diarienummer(session, diarienummer), document_date=now.date())
+    return delrapport_pdf(data, when=now)
+
+
+def render_slutredovisning(session: Session, actor, *, diarienummer: str | None = None,
+                           now: datetime | None = None) -> bytes:
+    """The final report: decided measures by category, the working groups' status, the handover."""
+    now = now or utcnow()
+    load_actor(session, actor)
+    data = slutredovisning_data(session, organisation=organisation_name(session),
+                                diarienummer=_report_diarienummer(session, diarienummer), document_date=now.date())
+    return slutredovisning_pdf(data, when=now)
