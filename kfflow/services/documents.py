@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from kfflow.db import utcnow, write_transaction
 from kfflow.documents.reports import (delrapport_data, delrapport_pdf, slutredovisning_data,
                                      slutredovisning_pdf)
+from kfflow.documents.docx_yttrande import yttrande_docx as yttrande_docx_bytes
 from kfflow.documents.yttrande import DEFAULT_ORGANISATION, yttrande_data, yttrande_pdf
 from kfflow.errors import GuardFailed, KfflowError, NotFound, ValidationError
 from kfflow.models import Audit, DocumentRecord, Setting
@@ -197,3 +198,14 @@ def render_slutredovisning(session: Session, actor, *, diarienummer: str | None 
     data = slutredovisning_data(session, organisation=organisation_name(session),
                                 diarienummer=_report_diarienummer(session, diarienummer), document_date=now.date())
     return slutredovisning_pdf(data, when=now)
+
+
+def yttrande_docx(session: Session, actor, audit_id: int, *, now: datetime | None = None) -> RenderedDocument:
+    """The yttrande as .docx for the registrar to edit wording before the meeting; a draft until decided."""
+    now = now or utcnow()
+    load_actor(session, actor)
+    audit = _load_audit(session, audit_id)
+    data = yttrande_data(audit, organisation=organisation_name(session),
+                         draft=audit.state not in REGISTRABLE_STATES, document_date=_letter_date(audit, now))
+    suffix = "-utkast" if data["draft"] else ""
+    return RenderedDocument(yttrande_docx_bytes(data), f"{_file_stem(audit.diarienummer)}-yttrande{suffix}.docx", DOCX)
