@@ -97,6 +97,3 @@ def html_to_pdf(html: str, *, embedded: EmbeddedData | None = None, when: dateti
         # The file identifier follows the content, so the same document rendered twice has the same /ID.
         pdf_identifier=hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii"))
 
-
-def render_pdf(template: str, context: dict, *, embedded: EmbeddedData | None = None, when: datetime) -> bytes:
-    return html_to_pdf(render_html(template, context), embedded=embedded, when=when)

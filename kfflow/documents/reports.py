@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from kfflow.documents.render import EmbeddedData, render_pdf
+from kfflow.documents.render import EmbeddedData, html_to_pdf, render_html
 from kfflow.models import CASE_MODELS, HistoryEntry, Measure, Recommendation, User
 from kfflow.workflow import get_workflows
 
@@ -233,13 +233,7 @@ def slutredovisning_data(session: Session, *, organisation: str, diarienummer: s
 
 # --- rendering ----------------------------------------------------------------------------------
 
-def _report_pdf(template: str, data: dict, title: str, *, when: datetime) -> bytes:
-    context = {"d": data, "title": title, "organisation": data["organisation"], "draft": False,
-               "author": data["organisation"], "document_date": data["document_date"],
-               "diarienummer": data["diarienummer"]}
-    stem = data["kind"] if template != "delrapport.html" else f"delrapport-{data['period']['from']}-{data['period']['to']}"
-    embedded = EmbeddedData(name=f"{stem}.json", data=data, description="Rapportens uppgifter i maskinläsbar form (JSON)")
-    return render_pdf(template, context, embedded=embedded, when=when)
+REPORTS = {"delrapport": "delrapport.html", "slutredovisning": "slutredovisning.html"}
 
 
 def delrapport_title(data: dict) -> str:
@@ -250,9 +244,18 @@ def slutredovisning_title(_data: dict) -> str:
     return "Slutredovisning av åtgärder för strategisk kompetensförsörjning"
 
 
-def delrapport_pdf(data: dict, *, when: datetime) -> bytes:
-    return _report_pdf("delrapport.html", data, delrapport_title(data), when=when)
+def report_html(data: dict) -> str:
+    """The finished HTML of a report; `data["kind"]` says which."""
+    title = (delrapport_title if data["kind"] == "delrapport" else slutredovisning_title)(data)
+    context = {"d": data, "title": title, "organisation": data["organisation"], "draft": False,
+               "author": data["organisation"], "document_date": data["document_date"],
+               "diarienummer": data["diarienummer"]}
+    return render_html(REPORTS[data["kind"]], context)
 
 
-def slutredovisning_pdf(data: dict, *, when: datetime) -> bytes:
-    return _report_pdf("slutredovisning.html", data, slutredovisning_title(data), when=when)
+def report_pdf(data: dict, *, when: datetime) -> bytes:
+    stem = data["kind"]
+    if "period" in data:
+        stem += f"-{data['period']['from']}-{data['period']['to']}"
+    embedded = EmbeddedData(name=f"{stem}.json", data=data, description="Rapportens uppgifter i maskinläsbar form (JSON)")
+    return html_to_pdf(report_html(data), embedded=embedded, when=when)

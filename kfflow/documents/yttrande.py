@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from kfflow.documents.render import EmbeddedData, genitive, render_pdf
+from kfflow.documents.render import EmbeddedData, genitive, html_to_pdf, render_html
 
 TEMPLATES = {"board": "yttrande_board.html", "committee": "yttrande_committee.html"}
 DEFAULT_ORGANISATION = "Regionen"
@@ -43,12 +43,17 @@ def yttrande_title(data: dict) -> str:
     return f"{genitive(a['responding_body'])} yttrande över {a['name']} nr {a['number']} {a['subject']}"
 
 
-def yttrande_pdf(data: dict, *, when: datetime) -> bytes:
+def yttrande_html(data: dict) -> str:
+    """The finished HTML of the yttrande (the input WeasyPrint lays out)."""
     a = data["audit"]
     context = {"d": data, "a": a, "title": yttrande_title(data), "organisation": data["organisation"],
                "draft": data["draft"], "author": a["responding_body"], "document_date": data["document_date"],
                "diarienummer": a["diarienummer"]}
-    dnr = (a["diarienummer"] or "utan-dnr").replace("/", "-")
+    return render_html(TEMPLATES[a["template"]], context)
+
+
+def yttrande_pdf(data: dict, *, when: datetime) -> bytes:
+    dnr = (data["audit"]["diarienummer"] or "utan-dnr").replace("/", "-")
     embedded = EmbeddedData(name=f"yttrande-{dnr}.json", data=data,
                             description="Ärendets uppgifter i maskinläsbar form (JSON)")
-    return render_pdf(TEMPLATES[a["template"]], context, embedded=embedded, when=when)
+    return html_to_pdf(yttrande_html(data), embedded=embedded, when=when)

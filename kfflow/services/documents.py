@@ -17,8 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
-from kfflow.documents.reports import (delrapport_data, delrapport_pdf, slutredovisning_data,
-                                     slutredovisning_pdf)
+from kfflow.documents.reports import delrapport_data, report_pdf, slutredovisning_data
 from kfflow.documents.docx_yttrande import yttrande_docx as yttrande_docx_bytes
 from kfflow.documents.yttrande import DEFAULT_ORGANISATION, yttrande_data, yttrande_pdf
 from kfflow.errors import GuardFailed, KfflowError, NotFound, ValidationError
@@ -187,7 +186,7 @@ def render_delrapport(session: Session, actor, start, end, *, diarienummer: str 
         raise ValidationError("Perioden är felaktig.", errors)
     data = delrapport_data(session, values["from"], values["to"], organisation=organisation_name(session),
                            diarienummer=_report_diarienummer(session, diarienummer), document_date=now.date())
-    return delrapport_pdf(data, when=now)
+    return report_pdf(data, when=now)
 
 
 def render_slutredovisning(session: Session, actor, *, diarienummer: str | None = None,
@@ -197,7 +196,7 @@ def render_slutredovisning(session: Session, actor, *, diarienummer: str | None 
     load_actor(session, actor)
     data = slutredovisning_data(session, organisation=organisation_name(session),
                                 diarienummer=_report_diarienummer(session, diarienummer), document_date=now.date())
-    return slutredovisning_pdf(data, when=now)
+    return report_pdf(data, when=now)
 
 
 def yttrande_docx(session: Session, actor, audit_id: int, *, now: datetime | None = None) -> RenderedDocument:
