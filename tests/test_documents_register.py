@@ -117,3 +117,21 @@ def test_current_yttrande_is_a_draft_until_registered(session, users, storage):
     found = current_yttrande(session, users["contributor"], audit.id, storage, now=NOW)
     assert found.record is None and found.filename == "RS-351-2022-yttrande-utkast.pdf"
     assert "UTKAST" in text(found.content)
+
+
+def test_history_stays_append_only_too(session, users, decided_audit):
+    """The register and the history share one append-only rule."""
+    from kfflow.models import HistoryEntry, HistoryIsAppendOnly
+
+    entry = history_of(session, decided_audit)[-1]
+    entry.comment = "ändrad"
+    with pytest.raises(HistoryIsAppendOnly):
+        session.flush()
+    session.rollback()
+    with pytest.raises(HistoryIsAppendOnly, match="rows of history_entry"):
+        session.execute(update(HistoryEntry).values(comment="x"))
+    session.rollback()
+    session.delete(session.get(HistoryEntry, entry.id))
+    with pytest.raises(HistoryIsAppendOnly):
+        session.flush()
+    session.rollback()

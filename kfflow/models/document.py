@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, event, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kfflow.db import Base, UTCDateTime
+from kfflow.models.append_only import refuse_changes
 from kfflow.models.user import User
 
 
@@ -46,18 +47,4 @@ class DocumentRegisterIsAppendOnly(RuntimeError):
     pass
 
 
-@event.listens_for(DocumentRecord, "before_update")
-def _refuse_update(_mapper, _connection, target):
-    raise DocumentRegisterIsAppendOnly(f"document record {target.id} may not be changed")
-
-
-@event.listens_for(DocumentRecord, "before_delete")
-def _refuse_delete(_mapper, _connection, target):
-    raise DocumentRegisterIsAppendOnly(f"document record {target.id} may not be deleted")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_changes(state):
-    if (state.is_update or state.is_delete) and any(
-            m.class_ is DocumentRecord for m in state.all_mappers):
-        raise DocumentRegisterIsAppendOnly("document records may not be changed or deleted")
+refuse_changes(DocumentRecord, DocumentRegisterIsAppendOnly, "document record")
