@@ -3,7 +3,7 @@ import pytest
 
 from kfflow.errors import GuardFailed, PermissionDenied, ValidationError
 from kfflow.models import Audit, Recommendation
-from kfflow.services.audits import update_recommendation
+from kfflow.services.audits import update_audit, update_recommendation
 from kfflow.services.cases import available_transitions, fire, history_of
 from kfflow.services.handover import hand_over
 
@@ -23,6 +23,15 @@ def test_template_must_be_board_or_committee(session, users):
     with pytest.raises(ValidationError) as err:
         registered_audit(session, users, template="memo")
     assert set(err.value.fields) == {"template"}
+
+
+def test_template_and_summary_can_be_changed(session, users):
+    audit = registered_audit(session, users)
+    update_audit(session, users["registrar"], audit.id, {"template": "Nämnd", "summary": "Kort sammanfattning."})
+    audit = session.get(Audit, audit.id)
+    assert (audit.template, audit.summary) == ("committee", "Kort sammanfattning.")
+    with pytest.raises(PermissionDenied):
+        update_audit(session, users["steering"], audit.id, {"template": "board"})
 
 
 def test_decide_records_body_meeting_and_paragraph(session, users):

@@ -60,6 +60,11 @@ def test_send_is_possible_once_registered(session, users, decided_audit, storage
     fire(session, users["registrar"], decided_audit, "send", {"sent_on": "2023-04-03"}, now=NOW)
     audit = session.get(Audit, decided_audit.id)
     assert (audit.state, audit.sent_on.isoformat()) == ("sent", "2023-04-03")
+    fire(session, users["steering"], audit, "follow_up", {"follow_up_note": "Revisorerna har tagit del av svaret."},
+         now=NOW)
+    assert session.get(Audit, audit.id).state == "followed_up"
+    assert [h.trigger for h in history_of(session, audit)] == [
+        "register", "start_drafting", "decide", "register_document", "send", "follow_up"]
 
 
 def test_only_the_registrar_registers_and_only_after_the_decision(session, users, storage):
