@@ -49,7 +49,12 @@ def test_pdf_is_archival(session, users, tmp_path):
     assert pdfa_part(pdf) == ("3", "U")
     info = reader(pdf).metadata
     assert (info.title, info.author) == (TITLE, "Regionstyrelsen")
-    assert reader(pdf).trailer["/Root"]["/Lang"] == "sv"
+    root = reader(pdf).trailer["/Root"]
+    assert root["/Lang"] == "sv"
+    # PDF/A-3: the JSON copy is an associated file, named once, related to the document as its data.
+    (associated,) = root["/AF"]
+    assert associated.get_object()["/AFRelationship"] == "/Data"
+    assert "/OutputIntents" in root
     check = qpdf_check(pdf, tmp_path)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "No syntax or stream encoding errors" in check.stdout

@@ -87,11 +87,20 @@ class EmbeddedData:
                           relationship="Data", created=when, modified=when, url_fetcher=SafeURLFetcher())
 
 
+def _single_af_entries(_document, pdf) -> None:
+    """WeasyPrint 70 lists each PDF/A-3 associated file twice in the catalog's /AF; keep one of each."""
+    associated = pdf.catalog.get("AF")
+    if associated:
+        unique = list(dict.fromkeys(associated))
+        associated.clear()
+        associated.extend(unique)
+
+
 def html_to_pdf(html: str, *, embedded: EmbeddedData | None = None, when: datetime) -> bytes:
     """Render finished HTML as PDF/A-3u. Title, author and language come from the HTML head."""
     document = HTML(string=html, base_url=ASSETS_DIR.as_uri() + "/", url_fetcher=SafeURLFetcher())
     return document.write_pdf(
-        stylesheets=[stylesheet()], pdf_variant=PDF_VARIANT, output_intent=OUTPUT_INTENT,
+        finisher=_single_af_entries, stylesheets=[stylesheet()], pdf_variant=PDF_VARIANT, output_intent=OUTPUT_INTENT,
         color_profiles=_color_profiles(),
         attachments=[embedded.attachment(when)] if embedded else None,
         # The file identifier follows the content, so the same document rendered twice has the same /ID.
