@@ -16,7 +16,7 @@ from tests.pdf_checks import embedded_json, text
 
 
 @pytest.fixture
-def api(app, session):
+def client(app):
     """A client whose requests act as the user named in X-Test-User (standing in for the bearer token)."""
     @app.before_request
     def _as_test_user():
@@ -24,7 +24,11 @@ def api(app, session):
         if name:
             g.api_user = get_session().query(User).filter_by(username=name).one()
 
-    client = app.test_client()
+    return app.test_client()
+
+
+@pytest.fixture
+def api(client):
 
     def get(url, user="contributor"):
         return client.get(url, headers={"X-Test-User": user} if user else {})
@@ -77,3 +81,23 @@ def test_errors_are_json(session, users, api):
     set_active(session, users["admin"], users["contributor"].id, False)
     response = api(f"/api/v1/audits/{audit.id}/yttrande.pdf", user="contributor")
     assert response.status_code == 403 and response.get_json()["error"] == "forbidden"
+
+
+def test_register_over_http(session, users, client, settings):
+    audit, _ = answered_audit(session, users)
+    url = f"/api/v1/audits/{audit.id}/yttrande"
+    response = client.post(url, headers={"X-Test-User": "registrar"})
+    assert response.status_code == 422 and "först när beslutet" in response.get_json()["message"]
+    decide(session, users, audit)
+    assert client.post(url, headers={"X-Test-User": "steering"}).status_code == 403
+    response = client.post(url, headers={"X-Test-User": "registrar"})
+    assert response.status_code == 201
+    created = response.get_json()
+    assert (created["version"], created["document_number"], created["generated_by"]) == (1, 1, "registrar")
+    assert response.headers["Location"].endswith(f"/audits/{audit.id}/yttrande.pdf")
+    pdf = client.get(response.headers["Location"], headers={"X-Test-User": "owner"})
+    assert hashlib.sha256(pdf.data).hexdigest() == created["sha256"]
+    listed = client.get(f"/api/v1/audits/{audit.id}/documents", headers={"X-Test-User": "owner"}).get_json()
+    assert [r["sha256"] for r in listed] == [created["sha256"]]
+    stored = documents_dir(settings.instance_path) / "RS-351-2022" / "RS-351-2022-0001-yttrande-v1.pdf"
+    assert stored.read_bytes() == pdf.data

@@ -73,6 +73,31 @@ def yttrande_pdf(audit_id: int):
     return response
 
 
+def _record_json(record) -> dict:
+    return {"id": record.id, "diarienummer": record.diarienummer, "document_number": record.document_number,
+            "kind": record.kind, "version": record.version, "document_date": record.document_date.isoformat(),
+            "sha256": record.sha256, "size": record.size, "media_type": record.media_type,
+            "generated_by": record.generated_by.username if record.generated_by else None,
+            "created_at": record.created_at.isoformat()}
+
+
+@bp.post("/audits/<int:audit_id>/yttrande")
+def register_yttrande(audit_id: int):
+    """"Skapa yttrande": register a new version of the final yttrande (registrar, after the decision)."""
+    record = documents.register_yttrande(get_session(), _actor(), audit_id, _storage())
+    response = jsonify(_record_json(record))
+    response.status_code = 201
+    response.headers["Location"] = f"{bp.url_prefix}/audits/{audit_id}/yttrande.pdf"
+    return response
+
+
+@bp.get("/audits/<int:audit_id>/documents")
+def audit_documents(audit_id: int):
+    """The register's entries for this audit, oldest version first."""
+    records = documents.registered_documents(get_session(), _actor(), audit_id)
+    return jsonify([_record_json(r) for r in records])
+
+
 @bp.get("/audits/<int:audit_id>/yttrande.docx")
 def yttrande_docx(audit_id: int):
     found = documents.yttrande_docx(get_session(), _actor(), audit_id)
