@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
 from kfflow.models import HistoryEntry
-from kfflow.services._common import add_history, case_ref, column_length_errors, load_actor, load_case
+from kfflow.services._common import add_history, case_ref, column_length_errors, load_actor_and_case, load_case
 from kfflow.services.access import may_fire
 from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import FieldDef, TransitionDef, WorkflowDef
@@ -72,17 +72,21 @@ def fire(session: Session, actor, case, trigger: str, fields: dict | None = None
     On any failure nothing at all is written. `expected_version=None` skips the caller's version
     check; the UPDATE is still guarded by the version column.
     """
+    kind, case_id = case_ref(case)
     with write_transaction(session):
-        actor = load_actor(session, actor)
-        return fire_in_transaction(session, actor, case, trigger, fields, expected_version,
+        actor, obj = load_actor_and_case(session, actor, kind, case_id)
+        return fire_in_transaction(session, actor, obj, trigger, fields, expected_version,
                                    now=now or utcnow(), comment=comment)
 
 
 def fire_in_transaction(session: Session, actor, case, trigger: str, fields: dict | None,
                         expected_version: int | None, *, now: datetime, comment: str | None = None):
-    """The steps of `fire` inside a transaction the caller owns (a bulk handover fires many in one)."""
+    """The steps of `fire` inside a transaction the caller owns (a bulk handover fires many in one).
+
+    `case` is a case object loaded in this transaction, or a (kind, id) pair to load.
+    """
     kind, case_id = case_ref(case)
-    obj = load_case(session, kind, case_id)
+    obj = case if not isinstance(case, tuple) else load_case(session, kind, case_id)
     wf = workflow_of(obj)
     transition = _resolve_transition(wf, trigger, obj.state)
     if not may_fire(actor, obj, transition):

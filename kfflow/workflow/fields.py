@@ -61,8 +61,10 @@ def _parse_number(field: FieldDef, value: Any) -> int:
 
 def _parse_choice(field: FieldDef, value: Any) -> str:
     text = str(value).strip()
+    folded = text.casefold()
     for option in field.options:
-        if text == option.value or text.casefold() == option.label.casefold():
+        if text == option.value or folded == option.label.casefold() or folded in (
+                a.casefold() for a in option.aliases):
             return option.value
     raise ValueError(f"Välj ett av: {field.option_labels()}.")
 
