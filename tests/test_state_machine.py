@@ -66,6 +66,8 @@ def test_random_lifecycles_keep_the_invariants(session, users):
             """What available_transitions offers must succeed with valid fields (drives the walk deeper)."""
             actor = users[who]
             offered = available_transitions(actor, self.measure, now=NOW)
+            # Prefer moves that keep the case open, so walks reach the later states too.
+            offered = [t for t in offered if not workflow.states[t.dest].final] or offered
             if not offered:
                 return
             choice = offered[pick % len(offered)]
@@ -86,7 +88,7 @@ def test_random_lifecycles_keep_the_invariants(session, users):
             assert count == self.history
 
     run_state_machine_as_test(Lifecycle, settings=settings(
-        max_examples=60, stateful_step_count=20, deadline=None,
+        max_examples=60, stateful_step_count=20, deadline=None, derandomize=True,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]))
     assert len(set(successes)) >= 4, f"the random walk barely moved: {successes} {failures[:20]}"
     assert session.scalar(select(func.count(Measure.id))) >= 1

@@ -6,9 +6,10 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from kfflow.db import utcnow
-from kfflow.errors import NotFound, PermissionDenied
+from kfflow.errors import NotFound, PermissionDenied, StaleCase
 from kfflow.models import CASE_MODELS, HistoryEntry, User
 
 
@@ -61,12 +62,27 @@ def load_case(session: Session, kind: str, case_id: int, *, for_write: bool = Tr
     return obj
 
 
+STALE_MESSAGE = "Någon annan har ändrat ärendet under tiden. Ladda om sidan och försök igen."
+
+
+def flush_case_changes(session: Session) -> None:
+    """Write pending changes now; an UPDATE that finds the version moved becomes StaleCase."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise StaleCase(STALE_MESSAGE) from None
+
+
 _HISTORY_INSERT = insert(HistoryEntry.__table__)  # Core: one compiled statement, parameters per call
 
 
 def add_history(session: Session, *, case, trigger: str, from_state: str | None, actor: User | None,
                 at: datetime | None = None, fields: dict | None = None, comment: str | None = None) -> None:
-    """Append one history row. A plain INSERT: the row is never read back or changed in this transaction."""
+    """Append one history row. A plain INSERT: the row is never read back or changed in this transaction.
+
+    The case's own UPDATE is flushed first, so that a concurrent change surfaces as StaleCase here.
+    """
+    flush_case_changes(session)
     session.execute(_HISTORY_INSERT, dict(
         case_kind=case.case_kind, case_id=case.id, trigger=trigger, from_state=from_state, to_state=case.state,
         actor_id=actor.id if actor else None, at=at or utcnow(), fields=fields or {}, comment=comment,

@@ -7,12 +7,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
-from sqlalchemy.orm.exc import StaleDataError
 
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
 from kfflow.models import HistoryEntry
-from kfflow.services._common import add_history, case_ref, column_length_errors, load_actor_and_case, load_case
+from kfflow.services._common import (STALE_MESSAGE, add_history, case_ref, column_length_errors,
+                                     load_actor_and_case, load_case)
 from kfflow.services.access import may_fire
 from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import FieldDef, TransitionDef, WorkflowDef
@@ -22,7 +22,6 @@ from kfflow.workflow.registry import FireContext
 
 log = logging.getLogger(__name__)
 
-STALE_MESSAGE = "Någon annan har ändrat ärendet under tiden. Ladda om sidan och försök igen."
 
 
 @dataclass(frozen=True)
@@ -105,10 +104,6 @@ def fire_in_transaction(session: Session, actor, case, trigger: str, fields: dic
     run_transition(wf, ctx)
     add_history(session, case=obj, trigger=trigger, from_state=from_state, actor=actor, at=now,
                 fields=record_fields(ctx), comment=comment)
-    try:
-        session.flush()
-    except StaleDataError:
-        raise StaleCase(STALE_MESSAGE) from None
     log.info("fired %s on %s %s as %s: %s -> %s", trigger, kind, case_id, actor.username, from_state, obj.state)
     return obj
 
