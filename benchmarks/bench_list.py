@@ -121,6 +121,18 @@ def load(targets: dict[str, str], headers: dict, requests: int, clients: int, ro
     return summary
 
 
+def stop(procs: list[subprocess.Popen]) -> None:
+    """SIGTERM first: a gunicorn master killed outright leaves its workers running."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--measures", type=int, default=10_000)
@@ -134,9 +146,7 @@ def main() -> None:
         try:
             run(url, args, workdir, procs)
         finally:
-            for proc in procs:
-                if proc.poll() is None:
-                    proc.kill()
+            stop(procs)
 
 
 def run(url: str, args, workdir: Path, procs: list) -> None:
