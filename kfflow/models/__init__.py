@@ -5,6 +5,8 @@ from kfflow.models.history import HistoryEntry, HistoryIsAppendOnly
 from kfflow.models.measure import Measure, ProgressReport
 from kfflow.models.setting import Setting
 from kfflow.models.user import Body, User
+from kfflow.models.login import LoginFailure, LoginSession  # noqa: E402  (web sign-ins)
+from kfflow.models.comment import Comment  # noqa: E402  (comments on cases)
 
 CASE_MODELS = {cls.case_kind: cls for cls in (Measure, Recommendation)}
 

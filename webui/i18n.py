@@ -1,0 +1,57 @@
+"""Flask-Babel: Swedish locale, and the catalogue compiled from its .po when the .mo is missing or older.
+
+Source strings are written in Swedish (the only language users see); the sv catalogue is where an
+organisation adjusts wording without touching code. *.mo files are build products and not in git:
+the app compiles them at start, beside the .po when that folder is writable, else into the instance
+folder.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask_babel import Babel
+
+log = logging.getLogger(__name__)
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+LOCALE = "sv"
+TIMEZONE = "Europe/Stockholm"
+
+
+def compile_catalogues(source: Path = TRANSLATIONS, fallback: Path | None = None) -> Path:
+    """Compile every messages.po under `source` whose .mo is missing or older; return the folder used."""
+    target_root = source
+    for po_path in sorted(source.glob("*/LC_MESSAGES/messages.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as fh:
+            catalog = read_po(fh, locale=po_path.parent.parent.name)
+        try:
+            _write(catalog, mo_path)
+        except OSError:
+            if fallback is None:
+                raise
+            target_root = fallback
+            _write(catalog, fallback / po_path.relative_to(source).with_suffix(".mo"))
+        log.info("compiled %s", po_path)
+    return target_root
+
+
+def _write(catalog, mo_path: Path) -> None:
+    mo_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = mo_path.with_suffix(".mo.tmp")
+    with tmp.open("wb") as fh:
+        write_mo(fh, catalog)
+    tmp.replace(mo_path)  # atomic: several workers may compile at once
+
+
+def init_app(app) -> None:
+    folder = compile_catalogues(fallback=Path(app.instance_path) / "translations")
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", LOCALE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", TIMEZONE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(folder))
+    Babel(app, locale_selector=lambda: LOCALE)
