@@ -8,6 +8,7 @@ folder.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -55,3 +56,60 @@ def init_app(app) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", TIMEZONE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(folder))
     Babel(app, locale_selector=lambda: LOCALE)
+
+
+# --- keeping the catalogue complete (`python -m webui.i18n update`; a test checks it) ---------------
+
+PACKAGE = Path(__file__).resolve().parent
+METHOD_MAP = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+
+
+def extract_messages():
+    """Every gettext string in webui's code and templates, as a babel Catalog."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_dir
+
+    catalog = Catalog(locale=LOCALE, project="kfflow", charset="utf-8", fuzzy=False,
+                      creation_date=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    for filename, lineno, message, comments, context in extract_from_dir(
+            str(PACKAGE), METHOD_MAP, keywords={"_": None, "gettext": None, "lazy_gettext": None, "_l": None,
+                                      "ngettext": (1, 2)},
+            comment_tags=(), strip_comment_tags=True):
+        if message:
+            catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def update_catalogue(po_path: Path = TRANSLATIONS / LOCALE / "LC_MESSAGES" / "messages.po") -> int:
+    """Add new strings to the Swedish catalogue (source strings are Swedish: msgstr starts as msgid)
+    and drop strings no longer used; keeps every translation already made. Returns the number added."""
+    from babel.messages.pofile import write_po
+
+    extracted = extract_messages()
+    existing = None
+    if po_path.exists():
+        with po_path.open("rb") as fh:
+            existing = read_po(fh, locale=LOCALE)
+    added = 0
+    for message in extracted:
+        if not message.id:
+            continue
+        old = existing.get(message.id) if existing is not None else None
+        if old is not None and old.string:
+            message.string = old.string
+        else:
+            message.string = message.id
+            added += 1
+    po_path.parent.mkdir(parents=True, exist_ok=True)
+    with po_path.open("wb") as fh:
+        write_po(fh, extracted, width=100, omit_header=False, sort_output=True, include_lineno=False)
+    return added
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] == ["update"]:
+        print(f"{update_catalogue()} new messages")
+    else:
+        print("usage: python -m webui.i18n update")

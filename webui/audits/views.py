@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from kfflow.errors import GuardFailed, NotFound, StaleCase, ValidationError
 from kfflow.models import Audit, Recommendation
 from kfflow.services._common import load_case
+from kfflow.services.access import require_role
 from kfflow.services.audits import AUDIT_FIELDS, add_recommendation, may_edit_answer, register_audit, \
     update_recommendation
 from kfflow.services.cases import available_transitions, history_of
@@ -37,6 +38,8 @@ def audit_list():
 @bp.route("/granskningar/ny", methods=["GET", "POST"])
 def register():
     if request.method == "GET":
+        # The service checks again on POST; this only spares others a form they cannot send.
+        require_role(current_actor(), "registrar", action="registrera granskningar")
         return render_template("audits/register.html", fields=AUDIT_FIELDS, values={}, errors={}, message=None)
     values = request.form.to_dict()
     try:
