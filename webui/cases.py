@@ -59,21 +59,27 @@ class TimelineItem:
     details: list[tuple[str, str]]
 
 
-def _label_for(case, name: str) -> str:
+def _field_for(case, name: str) -> FieldDef | None:
     for t in workflow_of(case).transitions:
         for f in t.fields:
             if f.name == name:
-                return f.label
-    for f in attribute_fields():
-        if f.name == name:
-            return f.label
+                return f
+    return next((f for f in attribute_fields() if f.name == name), None)
+
+
+def _label_for(case, name: str) -> str:
+    f = _field_for(case, name)
+    if f is not None:
+        return f.label
     return {"answer": "Svar", "measure_ids": "Åtgärder", "number": "Nummer", "text": "Text",
             "done": "Vad är gjort?", "ongoing": "Vad pågår?", "planned": "Vad finns planerat?"}.get(name, name)
 
 
-def _show(value) -> str:
+def _show(value, f: FieldDef | None = None) -> str:
     if isinstance(value, dict) and set(value) == {"from", "to"}:
-        return f"{_show(value['from'])} → {_show(value['to'])}"
+        return f"{_show(value['from'], f)} → {_show(value['to'], f)}"
+    if f is not None and f.options:
+        value = next((o.label for o in f.options if o.value == value), value)
     if value is None or value == "":
         return "–"
     if isinstance(value, list):
@@ -88,7 +94,8 @@ def timeline(case, entries) -> list[TimelineItem]:
         t = wf.any_with_trigger(e.trigger)
         label = _(SERVICE_TRIGGERS[e.trigger]) if e.trigger in SERVICE_TRIGGERS else (t.label if t else e.trigger)
         items.append(TimelineItem(e, label, wf.state_label(e.from_state), wf.state_label(e.to_state),
-                                  [(_label_for(case, k), _show(v)) for k, v in (e.fields or {}).items()]))
+                                  [(_label_for(case, k), _show(v, _field_for(case, k)))
+                                   for k, v in (e.fields or {}).items()]))
     return items
 
 
