@@ -7,7 +7,10 @@ from datetime import date
 
 from flask_babel import force_locale
 
-from kfflow.models import Measure
+from sqlalchemy import select
+
+from kfflow.models import Measure, Recommendation
+from kfflow.services.audits import register_audit
 from kfflow.services.cases import history_of
 from kfflow.services.measures import update_measure
 from tests.factories import measure_in_state
@@ -147,3 +150,66 @@ def test_swedish_dates_and_numbers(make_web_app):
         assert filters["sv_long_date"](date(2026, 3, 2)) == "2 mars 2026"
         assert filters["sv_date"](date(2026, 3, 2)) == "2026-03-02"
         assert filters["sv_number"](12345) == "12\xa0345"
+
+
+def test_answering_a_recommendation_in_the_pages(make_web_app, session, users):
+    app = make_web_app(csrf=False)
+    m = measure_in_state(session, users, "decided")
+    registrar = sign_in(app, session, users["registrar"])
+    response = registrar.post("/granskningar/ny", data={"name": "Fördjupad granskning", "number": "7/2022",
+                                                        "subject": "Strategisk kompetensförsörjning",
+                                                        "received": "2022-11-03", "response_due": "nästa vecka"})
+    assert response.status_code == 422 and "Ange ett giltigt datum" in response.get_data(as_text=True)
+    audit = register_audit(session, users["registrar"], {"name": "Fördjupad granskning", "number": "7/2022",
+                                                         "subject": "Strategisk kompetensförsörjning"})
+    assert registrar.post(f"/granskningar/{audit.id}/rekommendationer",
+                          data={"number": "1", "text": "Säkerställ uppföljning."}).status_code == 302
+    rec = session.scalars(select(Recommendation)).one()
+    assert registrar.post(f"/rekommendationer/{rec.id}/steg/assign",
+                          data={"owner": "owner", "version": str(rec.version)}).status_code == 302
+    rec = _fresh(session, Recommendation, rec.id)
+    owner = sign_in(app, session, users["owner"])
+    response = owner.post(f"/rekommendationer/{rec.id}/svar", data={
+        "answer": "Regionstyrelsen delar revisorernas bedömning.", "measure_ids": f"{m.id}", "version": str(rec.version)})
+    assert response.status_code == 302
+    rec = _fresh(session, Recommendation, rec.id)
+    assert rec.answer.startswith("Regionstyrelsen") and [x.id for x in rec.measures] == [m.id]
+    assert registrar.post(f"/rekommendationer/{rec.id}/steg/decide",
+                          data={"decision_ref": "RS 2023-03-28 § 81", "version": str(rec.version)}).status_code == 302
+    rec = _fresh(session, Recommendation, rec.id)
+    page = owner.get(f"/rekommendationer/{rec.id}").get_data(as_text=True)
+    assert "Svar antaget" in page and "Redigera svaret" not in page, "the adopted answer is frozen"
+    response = owner.post(f"/rekommendationer/{rec.id}/svar", data={"answer": "Nytt.", "version": str(rec.version)})
+    assert response.status_code == 422 and "Svaret är antaget" in response.get_data(as_text=True)
+    assert _fresh(session, Recommendation, rec.id).answer.startswith("Regionstyrelsen")
+
+
+def test_list_page_queries_do_not_grow_with_the_number_of_rows(make_web_app, database, session, users):
+    from sqlalchemy import event
+
+    from kfflow.services.measures import propose_measure
+
+    app = make_web_app(csrf=False)
+    client = sign_in(app, session, users["steering"])
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    def queries_for_list() -> int:
+        statements.clear()
+        event.listen(database.engine, "before_cursor_execute", count)
+        try:
+            assert client.get("/atgarder").status_code == 200
+        finally:
+            event.remove(database.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    measure_in_state(session, users, "decided", title="Första")
+    few = queries_for_list()
+    for i in range(30):
+        propose_measure(session, users["contributor"], {"title": f"Åtgärd {i}"})
+        if i % 2:
+            measure_in_state(session, users, "decided", title=f"Beslutad {i}", owner=users["other_owner"])
+    many = queries_for_list()
+    assert many == few, f"{few} queries for 1 row, {many} for 46 rows"
