@@ -131,7 +131,7 @@ def test_a_form_post_without_csrf_token_is_refused(make_web_app, session, users)
     client = sign_in(app, session, users["contributor"])
     response = client.post(f"/atgarder/{m.id}/kommentar", data={"body": "Bra idé."})
     assert response.status_code == 400
-    assert "Felaktig begäran" in response.get_data(as_text=True)
+    assert "Formuläret har gått ut" in response.get_data(as_text=True)
     assert session.scalar(select(func.count(Comment.id))) == 0
     page = client.get(f"/atgarder/{m.id}").get_data(as_text=True)
     response = client.post(f"/atgarder/{m.id}/kommentar", data={"body": "Bra idé.", "csrf_token": csrf_token(page)})

@@ -141,6 +141,8 @@ def test_swedish_error_pages_and_no_traceback(make_web_app, users, session):
     assert response.status_code == 500 and "Ett fel har uppstått" in html
     assert "secret internals" not in html and "Traceback" not in html
     assert '<html lang="sv">' in html
+    response = client.get("/api/v1/finns-inte")
+    assert response.status_code == 404 and response.is_json and "error" in response.get_json()
 
 
 def test_swedish_dates_and_numbers(make_web_app):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import render_template, request
+from flask import jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from kfflow.errors import GuardFailed, KfflowError, NotFound, PermissionDenied, StaleCase, ValidationError
@@ -45,13 +46,26 @@ def _titles() -> dict[int, str]:
     }
 
 
-def render_error(status: int, message: str | None = None):
+def _wants_json() -> bool:
+    # The JSON API registers its own handlers; this is the fallback for anything under /api/.
+    return request.path.startswith("/api/")
+
+
+def render_error(status: int, message: str | None = None, code: str | None = None):
     title = _titles().get(status, _("Ett fel har uppstått"))
+    if _wants_json():
+        return jsonify({"error": {"code": code or str(status), "message": message or title}}), status
     return render_template("error.html", status=status, title=title, message=message), status
 
 
 def _domain_error(exc: KfflowError):
-    return render_error(status_for(exc), exc.message)
+    return render_error(status_for(exc), exc.message, exc.code)
+
+
+def _csrf_error(exc: CSRFError):
+    log.warning("CSRF check failed on %s %s: %s", request.method, request.path, exc.description)
+    return render_error(400, _("Formuläret har gått ut eller saknar sin säkerhetskod. "
+                               "Ladda om sidan och försök igen."), "csrf")
 
 
 def _http_error(exc: HTTPException):
@@ -68,5 +82,6 @@ def _unexpected(exc: Exception):
 
 def init_app(app) -> None:
     app.register_error_handler(KfflowError, _domain_error)
+    app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

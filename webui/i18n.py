@@ -7,7 +7,10 @@ folder.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -44,10 +47,16 @@ def compile_catalogues(source: Path = TRANSLATIONS, fallback: Path | None = None
 
 def _write(catalog, mo_path: Path) -> None:
     mo_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = mo_path.with_suffix(".mo.tmp")
-    with tmp.open("wb") as fh:
-        write_mo(fh, catalog)
-    tmp.replace(mo_path)  # atomic: several workers may compile at once
+    # A private temporary file, then an atomic rename: several workers may compile at once.
+    fd, tmp = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write_mo(fh, catalog)
+        os.replace(tmp, mo_path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def init_app(app) -> None:
