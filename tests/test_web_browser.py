@@ -58,6 +58,19 @@ def signed_in(browser, live, username, **context_options):
     return context, page
 
 
+def _step(page, action: str, texts: dict, choices: dict, *, expect: str, shot):
+    """Open the transition's form from the case page, fill exactly its fields, send it."""
+    page.get_by_role("link", name=action, exact=True).click()
+    for label, value in texts.items():
+        page.get_by_label(label).fill(value)
+    for label, option in choices.items():
+        page.get_by_label(label).select_option(label=option)
+    page.get_by_role("button", name=action).click()
+    page.get_by_text(f"Klart: {action}").wait_for()
+    assert expect in page.locator("h1 + p").inner_text()
+    page.screenshot(path=shot, full_page=True)
+
+
 def test_a_measure_through_its_whole_life(browser, live):
     shots = ARTIFACTS / "journey"
     shots.mkdir(parents=True, exist_ok=True)
@@ -85,26 +98,16 @@ def test_a_measure_through_its_whole_life(browser, live):
     ctx, page = act("council")
     page.goto(measure_url)
     assert page.get_by_role("link", name="Besluta").count() == 0, "the council has no mandate to decide"
-    page.get_by_role("link", name="Prioritera").click()
-    page.get_by_label("Prioritet").fill("1")
-    page.get_by_label("Kategori").select_option(label="Behålla")
-    page.get_by_label("Förväntad effekt").fill("Färre nyanställda slutar första året; mäts med personalomsättning.")
-    page.get_by_role("button", name="Prioritera").click()
-    page.get_by_text("Klart: Prioritera").wait_for()
-    page.screenshot(path=shots / "2-council-prioritises.png", full_page=True)
+    _step(page, "Prioritera", {"Prioritet": "1", "Förväntad effekt": "Färre slutar första året; mäts med omsättning."},
+          {"Kategori": "Behålla"}, expect="Prioriterad", shot=shots / "2-council-prioritises.png")
     ctx.close()
 
     # 3. Steering decides with owner and due date.
     ctx, page = act("steering")
     page.goto(measure_url)
-    page.get_by_role("link", name="Besluta", exact=True).click()
-    page.get_by_label("Ansvarig").select_option("owner")
-    page.get_by_label("Slutdatum").fill((date.today() + timedelta(days=90)).isoformat())
-    page.get_by_label("Beslutsreferens").fill("Styrgruppen 2026-03-02 § 12")
-    page.get_by_role("button", name="Besluta").click()
-    page.get_by_text("Klart: Besluta").wait_for()
-    assert "Beslutad" in page.locator("h1 + p").inner_text()
-    page.screenshot(path=shots / "3-steering-decides.png", full_page=True)
+    _step(page, "Besluta", {"Slutdatum": (date.today() + timedelta(days=90)).isoformat(),
+                            "Beslutsreferens": "Styrgruppen 2026-03-02 § 12"},
+          {"Ansvarig": "Test Owner (owner)"}, expect="Beslutad", shot=shots / "3-steering-decides.png")
     ctx.close()
 
     # 4. The owner reports progress, then implements.
@@ -117,26 +120,17 @@ def test_a_measure_through_its_whole_life(browser, live):
     page.get_by_text("Lägesrapporten är sparad").wait_for()
     assert "Tolv mentorer utsedda." in page.content()
     page.screenshot(path=shots / "4-owner-reports-progress.png", full_page=True)
-    page.get_by_role("link", name="Markera som genomförd").click()
-    page.get_by_label("Vad har genomförts?").fill("Mentorskapet är infört på alla vårdavdelningar.")
-    page.get_by_role("button", name="Markera som genomförd").click()
-    page.get_by_text("Klart: Markera som genomförd").wait_for()
-    assert "Genomförd" in page.locator("h1 + p").inner_text()
-    page.screenshot(path=shots / "5-owner-implements.png", full_page=True)
+    _step(page, "Markera som genomförd", {"Vad har genomförts?": "Mentorskapet är infört på alla avdelningar."}, {},
+          expect="Genomförd", shot=shots / "5-owner-implements.png")
     ctx.close()
 
     # 5. Steering evaluates.
     ctx, page = act("steering")
     page.goto(measure_url)
-    page.get_by_role("link", name="Utvärdera").click()
-    page.get_by_label("Utvärdering").fill("Personalomsättningen första året sjönk från 18 till 11 procent.")
-    page.get_by_label("Effekt").select_option(label="Uppnådd")
-    page.get_by_role("button", name="Utvärdera").click()
-    page.get_by_text("Klart: Utvärdera").wait_for()
-    assert "Utvärderad" in page.locator("h1 + p").inner_text()
+    _step(page, "Utvärdera", {"Utvärdering": "Personalomsättningen första året sjönk från 18 till 11 procent."},
+          {"Effekt": "Uppnådd"}, expect="Utvärderad", shot=shots / "6-steering-evaluates.png")
     timeline = page.locator("ol.timeline > li")
     assert timeline.count() == 6  # propose, prioritise, decide, report, implement, evaluate
-    page.screenshot(path=shots / "6-steering-evaluates.png", full_page=True)
     ctx.close()
     assert csp_errors == [], "the pages must work under their own Content-Security-Policy"
 

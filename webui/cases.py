@@ -104,6 +104,22 @@ def due_date_revisions(case, entries) -> list[TimelineItem]:
     return [item for item in timeline(case, entries) if "due_date" in (item.entry.fields or {})]
 
 
+def create_form(title: str, submit: str, fields: tuple[FieldDef, ...], create, done_url, done_message: str,
+                intro: str | None = None):
+    """GET: an empty form for `fields`. POST: `create(values)` through a service, then to `done_url(obj)`."""
+    context = dict(title=title, submit=submit, intro=intro, fields=fields, values={}, errors={}, message=None)
+    if request.method == "GET":
+        return render_template("create.html", **context)
+    values = request.form.to_dict()
+    try:
+        obj = create(values)
+    except ValidationError as exc:
+        return render_template("create.html", **{**context, "values": values, "errors": exc.fields,
+                                                 "message": exc.message}), 422
+    flash(done_message, "success")
+    return redirect(done_url(obj))
+
+
 def transition_form(kind: str, case_id: int, trigger: str, case_endpoint: str, case_arg: str):
     """GET: the form for one transition with exactly its fields. POST: fire it through the service."""
     session = get_session()

@@ -14,7 +14,7 @@ from kfflow.services.cases import available_transitions, history_of
 from kfflow.workflow.definition import FieldDef
 from webui.audits import bp
 from webui.auth import current_actor
-from webui.cases import active_people, read_version, timeline, transition_form
+from webui.cases import active_people, create_form, read_version, timeline, transition_form
 from webui.db import get_session
 from webui.errors import status_for
 
@@ -40,15 +40,10 @@ def register():
     if request.method == "GET":
         # The service checks again on POST; this only spares others a form they cannot send.
         require_role(current_actor(), "registrar", action="registrera granskningar")
-        return render_template("audits/register.html", fields=AUDIT_FIELDS, values={}, errors={}, message=None)
-    values = request.form.to_dict()
-    try:
-        audit = register_audit(get_session(), current_actor(), values)
-    except ValidationError as exc:
-        return render_template("audits/register.html", fields=AUDIT_FIELDS, values=values, errors=exc.fields,
-                               message=exc.message), 422
-    flash(_("Granskningen är registrerad."), "success")
-    return redirect(url_for("audits.audit_page", audit_id=audit.id))
+    return create_form(
+        _("Registrera granskning"), _("Registrera"), AUDIT_FIELDS,
+        lambda values: register_audit(get_session(), current_actor(), values),
+        lambda audit: url_for("audits.audit_page", audit_id=audit.id), _("Granskningen är registrerad."))
 
 
 def _render_audit(audit_id: int, status: int = 200, **extra):

@@ -3,7 +3,7 @@ carries a random token that Flask-Login uses as the user's id, so revoking the r
 deactivating the user, ends the session on the very next request."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user
 

@@ -12,7 +12,8 @@ from kfflow.services.measures import (REPORTABLE_STATES, add_progress_report, at
                                       propose_measure, update_measure)
 from kfflow.workflow import get_workflows
 from webui.auth import current_actor
-from webui.cases import active_people, due_date_revisions, form_value, read_version, timeline, transition_form
+from webui.cases import (active_people, create_form, due_date_revisions, form_value, read_version, timeline,
+                         transition_form)
 from webui.db import get_session
 from webui.errors import status_for
 from webui.measures import bp
@@ -58,18 +59,11 @@ def handover():
 
 @bp.route("/atgarder/ny", methods=["GET", "POST"])
 def propose():
-    session = get_session()
-    fields = attribute_fields()
-    if request.method == "GET":
-        return render_template("measures/propose.html", fields=fields, values={}, errors={}, message=None)
-    values = request.form.to_dict()
-    try:
-        measure = propose_measure(session, current_actor(), values)
-    except ValidationError as exc:
-        return render_template("measures/propose.html", fields=fields, values=values, errors=exc.fields,
-                               message=exc.message), 422
-    flash(_("Tack! Förslaget är registrerat."), "success")
-    return redirect(url_for("measures.measure_page", measure_id=measure.id))
+    return create_form(
+        _("Föreslå åtgärd"), _("Skicka förslaget"), attribute_fields(),
+        lambda values: propose_measure(get_session(), current_actor(), values),
+        lambda measure: url_for("measures.measure_page", measure_id=measure.id), _("Tack! Förslaget är registrerat."),
+        intro=_("Alla medarbetare kan föreslå åtgärder. Styrgruppen prioriterar och beslutar."))
 
 
 def _render_page(measure_id: int, status: int = 200, **extra):
