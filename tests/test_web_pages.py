@@ -215,3 +215,32 @@ def test_list_page_queries_do_not_grow_with_the_number_of_rows(make_web_app, dat
             measure_in_state(session, users, "decided", title=f"Beslutad {i}", owner=users["other_owner"])
     many = queries_for_list()
     assert many == few, f"{few} queries for 1 row, {many} for 46 rows"
+
+
+def test_admin_adds_a_user_who_can_then_sign_in(make_web_app, session, users):
+    from kfflow.services.auth_sessions import sign_in as service_sign_in
+
+    app = make_web_app(csrf=False)
+    admin = sign_in(app, session, users["admin"])
+    response = admin.post("/admin/anvandare", data={"username": "Bad Name", "role": "owner", "password": "kort"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="user-username-error"' in html and 'id="user-password-error"' in html
+    response = admin.post("/admin/anvandare", data={"username": "karin", "display_name": "Karin Berg",
+                                                    "role": "owner", "password": "ett-langt-losenord"})
+    assert response.status_code == 302
+    assert "Karin Berg" in admin.get("/admin/anvandare").get_data(as_text=True)
+    assert service_sign_in(session, "karin", "ett-langt-losenord", "127.0.0.1").user.role == "owner"
+
+
+def test_templates_have_no_inline_script_or_style():
+    """The Content-Security-Policy forbids them; a template that used one would break in the browser."""
+    from pathlib import Path
+
+    import webui
+
+    offenders = []
+    for template in Path(webui.__file__).parent.rglob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        if re.search(r"<script(?![^>]*\bsrc=)|<style|\sstyle=|\son[a-z]+=|javascript:", text, re.IGNORECASE):
+            offenders.append(template.name)
+    assert offenders == []
