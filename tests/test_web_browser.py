@@ -47,8 +47,8 @@ def browser():
         b.close()
 
 
-def signed_in(browser, live, username, **context_options):
-    context = browser.new_context(base_url=live.url, locale="sv-SE", **context_options)
+def signed_in(browser, live, username, *, axe: bool = False):
+    context = _context(browser, live, axe=axe)
     page = context.new_page()
     page.goto("/logga-in")
     page.get_by_label("Användarnamn").fill(username)
@@ -56,6 +56,16 @@ def signed_in(browser, live, username, **context_options):
     page.get_by_role("button", name="Logga in").click()
     page.wait_for_url(re.compile(r"/$"))
     return context, page
+
+
+def _context(browser, live, *, axe: bool):
+    if not axe:
+        return browser.new_context(base_url=live.url, locale="sv-SE")
+    require(AXE_JS, "axe-core (make test installs it)")
+    # bypass_csp only lets the test inject axe into every page; the pages themselves are unchanged.
+    context = browser.new_context(base_url=live.url, locale="sv-SE", bypass_csp=True)
+    context.add_init_script(path=str(AXE_JS))
+    return context
 
 
 def _step(page, action: str, texts: dict, choices: dict, *, expect: str, shot):
@@ -161,15 +171,12 @@ def _axe(page) -> list[str]:
 
 def _check(page, path: str) -> list[str]:
     page.goto(path)
-    page.add_script_tag(path=str(AXE_JS))
     return _axe(page)
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_axe_on_every_page_type(browser, live, role):
-    require(AXE_JS, "axe-core (make test installs it)")
-    # bypass_csp only lets the test inject axe; the pages themselves are unchanged.
-    context, page = signed_in(browser, live, role, bypass_csp=True)
+    context, page = signed_in(browser, live, role, axe=True)
     violations = []
     for path in _pages(live, role):
         violations += _check(page, path)
@@ -178,15 +185,13 @@ def test_axe_on_every_page_type(browser, live, role):
     page.evaluate("document.querySelectorAll('[required]').forEach(e => e.removeAttribute('required'))")
     page.get_by_role("button", name="Skicka förslaget").click()
     page.get_by_text("fältet måste fyllas i").wait_for()
-    page.add_script_tag(path=str(AXE_JS))
     violations += _axe(page)
     context.close()
     assert violations == []
 
 
 def test_axe_signed_out(browser, live):
-    require(AXE_JS, "axe-core (make test installs it)")
-    context = browser.new_context(base_url=live.url, bypass_csp=True)
+    context = _context(browser, live, axe=True)
     page = context.new_page()
     violations = _check(page, "/logga-in") + _check(page, "/tillganglighet")
     page.goto("/logga-in")
@@ -194,7 +199,6 @@ def test_axe_signed_out(browser, live):
     page.get_by_label("Lösenord").fill("wrong-password")
     page.get_by_role("button", name="Logga in").click()
     page.get_by_text("Fel användarnamn eller lösenord").wait_for()
-    page.add_script_tag(path=str(AXE_JS))
     violations += _axe(page)
     context.close()
     assert violations == []
