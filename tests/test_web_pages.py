@@ -171,6 +171,15 @@ def test_answering_a_recommendation_in_the_pages(make_web_app, session, users):
                           data={"owner": "owner", "version": str(rec.version)}).status_code == 302
     rec = _fresh(session, Recommendation, rec.id)
     owner = sign_in(app, session, users["owner"])
+    assert f"/atgarder/ny?rekommendation={rec.id}" in owner.get(f"/rekommendationer/{rec.id}").get_data(as_text=True)
+    response = owner.post(f"/atgarder/ny?rekommendation={rec.id}", data={"title": "Uppföljningsrutin"})
+    assert response.status_code == 302 and response.headers["Location"] == f"/rekommendationer/{rec.id}"
+    rec = _fresh(session, Recommendation, rec.id)
+    assert [x.title for x in rec.measures] == ["Uppföljningsrutin"], "proposed from the page, linked to the answer"
+    contributor = sign_in(app, session, users["contributor"])
+    contributor.post(f"/atgarder/ny?rekommendation={rec.id}", data={"title": "Eget förslag"})
+    assert "kopplades inte" in contributor.get("/").get_data(as_text=True), "told why it was not linked"
+    assert len(_fresh(session, Recommendation, rec.id).measures) == 1
     response = owner.post(f"/rekommendationer/{rec.id}/svar", data={
         "answer": "Regionstyrelsen delar revisorernas bedömning.", "measure_ids": f"{m.id}", "version": str(rec.version)})
     assert response.status_code == 302

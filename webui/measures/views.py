@@ -3,8 +3,9 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
+from kfflow.errors import GuardFailed, KfflowError, PermissionDenied, StaleCase, ValidationError
 from kfflow.services._common import load_case
+from kfflow.services.audits import update_recommendation
 from kfflow.services.cases import available_transitions, history_of
 from kfflow.services.comments import add_comment, comments_on
 from kfflow.services.handover import hand_over
@@ -59,11 +60,33 @@ def handover():
 
 @bp.route("/atgarder/ny", methods=["GET", "POST"])
 def propose():
+    """Propose a measure; from a recommendation's page (?rekommendation=<id>) it is also linked to its answer."""
+    rec_id = request.args.get("rekommendation", type=int)
+    intro = _("Alla medarbetare kan föreslå åtgärder. Styrgruppen prioriterar och beslutar.")
+    if rec_id:
+        intro += " " + _("Åtgärden kopplas till rekommendationens svar när du skickar förslaget.")
     return create_form(
         _("Föreslå åtgärd"), _("Skicka förslaget"), attribute_fields(),
-        lambda values: propose_measure(get_session(), current_actor(), values),
-        lambda measure: url_for("measures.measure_page", measure_id=measure.id), _("Tack! Förslaget är registrerat."),
-        intro=_("Alla medarbetare kan föreslå åtgärder. Styrgruppen prioriterar och beslutar."))
+        lambda values: _propose(values, rec_id),
+        lambda measure: (url_for("audits.recommendation_page", rec_id=rec_id) if rec_id
+                         else url_for("measures.measure_page", measure_id=measure.id)),
+        _("Tack! Förslaget är registrerat."), intro=intro)
+
+
+def _propose(values: dict, rec_id: int | None):
+    session = get_session()
+    actor = current_actor()
+    measure = propose_measure(session, actor, values)
+    if rec_id:
+        # A second service call: the proposal stands even if linking is refused, and the user is told why.
+        try:
+            rec = load_case(session, "recommendation", rec_id, for_write=False)
+            linked = [m.id for m in rec.measures] + [measure.id]
+            update_recommendation(session, actor, rec_id, {"measure_ids": linked}, expected_version=None)
+        except KfflowError as exc:
+            flash(_("Åtgärden är föreslagen men kopplades inte till rekommendationen: %(why)s", why=exc.message),
+                  "info")
+    return measure
 
 
 def _render_page(measure_id: int, status: int = 200, **extra):
