@@ -59,3 +59,9 @@ bench: install postgres
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts
+
+# --- web interface: axe-core for the accessibility tests, installed project-locally when missing ---
+AXE_JS := tests/.node/node_modules/axe-core/axe.min.js
+$(AXE_JS):
+	npm install --prefix tests/.node --no-audit --no-fund --silent axe-core@4
+test: $(AXE_JS)

@@ -149,3 +149,16 @@ def api(client, session):
     from tests.api_support import Api
 
     return Api(client, session)
+
+
+# --- web interface (webui): an app whose CSRF check a test can switch ----------------------------
+
+@pytest.fixture
+def make_web_app(settings, database):
+    """create_app with CSRF on or off; the route matrix turns it off, the CSRF tests keep it on."""
+    from webui import create_app
+
+    def make(*, csrf: bool = True, **config):
+        return create_app(settings, database=database,
+                          config={"TESTING": True, "WTF_CSRF_ENABLED": csrf, **config})
+    return make

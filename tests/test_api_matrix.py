@@ -1,6 +1,6 @@
 """Every API route × every kind of caller, with the expected status: one table, read from one place.
 
-A route of the `api` blueprint without a row fails the test. Besides the roles the table has another
+A route of the `api` or `documents` blueprint without a row fails the test. Besides the roles the table has another
 owner (who must not touch someone else's measure) and a deactivated user whose token was valid before.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ from kfflow.services.cases import fire
 from kfflow.services.users import set_active
 
 from tests.api_support import days_ahead
+from tests.audit_factories import answered_audit, decide
 from tests.conftest import TEST_PASSWORD
 from tests.factories import measure_in_state
 
@@ -32,6 +33,7 @@ class Row:
     expect: str                 # one status per caller, in the order of CALLERS
     credentials_in_body: bool = False
     note: str = ""
+    query: str = ""
 
     def expected(self) -> dict[str, int]:
         codes = self.expect.split()
@@ -121,13 +123,37 @@ ROWS = [
 ]
 
 
+def answered(session, users):
+    a, _ = answered_audit(session, users)
+    return {"audit_id": a.id}
+
+
+def decided_audit(session, users):
+    a, _ = answered_audit(session, users)
+    decide(session, users, a)
+    return {"audit_id": a.id}
+
+
+# The document routes (webui/documents) answer with files but authenticate and fail exactly like the API.
+ROWS += [
+    Row("GET", "/audits/<int:audit_id>/yttrande.pdf", answered, None, "401 200 200 200 200 200 200 200 401"),
+    Row("GET", "/audits/<int:audit_id>/yttrande.docx", answered, None, "401 200 200 200 200 200 200 200 401"),
+    Row("POST", "/audits/<int:audit_id>/yttrande", decided_audit, None, "401 403 403 403 403 201 403 403 401",
+        note="only the registrar registers the final yttrande"),
+    Row("GET", "/audits/<int:audit_id>/documents", answered, None, "401 200 200 200 200 200 200 200 401"),
+    Row("GET", "/reports/delrapport.pdf", None, None, "401 200 200 200 200 200 200 200 401",
+        query="?from=2026-01-01&to=2026-03-02"),
+    Row("GET", "/reports/slutredovisning.pdf", None, None, "401 200 200 200 200 200 200 200 401"),
+]
+
+
 def _row_id(row: Row) -> str:
     return f"{row.method} {row.rule}" + (f" ({row.note})" if row.note else "")
 
 
 def test_every_api_route_has_a_row(app):
     routes = {(method, rule.rule.removeprefix("/api/v1")) for rule in app.url_map.iter_rules()
-              if rule.endpoint.startswith("api.") for method in rule.methods - {"HEAD", "OPTIONS"}}
+              if rule.endpoint.startswith(("api.", "documents.")) for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert routes == {(row.method, row.rule) for row in ROWS}
 
 
@@ -159,7 +185,7 @@ def test_route_answers_each_caller_as_the_table_says(row, api, session, users, d
             token = api.token(caller)
             if row.method == "DELETE":
                 api.tokens.pop(caller)  # revoked by this call: the next row's caller needs a new one
-        status, answer = api.call(row.method, path, body, token=token)
+        status, answer = api.call(row.method, path + row.query, body, token=token)
         got[caller] = status
         if status >= 400:
             assert set(answer["error"]) == {"code", "message", "fields"}, answer

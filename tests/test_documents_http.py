@@ -1,30 +1,44 @@
-"""The document routes: thin wrappers over the services; the acting user comes from current_actor()."""
+"""The document routes of the API: thin wrappers over the services, behind the API's bearer tokens."""
 import hashlib
 
 import pytest
-from flask import g, request
 
 from kfflow.models import User
 from kfflow.documents import documents_dir
 from kfflow.services.documents import register_yttrande
+from kfflow.services.tokens import grant_token
 from kfflow.services.users import set_active
-from webui.db import get_session
 
 from tests.audit_factories import answered_audit, decide
 from tests.conftest import NOW
 from tests.pdf_checks import embedded_json, text
 
 
-@pytest.fixture
-def client(app):
-    """A client whose requests act as the user named in X-Test-User (standing in for the bearer token)."""
-    @app.before_request
-    def _as_test_user():
-        name = request.headers.get("X-Test-User")
-        if name:
-            g.api_user = get_session().query(User).filter_by(username=name).one()
+class TokenClient:
+    """A test client that turns `X-Test-User: name` into that user's real bearer token."""
 
-    return app.test_client()
+    def __init__(self, app, session):
+        self.client, self.session, self.tokens = app.test_client(), session, {}
+
+    def _headers(self, headers):
+        name = (headers or {}).get("X-Test-User")
+        if not name:
+            return {}
+        if name not in self.tokens:
+            user = self.session.query(User).filter_by(username=name).one()
+            self.tokens[name] = grant_token(self.session, user).token
+        return {"Authorization": f"Bearer {self.tokens[name]}"}
+
+    def get(self, url, headers=None):
+        return self.client.get(url, headers=self._headers(headers))
+
+    def post(self, url, headers=None):
+        return self.client.post(url, headers=self._headers(headers))
+
+
+@pytest.fixture
+def client(app, session):
+    return TokenClient(app, session)
 
 
 @pytest.fixture
@@ -65,7 +79,7 @@ def test_reports(session, users, api):
     assert response.status_code == 200
     assert embedded_json(response.data)["period"] == {"from": "2026-02-01", "to": "2026-03-02"}
     response = api("/api/v1/reports/delrapport.pdf?from=2026-03-02")
-    assert response.status_code == 422 and set(response.get_json()["fields"]) == {"to"}
+    assert response.status_code == 422 and set(response.get_json()["error"]["fields"]) == {"to"}
     response = api("/api/v1/reports/slutredovisning.pdf", user="owner")
     assert response.status_code == 200 and "Slutredovisning" in text(response.data)
 
@@ -73,21 +87,21 @@ def test_reports(session, users, api):
 def test_errors_are_json(session, users, api):
     audit, _ = answered_audit(session, users)
     response = api(f"/api/v1/audits/{audit.id}/yttrande.pdf", user=None)
-    assert response.status_code == 401 and response.get_json()["error"] == "unauthenticated"
+    assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthorized"
     response = api("/api/v1/audits/999999/yttrande.pdf")
-    assert response.status_code == 404 and response.get_json()["message"] == "Granskningen finns inte."
+    assert response.status_code == 404 and response.get_json()["error"]["message"] == "Granskningen finns inte."
     response = api("/api/v1/reports/slutredovisning.pdf", user=None)
     assert response.status_code == 401
     set_active(session, users["admin"], users["contributor"].id, False)
     response = api(f"/api/v1/audits/{audit.id}/yttrande.pdf", user="contributor")
-    assert response.status_code == 403 and response.get_json()["error"] == "forbidden"
+    assert response.status_code == 401  # a deactivated user's token stops working at once
 
 
 def test_register_over_http(session, users, client, settings):
     audit, _ = answered_audit(session, users)
     url = f"/api/v1/audits/{audit.id}/yttrande"
     response = client.post(url, headers={"X-Test-User": "registrar"})
-    assert response.status_code == 422 and "först när beslutet" in response.get_json()["message"]
+    assert response.status_code == 422 and "först när beslutet" in response.get_json()["error"]["message"]
     decide(session, users, audit)
     assert client.post(url, headers={"X-Test-User": "steering"}).status_code == 403
     response = client.post(url, headers={"X-Test-User": "registrar"})

@@ -36,7 +36,26 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from webui import filters
     filters.init_app(app)
 
+    # --- web interface: security, Swedish locale, sign-in, pages (see README "Web interface") ---
+    from flask_wtf.csrf import CSRFProtect
+
+    from webui import errors, i18n, security
+    from webui import auth
+    security.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    # Every form is protected; the JSON API exempts its blueprint through this instance.
+    app.extensions["csrf"] = CSRFProtect(app)
+    auth.init_app(app)
+    from webui.start import bp as start_bp
+    from webui.audits import bp as audits_bp
+    from webui.admin import bp as admin_bp
+    from webui.accessibility import bp as accessibility_bp
+    for blueprint in (start_bp, audits_bp, admin_bp, accessibility_bp):
+        app.register_blueprint(blueprint)
+
     # The JSON API (/api/v1); exempts itself from CSRF when CSRFProtect is installed.
     from webui import api
     api.init_app(app)
+    app.extensions["csrf"].exempt(documents_bp)  # bearer tokens only, like the rest of the API
     return app

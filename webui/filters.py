@@ -1,22 +1,35 @@
-"""Template filters: Swedish labels and date formats."""
+"""Template filters: Swedish labels, dates and numbers."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+
+from flask_babel import format_date, format_datetime, format_decimal
 
 from kfflow.workflow import get_workflows
 
-LOCAL_TZ = ZoneInfo("Europe/Stockholm")
-
 
 def sv_date(value) -> str:
+    """Dates as ÅÅÅÅ-MM-DD (the Swedish standard form), times in Swedish local time."""
     if value is None:
         return "–"
     if isinstance(value, datetime):
-        return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+        return format_datetime(value, "yyyy-MM-dd HH:mm")
     if isinstance(value, date):
-        return value.isoformat()
+        return format_date(value, "yyyy-MM-dd")
     return str(value)
+
+
+def sv_long_date(value) -> str:
+    """"2 mars 2026"."""
+    if value is None:
+        return "–"
+    return format_date(value, "d MMMM y")
+
+
+def sv_number(value) -> str:
+    if value is None:
+        return "–"
+    return format_decimal(value)
 
 
 def vocab_label(value, vocabulary: str) -> str:
@@ -33,6 +46,5 @@ def state_label(case) -> str:
 
 
 def init_app(app) -> None:
-    app.add_template_filter(sv_date)
-    app.add_template_filter(vocab_label)
-    app.add_template_filter(state_label)
+    for f in (sv_date, sv_long_date, sv_number, vocab_label, state_label):
+        app.add_template_filter(f)

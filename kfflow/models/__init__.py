@@ -7,6 +7,8 @@ from kfflow.models.measure import Measure, ProgressReport
 from kfflow.models.setting import Setting
 from kfflow.models.user import Body, User
 from kfflow.models.api_token import ApiToken, TokenRequestFailure  # noqa: E402  (JSON API tokens)
+from kfflow.models.login import LoginFailure, LoginSession  # noqa: E402  (web sign-ins)
+from kfflow.models.comment import Comment  # noqa: E402  (comments on cases)
 
 CASE_MODELS = {cls.case_kind: cls for cls in (Measure, Recommendation, Audit)}
 

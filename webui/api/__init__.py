@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from kfflow.errors import KfflowError, NotAuthenticated, TooManyAttempts, ValidationError
 from webui.api.framework import BadRequest, bp
-from webui.errors import status_for
+from webui.errors import http_error_page, status_for
 
 from webui.api import audits, measures, openapi, tokens  # noqa: E402,F401  (operations register on import)
 
@@ -70,10 +70,10 @@ def _internal_error(exc: Exception):
 
 
 def _app_http_error(exc: HTTPException):
-    """Unmatched URLs and wrong methods under /api/ are answered in JSON too; elsewhere as before."""
+    """Unmatched URLs and wrong methods under /api/ are answered in JSON too; elsewhere as a Swedish page."""
     if request.path == PREFIX or request.path.startswith(PREFIX + "/"):
         return _http_error(exc)
-    return exc
+    return http_error_page(exc)
 
 
 def init_app(app: Flask) -> None:

@@ -53,7 +53,8 @@ def bearer_token() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def _current_user():
+def api_user():
+    """The active user of the request's bearer token; NotAuthenticated (401) otherwise."""
     token = bearer_token()
     if token is None:
         raise NotAuthenticated("Ange en API-nyckel: Authorization: Bearer <nyckel>.")
@@ -157,7 +158,7 @@ def operation(rule: str, method: str, *, summary: str, tag: str, response: Schem
                     raise NotFound("Finns inte.")
             kwargs: dict[str, Any] = dict(path_values)
             if not public:
-                kwargs["user"] = g.api_user = _current_user()
+                kwargs["user"] = g.api_user = api_user()
             if query is not None:
                 kwargs["args"] = load_with(query, _query_args(query), "Ogiltiga parametrar.")
             if body is not None:

@@ -1,39 +1,28 @@
 """Formal documents over HTTP: the yttrande (PDF, .docx) and the two reports. Thin: parse, call a service, send.
 
-`current_actor()` is the one place the acting user comes from; at merge it is replaced by the JSON
-API's bearer-token authentication.
+Requests authenticate with the JSON API's bearer tokens; the web pages have their own routes in
+`webui/audits` and `webui/measures` that call the same services.
 """
 from __future__ import annotations
 
 import io
 
-from flask import Blueprint, current_app, g, jsonify, request, send_file
+from flask import Blueprint, current_app, jsonify, request, send_file
 
 from kfflow.documents import documents_dir
-from kfflow.errors import GuardFailed, KfflowError, NotFound, PermissionDenied, StaleCase, ValidationError
+from kfflow.errors import KfflowError
 from kfflow.services import documents
+from webui.api import _domain_error as api_domain_error
+from webui.api.framework import api_user
 from webui.db import get_session
 
 bp = Blueprint("documents", __name__, url_prefix="/api/v1")
 
-# Until the API's own error mapping (webui.errors.status_for) is wired in at merge.
-_STATUS = {PermissionDenied: 403, NotFound: 404, StaleCase: 409, ValidationError: 422, GuardFailed: 422}
-
-
-class NotSignedIn(KfflowError):
-    code = "unauthenticated"
-
-
-def current_actor():
-    """The user making this request. Placeholder: the API's token authentication sets g.api_user."""
-    return g.get("api_user")
 
 
 def _actor():
-    actor = current_actor()
-    if actor is None:
-        raise NotSignedIn("Du måste vara inloggad.")
-    return actor
+    """The user of this request's bearer token (the same authentication as every API operation)."""
+    return api_user()
 
 
 def _storage():
@@ -48,18 +37,8 @@ def _send(content: bytes, filename: str, media_type: str, *, attachment: bool = 
     return response
 
 
-@bp.errorhandler(KfflowError)
-def _domain_error(exc: KfflowError):
-    if isinstance(exc, NotSignedIn):
-        status = 401
-    elif isinstance(exc, GuardFailed) and exc.state_moved:
-        status = 409
-    else:
-        status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 500)
-    body = {"error": exc.code, "message": exc.message}
-    if isinstance(exc, ValidationError):
-        body["fields"] = exc.fields
-    return jsonify(body), status
+# Errors are answered exactly as the rest of the API answers them.
+bp.register_error_handler(KfflowError, api_domain_error)
 
 
 @bp.get("/audits/<int:audit_id>/yttrande.pdf")

@@ -1,4 +1,4 @@
-"""Measures: the list and one measure's page."""
+"""Measures: the list with filters and bulk handover, one measure's page, proposing and editing."""
 from flask import Blueprint
 
 bp = Blueprint("measures", __name__, template_folder="templates")

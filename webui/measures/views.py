@@ -1,32 +1,168 @@
 from __future__ import annotations
 
-from flask import abort, render_template, request
-from sqlalchemy import func, select
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
-from kfflow.models import Measure
-from kfflow.services.cases import history_of
+from kfflow.errors import GuardFailed, KfflowError, PermissionDenied, StaleCase, ValidationError
+from kfflow.services._common import load_case
+from kfflow.services.audits import update_recommendation
+from kfflow.services.cases import available_transitions, history_of
+from kfflow.services.comments import add_comment, comments_on
+from kfflow.services.handover import hand_over
+from kfflow.services.measures import (REPORTABLE_STATES, add_progress_report, attribute_fields, may_edit,
+                                      propose_measure, update_measure)
+from kfflow.workflow import get_workflows
+from webui.auth import current_actor
+from webui.cases import (active_people, create_form, due_date_revisions, form_value, read_version, timeline,
+                         transition_form)
 from webui.db import get_session
+from webui.errors import status_for
 from webui.measures import bp
+from webui.measures.listing import MeasureFilter, list_measures
+from webui.start import local_today
 
-PAGE_SIZE = 50
+
+def _render_list(handover_values=None, handover_errors=None, status=200):
+    session = get_session()
+    actor = current_actor()
+    f = MeasureFilter.from_args(request.args)
+    page = list_measures(session, f, local_today())
+    wf = get_workflows().current("measure")
+    return render_template(
+        "measures/list.html", page=page, f=f, states=wf.states, vocab=get_workflows().vocabulary,
+        people=active_people(session), today=local_today(), may_hand_over=actor.role == "steering",
+        handover_values=handover_values or {}, handover_errors=handover_errors or {}), status
 
 
-@bp.route("/")
 @bp.route("/atgarder")
 def measure_list():
+    return _render_list()
+
+
+@bp.route("/atgarder/overlamning", methods=["POST"])
+def handover():
+    """Steering hands selected measures over to a new owner, one history entry per measure."""
     session = get_session()
-    page = max(request.args.get("sida", 1, type=int), 1)
-    total = session.scalar(select(func.count(Measure.id)))
-    measures = session.scalars(select(Measure).order_by(Measure.id)
-                               .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return render_template("measures/list.html", measures=measures, total=total, page=page,
-                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
+    ids = [int(v) for v in request.form.getlist("arende") if v.isdigit()]
+    values = {"to_owner": request.form.get("to_owner", ""), "reason": request.form.get("reason", ""), "ids": ids}
+    if not ids:
+        return _render_list(values, {"arende": _("Välj minst en åtgärd i listan.")}, 422)
+    try:
+        result = hand_over(session, current_actor(), to_owner=values["to_owner"], reason=values["reason"],
+                           case_ids=[("measure", i) for i in ids])
+    except ValidationError as exc:
+        return _render_list(values, exc.fields, 422)
+    flash(_("%(count)s åtgärder lämnades över.", count=len(result.handed_over)), "success")
+    for _kind, _id, title, why in result.skipped:
+        flash(_("Inte överlämnad: %(title)s (%(why)s).", title=title, why=why), "info")
+    return redirect(url_for("measures.measure_list", **request.args))
+
+
+@bp.route("/atgarder/ny", methods=["GET", "POST"])
+def propose():
+    """Propose a measure; from a recommendation's page (?rekommendation=<id>) it is also linked to its answer."""
+    rec_id = request.args.get("rekommendation", type=int)
+    intro = _("Alla medarbetare kan föreslå åtgärder. Styrgruppen prioriterar och beslutar.")
+    if rec_id:
+        intro += " " + _("Åtgärden kopplas till rekommendationens svar när du skickar förslaget.")
+    return create_form(
+        _("Föreslå åtgärd"), _("Skicka förslaget"), attribute_fields(),
+        lambda values: _propose(values, rec_id),
+        lambda measure: (url_for("audits.recommendation_page", rec_id=rec_id) if rec_id
+                         else url_for("measures.measure_page", measure_id=measure.id)),
+        _("Tack! Förslaget är registrerat."), intro=intro)
+
+
+def _propose(values: dict, rec_id: int | None):
+    session = get_session()
+    actor = current_actor()
+    measure = propose_measure(session, actor, values)
+    if rec_id:
+        # A second service call: the proposal stands even if linking is refused, and the user is told why.
+        try:
+            rec = load_case(session, "recommendation", rec_id, for_write=False)
+            linked = [m.id for m in rec.measures] + [measure.id]
+            update_recommendation(session, actor, rec_id, {"measure_ids": linked}, expected_version=None)
+        except KfflowError as exc:
+            flash(_("Åtgärden är föreslagen men kopplades inte till rekommendationen: %(why)s", why=exc.message),
+                  "info")
+    return measure
+
+
+def _render_page(measure_id: int, status: int = 200, **extra):
+    session = get_session()
+    actor = current_actor()
+    measure = load_case(session, "measure", measure_id, for_write=False)
+    entries = history_of(session, measure)
+    context = dict(
+        measure=measure, transitions=available_transitions(actor, measure), history=timeline(measure, entries),
+        revisions=due_date_revisions(measure, entries), comments=comments_on(session, measure),
+        may_edit=may_edit(actor, measure), today=local_today(),
+        may_report=measure.state in REPORTABLE_STATES and (actor.role == "steering" or measure.owner_id == actor.id),
+        progress_values={}, progress_errors={}, comment_values={}, comment_errors={}, message=None)
+    context.update(extra)
+    return render_template("measures/page.html", **context), status
 
 
 @bp.route("/atgarder/<int:measure_id>")
 def measure_page(measure_id: int):
+    return _render_page(measure_id)
+
+
+@bp.route("/atgarder/<int:measure_id>/steg/<trigger>", methods=["GET", "POST"])
+def transition(measure_id: int, trigger: str):
+    return transition_form("measure", measure_id, trigger, "measures.measure_page", "measure_id")
+
+
+@bp.route("/atgarder/<int:measure_id>/andra", methods=["GET", "POST"])
+def edit(measure_id: int):
     session = get_session()
-    measure = session.get(Measure, measure_id)
-    if measure is None:
-        abort(404)
-    return render_template("measures/page.html", measure=measure, history=history_of(session, measure))
+    actor = current_actor()
+    measure = load_case(session, "measure", measure_id, for_write=False)
+    if not may_edit(actor, measure):
+        raise PermissionDenied(_("Du får inte ändra den här åtgärden."))
+    fields = attribute_fields()
+    context = dict(measure=measure, fields=fields, errors={}, message=None, stale=False)
+    if request.method == "GET":
+        values = {f.name: form_value(getattr(measure, f.name)) for f in fields}
+        return render_template("measures/edit.html", values=values, version=measure.version, **context)
+    values = request.form.to_dict()
+    changes = {f.name: values.get(f.name, "") for f in fields}
+    try:
+        version = read_version()
+        if version is None:
+            raise StaleCase("")
+        update_measure(session, actor, measure_id, changes, expected_version=version)
+    except ValidationError as exc:
+        return render_template("measures/edit.html", values=values, version=values.get("version", ""),
+                               **{**context, "errors": exc.fields, "message": exc.message}), 422
+    except StaleCase:
+        return render_template("measures/edit.html", values=values, version=values.get("version", ""),
+                               **{**context, "stale": True}), 409
+    flash(_("Ändringarna är sparade."), "success")
+    return redirect(url_for("measures.measure_page", measure_id=measure_id))
+
+
+@bp.route("/atgarder/<int:measure_id>/lagesrapport", methods=["POST"])
+def progress(measure_id: int):
+    values = request.form.to_dict()
+    try:
+        add_progress_report(get_session(), current_actor(), measure_id, done=values.get("done"),
+                            ongoing=values.get("ongoing"), planned=values.get("planned"))
+    except ValidationError as exc:
+        return _render_page(measure_id, 422, progress_values=values, progress_errors=exc.fields)
+    except GuardFailed as exc:
+        return _render_page(measure_id, status_for(exc), progress_values=values, message=exc.message)
+    flash(_("Lägesrapporten är sparad."), "success")
+    return redirect(url_for("measures.measure_page", measure_id=measure_id) + "#lagesrapporter")
+
+
+@bp.route("/atgarder/<int:measure_id>/kommentar", methods=["POST"])
+def comment(measure_id: int):
+    values = request.form.to_dict()
+    try:
+        add_comment(get_session(), current_actor(), ("measure", measure_id), values.get("body", ""))
+    except ValidationError as exc:
+        return _render_page(measure_id, 422, comment_values=values, comment_errors=exc.fields)
+    flash(_("Kommentaren är sparad."), "success")
+    return redirect(url_for("measures.measure_page", measure_id=measure_id) + "#kommentarer")

@@ -1,0 +1,204 @@
+"""Through real pages in Chromium: the whole life of a measure, and axe-core on every page type
+as each role (0 violations of WCAG 2.0/2.1 A and AA). SQLite only; see tests/browser_support.py."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from kfflow.services.audits import add_recommendation, register_audit
+from kfflow.services.cases import fire
+from kfflow.services.users import create_user
+from tests.browser_support import ARTIFACTS, AXE_JS, LiveServer, launch, require
+from tests.conftest import TEST_PASSWORD
+from tests.factories import measure_in_state
+
+ROLES = ("contributor", "owner", "council", "steering", "registrar", "admin")
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory, password_hash):
+    with LiveServer(tmp_path_factory.mktemp("browser")) as server:
+        with server.database.session() as s:
+            users = {role: create_user(s, None, username=role, role=role, display_name=f"Test {role.title()}",
+                                       password_hash=password_hash) for role in ROLES}
+            users["other_owner"] = create_user(s, None, username="other_owner", role="owner",
+                                               display_name="Annan Ansvarig", password_hash=password_hash)
+            decided = measure_in_state(s, users, "decided", title="Förmånsportal, införande")
+            audit = register_audit(s, users["registrar"], {
+                "name": "Fördjupad granskning", "number": "7/2022", "subject": "Strategisk kompetensförsörjning",
+                "diarienummer": "RS/351/2022", "response_due": (date.today() + timedelta(days=10)).isoformat()})
+            rec = add_recommendation(s, users["registrar"], audit.id, 1,
+                                     "Regionstyrelsen bör säkerställa att beslutade åtgärder följs upp.")
+            fire(s, users["registrar"], rec, "assign", {"owner": "owner"})
+            server.ids = {"measure": decided.id, "audit": audit.id, "rec": rec.id}
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+def signed_in(browser, live, username, *, axe: bool = False):
+    context = _context(browser, live, axe=axe)
+    page = context.new_page()
+    page.goto("/logga-in")
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(re.compile(r"/$"))
+    return context, page
+
+
+def _context(browser, live, *, axe: bool):
+    if not axe:
+        return browser.new_context(base_url=live.url, locale="sv-SE")
+    require(AXE_JS, "axe-core (make test installs it)")
+    # bypass_csp only lets the test inject axe into every page; the pages themselves are unchanged.
+    context = browser.new_context(base_url=live.url, locale="sv-SE", bypass_csp=True)
+    context.add_init_script(path=str(AXE_JS))
+    return context
+
+
+def _step(page, action: str, texts: dict, choices: dict, *, expect: str, shot):
+    """Open the transition's form from the case page, fill exactly its fields, send it."""
+    page.get_by_role("link", name=action, exact=True).click()
+    for label, value in texts.items():
+        page.get_by_label(label).fill(value)
+    for label, option in choices.items():
+        page.get_by_label(label).select_option(label=option)
+    page.get_by_role("button", name=action).click()
+    page.get_by_text(f"Klart: {action}").wait_for()
+    assert expect in page.locator("h1 + p").inner_text()
+    page.screenshot(path=shot, full_page=True)
+
+
+def test_a_measure_through_its_whole_life(browser, live):
+    shots = ARTIFACTS / "journey"
+    shots.mkdir(parents=True, exist_ok=True)
+    csp_errors = []
+
+    def act(username):
+        context, page = signed_in(browser, live, username)
+        page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+        return context, page
+
+    # 1. A contributor proposes.
+    ctx, page = act("contributor")
+    page.get_by_role("link", name="Föreslå åtgärd").click()
+    page.get_by_label("Titel").fill("Mentorskap för nya sjuksköterskor")
+    page.get_by_label("Beskrivning").fill("Erfarna kollegor handleder nyanställda under första året.")
+    page.get_by_label("Arbetsgrupp").select_option("Utbildning")
+    page.get_by_role("button", name="Skicka förslaget").click()
+    page.get_by_text("Förslaget är registrerat").wait_for()
+    measure_url = page.url
+    assert "Föreslagen" in page.locator("h1 + p").inner_text()
+    page.screenshot(path=shots / "1-contributor-proposes.png", full_page=True)
+    ctx.close()
+
+    # 2. The council prioritises.
+    ctx, page = act("council")
+    page.goto(measure_url)
+    assert page.get_by_role("link", name="Besluta").count() == 0, "the council has no mandate to decide"
+    _step(page, "Prioritera", {"Prioritet": "1", "Förväntad effekt": "Färre slutar första året; mäts med omsättning."},
+          {"Kategori": "Behålla"}, expect="Prioriterad", shot=shots / "2-council-prioritises.png")
+    ctx.close()
+
+    # 3. Steering decides with owner and due date.
+    ctx, page = act("steering")
+    page.goto(measure_url)
+    _step(page, "Besluta", {"Slutdatum": (date.today() + timedelta(days=90)).isoformat(),
+                            "Beslutsreferens": "Styrgruppen 2026-03-02 § 12"},
+          {"Ansvarig": "Test Owner (owner)"}, expect="Beslutad", shot=shots / "3-steering-decides.png")
+    ctx.close()
+
+    # 4. The owner reports progress, then implements.
+    ctx, page = act("owner")
+    page.goto(measure_url)
+    page.get_by_label("Vad är gjort?").fill("Tolv mentorer utsedda.")
+    page.get_by_label("Vad pågår?").fill("Första träffarna.")
+    page.get_by_label("Vad finns planerat?").fill("Uppföljning efter sex månader.")
+    page.get_by_role("button", name="Spara lägesrapport").click()
+    page.get_by_text("Lägesrapporten är sparad").wait_for()
+    assert "Tolv mentorer utsedda." in page.content()
+    page.screenshot(path=shots / "4-owner-reports-progress.png", full_page=True)
+    _step(page, "Markera som genomförd", {"Vad har genomförts?": "Mentorskapet är infört på alla avdelningar."}, {},
+          expect="Genomförd", shot=shots / "5-owner-implements.png")
+    ctx.close()
+
+    # 5. Steering evaluates.
+    ctx, page = act("steering")
+    page.goto(measure_url)
+    _step(page, "Utvärdera", {"Utvärdering": "Personalomsättningen första året sjönk från 18 till 11 procent."},
+          {"Effekt": "Uppnådd"}, expect="Utvärderad", shot=shots / "6-steering-evaluates.png")
+    timeline = page.locator("ol.timeline > li")
+    assert timeline.count() == 6  # propose, prioritise, decide, report, implement, evaluate
+    ctx.close()
+    assert csp_errors == [], "the pages must work under their own Content-Security-Policy"
+
+
+def _pages(live, role: str) -> list[str]:
+    """Pages whose content depends on the role (actions offered) for every role; the rest once."""
+    ids = live.ids
+    by_role = ["/", "/atgarder", f"/atgarder/{ids['measure']}", f"/rekommendationer/{ids['rec']}"]
+    extra = {
+        "contributor": ["/atgarder/ny", "/granskningar", f"/granskningar/{ids['audit']}", "/tillganglighet",
+                        "/finns-inte", f"/atgarder/{ids['measure']}/andra"],  # the last two: 404 and 403 pages
+        "owner": [f"/atgarder/{ids['measure']}/andra", f"/atgarder/{ids['measure']}/steg/implement"],
+        "council": ["/atgarder?lage=decided&sortera=titel&ordning=fallande"],
+        "steering": [f"/atgarder/{ids['measure']}/steg/reassign", "/atgarder?forsenad=1"],
+        "registrar": ["/granskningar/ny", f"/granskningar/{ids['audit']}", f"/rekommendationer/{ids['rec']}/steg/reassign"],
+        "admin": ["/admin/anvandare", "/admin/roller", "/admin/organ"],
+    }
+    return by_role + extra[role]
+
+
+def _axe(page) -> list[str]:
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+                           " resultTypes: ['violations']})", AXE_TAGS)
+    assert result["testEngine"]["name"] == "axe-core" and result["passes"] + result["violations"], "axe did not run"
+    return [f"{page.url}: {v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(n["target"][0] for n in v["nodes"][:3]) for v in result["violations"]]
+
+
+def _check(page, path: str) -> list[str]:
+    page.goto(path)
+    return _axe(page)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_axe_on_every_page_type(browser, live, role):
+    context, page = signed_in(browser, live, role, axe=True)
+    violations = []
+    for path in _pages(live, role):
+        violations += _check(page, path)
+    # A form re-rendered with errors beside its fields.
+    page.goto("/atgarder/ny")
+    page.evaluate("document.querySelectorAll('[required]').forEach(e => e.removeAttribute('required'))")
+    page.get_by_role("button", name="Skicka förslaget").click()
+    page.get_by_text("fältet måste fyllas i").wait_for()
+    violations += _axe(page)
+    context.close()
+    assert violations == []
+
+
+def test_axe_signed_out(browser, live):
+    context = _context(browser, live, axe=True)
+    page = context.new_page()
+    violations = _check(page, "/logga-in") + _check(page, "/tillganglighet")
+    page.goto("/logga-in")
+    page.get_by_label("Användarnamn").fill("nobody")
+    page.get_by_label("Lösenord").fill("wrong-password")
+    page.get_by_role("button", name="Logga in").click()
+    page.get_by_text("Fel användarnamn eller lösenord").wait_for()
+    violations += _axe(page)
+    context.close()
+    assert violations == []

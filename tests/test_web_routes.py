@@ -1,0 +1,144 @@
+"""Every page route × every role, from one table. A route the app registers without a row here fails.
+
+Readings are open to all staff (a public body's work is open to its employees); writes follow the
+workflow's roles and relations, checked in the services. `other_owner` probes another owner's
+measure (IDOR); `deactivated` holds a session opened before an admin deactivated the account and
+must be treated as signed out at once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from kfflow.services.audits import add_recommendation, register_audit
+from kfflow.services.cases import fire
+from kfflow.services.users import set_active
+from tests.factories import measure_in_state
+from tests.web_support import sign_in
+
+# Steering last: its handover really happens, and must not change what the others see before it.
+SIGNED_IN = ("contributor", "owner", "other_owner", "council", "registrar", "admin", "steering")
+ROLES = ("anonymous", "deactivated") + SIGNED_IN
+LOGIN = 302  # an anonymous request is sent to the sign-in page
+
+
+def everyone(status: int) -> dict:
+    return {role: status for role in SIGNED_IN}
+
+
+def only(allowed: dict, otherwise: int = 403) -> dict:
+    return {role: allowed.get(role, otherwise) for role in SIGNED_IN}
+
+
+@dataclass(frozen=True)
+class Row:
+    endpoint: str
+    method: str
+    path: str                    # formatted with the ids of the cases made for the test
+    expected: dict               # signed-in role → status
+    data: dict = field(default_factory=dict)
+    anonymous: int = LOGIN
+
+
+ROWS = [
+    Row("auth.login", "GET", "/logga-in", everyone(302), anonymous=200),
+    Row("auth.login", "POST", "/logga-in", everyone(401), {"username": "nobody-{role}", "password": "wrong-password"},
+        anonymous=401),
+    Row("auth.logout", "POST", "/logga-ut", everyone(302)),
+    Row("accessibility.statement", "GET", "/tillganglighet", everyone(200), anonymous=200),
+    Row("start.index", "GET", "/", everyone(200)),
+    Row("measures.measure_list", "GET", "/atgarder?lage=decided&sortera=slutdatum&q=portal", everyone(200)),
+    Row("measures.handover", "POST", "/atgarder/overlamning", only({"steering": 302}),
+        {"arende": "{decided}", "to_owner": "other_owner", "reason": "Programmet avslutas."}),
+    Row("measures.propose", "GET", "/atgarder/ny", everyone(200)),
+    Row("measures.propose", "POST", "/atgarder/ny", everyone(422), {"title": ""}),
+    Row("measures.measure_page", "GET", "/atgarder/{decided}", everyone(200)),
+    Row("measures.edit", "GET", "/atgarder/{decided}/andra", only({"owner": 200, "steering": 200, "registrar": 200})),
+    Row("measures.edit", "POST", "/atgarder/{decided}/andra", only({"owner": 422, "steering": 422, "registrar": 422}),
+        {"title": "", "version": "{decided_version}"}),
+    Row("measures.transition", "GET", "/atgarder/{decided}/steg/implement", only({"owner": 200, "steering": 200})),
+    Row("measures.transition", "POST", "/atgarder/{decided}/steg/implement", only({"owner": 422, "steering": 422}),
+        {"implementation_note": "", "version": "{decided_version}"}),
+    Row("measures.progress", "POST", "/atgarder/{decided}/lagesrapport", only({"owner": 422, "steering": 422}),
+        {"done": "", "ongoing": "", "planned": ""}),
+    Row("measures.comment", "POST", "/atgarder/{decided}/kommentar", everyone(422), {"body": ""}),
+    Row("audits.audit_list", "GET", "/granskningar", everyone(200)),
+    Row("audits.register", "GET", "/granskningar/ny", only({"registrar": 200})),
+    Row("audits.register", "POST", "/granskningar/ny", only({"registrar": 422}), {"name": ""}),
+    Row("audits.audit_page", "GET", "/granskningar/{audit}", everyone(200)),
+    Row("audits.recommendation_add", "POST", "/granskningar/{audit}/rekommendationer", only({"registrar": 422}),
+        {"number": "x", "text": ""}),
+    Row("audits.recommendation_page", "GET", "/rekommendationer/{rec}", everyone(200)),
+    Row("audits.answer", "POST", "/rekommendationer/{rec}/svar", only({"registrar": 422, "owner": 422}),
+        {"answer": "Svar.", "measure_ids": "99999", "version": "{rec_version}"}),
+    Row("audits.transition", "GET", "/rekommendationer/{rec}/steg/reassign", only({"registrar": 200, "steering": 200})),
+    Row("audits.transition", "POST", "/rekommendationer/{rec}/steg/reassign",
+        only({"registrar": 422, "steering": 422}), {"owner": "", "version": "{rec_version}"}),
+    Row("admin.users", "GET", "/admin/anvandare", only({"admin": 200})),
+    Row("admin.users", "POST", "/admin/anvandare", only({"admin": 422}), {"username": "X Y", "role": "nope"}),
+    Row("admin.set_user_active", "POST", "/admin/anvandare/{victim}/aktiv", only({"admin": 302}), {"active": "0"}),
+    Row("admin.roles", "GET", "/admin/roller", only({"admin": 200})),
+    Row("admin.bodies", "GET", "/admin/organ", only({"admin": 200})),
+]
+
+
+def test_every_page_route_has_a_row(make_web_app):
+    app = make_web_app(csrf=False)
+    registered = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+                  # API and document routes take bearer tokens: their matrix is tests/test_api_matrix.py.
+                  if rule.endpoint != "static" and not rule.endpoint.startswith(("api.", "documents."))
+                  for method in rule.methods - {"HEAD", "OPTIONS"}}
+    covered = {(row.endpoint, row.method) for row in ROWS}
+    assert registered - covered == set(), "routes without a row in the matrix"
+    assert covered - registered == set(), "rows for routes that do not exist"
+
+
+def _cases(session, users, make_user):
+    decided = measure_in_state(session, users, "decided")  # owned by users["owner"], not other_owner
+    audit = register_audit(session, users["registrar"], {
+        "name": "Fördjupad granskning", "number": "7/2022", "subject": "Strategisk kompetensförsörjning",
+        "diarienummer": "RS/351/2022", "response_due": "2026-04-30"})
+    rec = add_recommendation(session, users["registrar"], audit.id, 1, "Regionstyrelsen bör säkerställa uppföljning.")
+    rec = fire(session, users["registrar"], rec, "assign", {"owner": users["owner"].username})
+    victim = make_user("victim", "contributor")
+    return {"decided": decided.id, "decided_version": decided.version, "audit": audit.id, "rec": rec.id,
+            "rec_version": rec.version, "victim": victim.id}
+
+
+def _clients(app, session, users, make_user) -> dict:
+    clients = {"anonymous": app.test_client()}
+    for role in SIGNED_IN:
+        clients[role] = sign_in(app, session, users[role])
+    gone = make_user("gone", "steering")
+    clients["deactivated"] = sign_in(app, session, gone)
+    set_active(session, users["admin"], gone.id, False)
+    return clients
+
+
+def _groups() -> list[tuple[str, list[Row]]]:
+    """Reading pages change nothing, so they share one set-up; each write gets its own."""
+    reads = [row for row in ROWS if row.method == "GET"]
+    writes = [(f"{row.method} {row.endpoint}", [row]) for row in ROWS if row.method != "GET"]
+    return [("GET pages", reads)] + writes
+
+
+@pytest.mark.parametrize("rows", [rows for _name, rows in _groups()], ids=[name for name, _rows in _groups()])
+def test_route_role_matrix(rows, make_web_app, session, users, make_user):
+    app = make_web_app(csrf=False)
+    ids = _cases(session, users, make_user)
+    clients = _clients(app, session, users, make_user)
+    mismatches = []
+    for row in rows:
+        path = row.path.format(**ids)
+        expected = {"anonymous": row.anonymous, "deactivated": row.anonymous, **row.expected}
+        got = {}
+        for role in ROLES:
+            data = {k: v.format(role=role, **ids) for k, v in row.data.items()}
+            response = clients[role].open(path, method=row.method, data=data if row.method == "POST" else None)
+            got[role] = response.status_code
+            if role in ("anonymous", "deactivated") and row.anonymous == LOGIN:
+                assert "/logga-in" in response.headers.get("Location", ""), (row, role)
+        mismatches += [f"{row.method} {path} as {role}: expected {expected[role]}, got {got[role]}"
+                       for role in ROLES if got[role] != expected[role]]
+    assert mismatches == []

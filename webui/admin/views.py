@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from kfflow.errors import ValidationError
+from kfflow.models import Body, User
+from kfflow.services.access import require_role
+from kfflow.services.auth_sessions import end_sessions_of
+from kfflow.services.users import create_user, set_active
+from kfflow.workflow import get_workflows
+from kfflow.workflow.definition import FieldDef, Option
+from webui.admin import bp
+from webui.auth import current_actor
+from webui.db import get_session
+
+
+@bp.before_request
+def _admins_only():
+    require_role(current_actor(), "admin", action="administrera kfflow")
+
+
+def _render_users(values=None, errors=None, message=None, status=200):
+    session = get_session()
+    return render_template("admin/users.html", users=session.scalars(select(User).order_by(User.username)).all(),
+                           roles=get_workflows().roles, bodies=session.scalars(select(Body).order_by(Body.name)).all(),
+                           role_field=FieldDef("role", "choice", _("Roll"), options=tuple(
+                               Option(r.name, r.label) for r in get_workflows().roles.values())),
+                           values=values or {}, errors=errors or {}, message=message), status
+
+
+@bp.route("/anvandare", methods=["GET", "POST"])
+def users():
+    if request.method == "GET":
+        return _render_users()
+    values = request.form.to_dict()
+    try:
+        user = create_user(get_session(), current_actor(), username=values.get("username", ""),
+                           role=values.get("role", ""), display_name=values.get("display_name") or None,
+                           email=values.get("email") or None, password=values.get("password") or None,
+                           body=values.get("body") or None)
+    except ValidationError as exc:
+        values.pop("password", None)
+        return _render_users(values, exc.fields, exc.message, 422)
+    flash(_("Användaren %(username)s är skapad.", username=user.username), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/anvandare/<int:user_id>/aktiv", methods=["POST"])
+def set_user_active(user_id: int):
+    session = get_session()
+    active = request.form.get("active") == "1"
+    user = set_active(session, current_actor(), user_id, active)
+    if not active:
+        # The user loader refuses inactive users anyway; revoking makes the end final.
+        end_sessions_of(session, user_id)
+    flash(_("%(name)s är aktiverad.", name=user.display_name) if active
+          else _("%(name)s är inaktiverad och utloggad.", name=user.display_name), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/roller")
+def roles():
+    return render_template("admin/roles.html", roles=get_workflows().roles)
+
+
+@bp.route("/organ")
+def bodies():
+    return render_template("admin/bodies.html", bodies=get_session().scalars(select(Body).order_by(Body.name)).all())

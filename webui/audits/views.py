@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from kfflow.errors import GuardFailed, NotFound, StaleCase, ValidationError
+from kfflow.models import Audit, Recommendation
+from kfflow.services._common import load_case
+from kfflow.services.access import require_role
+from kfflow.services.audits import AUDIT_FIELDS, add_recommendation, may_edit_answer, register_audit, \
+    update_recommendation
+from kfflow.services.cases import available_transitions, history_of
+from kfflow.workflow.definition import FieldDef
+from webui.audits import bp
+from webui.auth import current_actor
+from webui.cases import active_people, create_form, read_version, timeline, transition_form
+from webui.db import get_session
+from webui.errors import status_for
+
+RECOMMENDATION_FIELDS = (FieldDef("number", "number", "Nummer", min=1, max=999),
+                         FieldDef("text", "text", "Rekommendationens text"))
+ANSWER_FIELDS = (FieldDef("answer", "text", "Svar", required=False),
+                 FieldDef("measure_ids", "measures", "Åtgärder som svaret utlovar", required=False),
+                 FieldDef("owner", "user", "Ansvarig för svaret", required=False))
+
+
+@bp.route("/granskningar")
+def audit_list():
+    session = get_session()
+    counts = select(Recommendation.audit_id, func.count(Recommendation.id).label("n")) \
+        .group_by(Recommendation.audit_id).subquery()
+    rows = session.execute(select(Audit, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.audit_id == Audit.id)
+                           .order_by(Audit.received.desc().nulls_last(), Audit.id.desc())).all()
+    return render_template("audits/list.html", rows=rows, may_register=current_actor().role == "registrar")
+
+
+@bp.route("/granskningar/ny", methods=["GET", "POST"])
+def register():
+    if request.method == "GET":
+        # The service checks again on POST; this only spares others a form they cannot send.
+        require_role(current_actor(), "registrar", action="registrera granskningar")
+    return create_form(
+        _("Registrera granskning"), _("Registrera"), AUDIT_FIELDS,
+        lambda values: register_audit(get_session(), current_actor(), values),
+        lambda audit: url_for("audits.audit_page", audit_id=audit.id), _("Granskningen är registrerad."))
+
+
+def _render_audit(audit_id: int, status: int = 200, **extra):
+    audit = get_session().get(Audit, audit_id)
+    if audit is None:
+        raise NotFound(_("Granskningen finns inte."))
+    context = dict(audit=audit, may_register=current_actor().role == "registrar", fields=RECOMMENDATION_FIELDS,
+                   values={}, errors={}, message=None)
+    context.update(extra)
+    return render_template("audits/page.html", **context), status
+
+
+@bp.route("/granskningar/<int:audit_id>")
+def audit_page(audit_id: int):
+    return _render_audit(audit_id)
+
+
+@bp.route("/granskningar/<int:audit_id>/rekommendationer", methods=["POST"])
+def recommendation_add(audit_id: int):
+    values = request.form.to_dict()
+    try:
+        rec = add_recommendation(get_session(), current_actor(), audit_id, values.get("number"), values.get("text", ""))
+    except ValidationError as exc:
+        return _render_audit(audit_id, 422, values=values, errors=exc.fields, message=exc.message)
+    flash(_("Rekommendation %(number)s är registrerad.", number=rec.number), "success")
+    return redirect(url_for("audits.audit_page", audit_id=audit_id))
+
+
+def _answer_values(rec) -> dict:
+    return {"answer": rec.answer or "", "measure_ids": ", ".join(str(m.id) for m in rec.measures),
+            "owner": rec.owner.username if rec.owner else ""}
+
+
+def _render_recommendation(rec_id: int, status: int = 200, **extra):
+    session = get_session()
+    actor = current_actor()
+    rec = load_case(session, "recommendation", rec_id, for_write=False)
+    context = dict(rec=rec, transitions=available_transitions(actor, rec), history=timeline(rec, history_of(session, rec)),
+                   may_edit=may_edit_answer(actor, rec), fields=ANSWER_FIELDS, values=_answer_values(rec),
+                   errors={}, message=None, stale=False, version=rec.version, people=active_people(session))
+    context.update(extra)
+    return render_template("audits/recommendation.html", **context), status
+
+
+@bp.route("/rekommendationer/<int:rec_id>")
+def recommendation_page(rec_id: int):
+    return _render_recommendation(rec_id)
+
+
+@bp.route("/rekommendationer/<int:rec_id>/svar", methods=["POST"])
+def answer(rec_id: int):
+    values = request.form.to_dict()
+    changes = {f.name: values.get(f.name, "") for f in ANSWER_FIELDS if f.name in values}
+    if "measure_ids" in changes:
+        changes["measure_ids"] = changes["measure_ids"].replace(",", " ").split()
+    if not changes.get("owner"):
+        changes.pop("owner", None)
+    form = dict(values=values, version=values.get("version", ""))
+    try:
+        version = read_version()
+        if version is None:
+            raise StaleCase("")
+        update_recommendation(get_session(), current_actor(), rec_id, changes, expected_version=version)
+    except ValidationError as exc:
+        return _render_recommendation(rec_id, 422, errors=exc.fields, message=exc.message, **form)
+    except StaleCase:
+        return _render_recommendation(rec_id, 409, stale=True, **form)
+    except GuardFailed as exc:
+        return _render_recommendation(rec_id, status_for(exc), message=exc.message, **form)
+    flash(_("Svaret är sparat."), "success")
+    return redirect(url_for("audits.recommendation_page", rec_id=rec_id))
+
+
+@bp.route("/rekommendationer/<int:rec_id>/steg/<trigger>", methods=["GET", "POST"])
+def transition(rec_id: int, trigger: str):
+    return transition_form("recommendation", rec_id, trigger, "audits.recommendation_page", "rec_id")

@@ -1,0 +1,75 @@
+"""Signing in and out. Sessions live on the server (kfflow.services.auth_sessions): the cookie
+carries a random token that Flask-Login uses as the user's id, so revoking the record, or
+deactivating the user, ends the session on the very next request."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, UserMixin, current_user
+
+from kfflow.services.auth_sessions import user_for_token
+from webui.db import get_session
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+# Pages anyone may open; every other page (the API keeps its own rules) requires a session.
+PUBLIC_ENDPOINTS = {"auth.login", "static", "accessibility.statement"}
+TOKEN_BLUEPRINTS = ("api", "documents")
+
+
+class WebUser(UserMixin):
+    """The signed-in user of one request: the User row and the token of this browser's session."""
+
+    def __init__(self, user, token: str):
+        self.user = user
+        self.token = token
+
+    def get_id(self) -> str:
+        return self.token
+
+    def __getattr__(self, name):
+        return getattr(self.user, name)
+
+
+def current_actor():
+    """The User row of the signed-in user, to pass to services."""
+    if not current_user.is_authenticated:
+        abort(401)
+    return current_user.user
+
+
+def _load(token: str):
+    user = user_for_token(get_session(), token)
+    return WebUser(user, token) if user is not None else None
+
+
+def _require_login():
+    endpoint = request.endpoint or ""
+    # The JSON API and its document routes authenticate with bearer tokens instead.
+    if endpoint in PUBLIC_ENDPOINTS or request.blueprint in TOKEN_BLUEPRINTS:
+        return None
+    if request.endpoint is None:  # a 404: let the error page answer
+        return None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    return None
+
+
+def safe_next(target: str | None) -> str:
+    """Only a local path is followed after sign-in (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("start.index")
+
+
+def init_app(app) -> None:
+    manager = LoginManager(app)
+    manager.login_view = "auth.login"
+    manager.login_message = _l("Logga in för att se sidan.")
+    manager.login_message_category = "info"
+    manager.user_loader(_load)
+    app.before_request(_require_login)
+    app.register_blueprint(bp)
+
+
+from webui.auth import views  # noqa: E402,F401  (routes register on import)
