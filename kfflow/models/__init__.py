@@ -5,6 +5,10 @@ from kfflow.models.history import HistoryEntry, HistoryIsAppendOnly
 from kfflow.models.measure import Measure, ProgressReport
 from kfflow.models.setting import Setting
 from kfflow.models.user import Body, User
+# reminders (issue 6)
+from kfflow.models.calendar import CalendarToken  # noqa: E402
+from kfflow.models.notification import Notification, NotificationPreference  # noqa: E402
+from kfflow.models.outbox import OutboxMessage  # noqa: E402
 
 CASE_MODELS = {cls.case_kind: cls for cls in (Measure, Recommendation)}
 

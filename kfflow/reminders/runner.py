@@ -1,0 +1,77 @@
+"""One sweep: queue what is due (exactly once per key), then deliver what the outbox holds."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from kfflow.database import Database
+from kfflow.db import write_transaction
+from kfflow.models import OutboxMessage, User
+from kfflow.reminders.delivery import DeliveryReport, deliver_due, due_filter
+from kfflow.reminders.mail import Mailer, base_url
+from kfflow.reminders.rules import ReminderRules
+from kfflow.reminders.sweep import Audience, not_yet_in_outbox, plan_due, store_due
+
+
+@dataclass
+class SweepResult:
+    queued: int = 0                 # reminders found due (mail or in-app), before deduplication
+    would_send: int = 0             # dry run: mails a real sweep would send now
+    notifications: int = 0
+    waiting: int = 0                # outbox rows due but not sent (no SMTP configured)
+    delivery: DeliveryReport = field(default_factory=DeliveryReport)
+
+    @property
+    def all_failed(self) -> bool:
+        return bool(self.delivery.failed) and not self.delivery.sent
+
+
+def _role_labels() -> dict[str, str]:
+    from kfflow.workflow import get_workflows
+
+    return {name: role.label for name, role in get_workflows().roles.items()}
+
+
+def run_sweep(db: Database, rules: ReminderRules, now: datetime, *, mailer: Mailer | None, dry_run: bool = False,
+              base: str | None = None, echo: Callable[[str], None] = lambda _line: None) -> SweepResult:
+    result = SweepResult()
+    base = base or base_url()
+    labels = _role_labels()
+    if dry_run:
+        # Reads only: a dry run writes nothing, not even an outbox row.
+        with db.engine.connect() as conn:
+            audience = Audience.load(conn, labels)
+            for batch in plan_due(conn, rules, now, audience):
+                result.queued += len(batch)
+                result.notifications += len(batch)
+                for due in not_yet_in_outbox(conn, batch):
+                    result.would_send += 1
+                    echo(f"Skulle skicka till {due.recipient.email}: {due.subject}")
+            waiting = conn.execute(select(OutboxMessage.subject, User.email)
+                                   .join(User, User.id == OutboxMessage.recipient_id)
+                                   .where(due_filter(rules, now)).order_by(OutboxMessage.id)
+                                   .execution_options(yield_per=1000))
+            for subject, email in waiting:
+                result.would_send += 1
+                echo(f"Skulle skicka till {email} (väntar i utkorgen): {subject}")
+        return result
+    with db.session() as session:
+        with write_transaction(session):
+            conn = session.connection()
+            audience = Audience.load(conn, labels)
+            for batch in plan_due(conn, rules, now, audience):
+                result.queued += len(batch)
+                store_due(conn, batch, rules, now)
+        if mailer is None:
+            result.waiting = session.scalar(select(func.count()).select_from(OutboxMessage)
+                                            .where(due_filter(rules, now))) or 0
+            session.rollback()
+            return result
+        try:
+            result.delivery = deliver_due(session, rules, now, mailer, base=base, echo=echo)
+        finally:
+            mailer.close()
+    return result
