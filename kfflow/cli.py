@@ -191,7 +191,10 @@ def remind(ctx: Context, once, now_text, dry_run):
     except SmtpConfigError as exc:
         fail(f"Felaktig KFFLOW_SMTP_URL: {exc}", 2)
     mailer = Mailer(smtp) if smtp and not dry_run else None
-    result = run_sweep(ctx.db, rules, now, mailer=mailer, dry_run=dry_run, echo=click.echo)
+    try:
+        result = run_sweep(ctx.db, rules, now, mailer=mailer, dry_run=dry_run, echo=click.echo)
+    finally:
+        ctx.db.dispose()
     if dry_run:
         click.echo(f"Torrkörning: {result.would_send} e-postmeddelanden skulle skickas, "
                    f"{result.notifications} aviseringar hittades. Inget skickat, inget sparat.")
