@@ -208,6 +208,36 @@ def remind(ctx: Context, once, now_text, dry_run):
              "De ligger kvar i utkorgen och skickas igen vid nästa svep.", 1)
 
 
+@main.command()
+@click.option("--interval", default=300, show_default=True, type=click.IntRange(min=10),
+              envvar="KFFLOW_REMIND_INTERVAL", help="Sekunder mellan svepen")
+@pass_ctx
+def scheduler(ctx: Context, interval):
+    """Kör påminnelsesvepet regelbundet i en egen process (aldrig i webbprocesserna).
+
+    På PostgreSQL väntar en andra schemaläggare som reserv; på SQLite ska bara en köras per värd."""
+    from kfflow.reminders.mail import Mailer, SmtpConfigError, SmtpSettings
+    from kfflow.reminders.runner import run_sweep
+    from kfflow.reminders.scheduler import SchedulerLock, run_scheduler
+
+    rules = _reminder_rules(ctx)
+    try:
+        smtp = SmtpSettings.from_env()
+    except SmtpConfigError as exc:
+        fail(f"Felaktig KFFLOW_SMTP_URL: {exc}", 2)
+    if smtp is None:
+        click.echo("Varning: KFFLOW_SMTP_URL är inte satt; påminnelser läggs i utkorgen men skickas inte.", err=True)
+
+    def sweep(now):
+        result = run_sweep(ctx.db, rules, now, mailer=Mailer(smtp) if smtp else None)
+        click.echo(f"{now:%Y-%m-%d %H:%M} svep: {len(result.delivery.sent)} skickade, "
+                   f"{len(result.delivery.failed)} misslyckade.")
+
+    lock = SchedulerLock(ctx.db, ctx.settings.instance_path / "scheduler.lock")
+    click.echo(f"Schemaläggaren startar: ett svep var {interval}:e sekund.")
+    run_scheduler(ctx.db, lock, sweep, interval_seconds=interval, tz=rules.timezone)
+
+
 def run():
     try:
         main(standalone_mode=True)
