@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ class Rule:
     subject: str
     reason: str
 
-    @property
+    @cached_property
     def offsets(self) -> tuple[int, ...]:
         return tuple(sorted([-d for d in self.days_before] + list(self.days_after)))
 

@@ -13,7 +13,7 @@ from kfflow.models import OutboxMessage, User
 from kfflow.reminders.delivery import DeliveryReport, deliver_due, due_filter
 from kfflow.reminders.mail import Mailer, base_url
 from kfflow.reminders.rules import ReminderRules
-from kfflow.reminders.sweep import Audience, not_yet_in_outbox, plan_due, store_due
+from kfflow.reminders.sweep import Audience, QueuedKeys, dry_run_batch, plan_due, store_due
 
 
 @dataclass
@@ -36,7 +36,8 @@ def _role_labels() -> dict[str, str]:
 
 
 def run_sweep(db: Database, rules: ReminderRules, now: datetime, *, mailer: Mailer | None, dry_run: bool = False,
-              base: str | None = None, echo: Callable[[str], None] = lambda _line: None) -> SweepResult:
+              base: str | None = None, echo: Callable[[str], None] | None = None) -> SweepResult:
+    """`echo` receives one Swedish line per mail sent (or, in a dry run, that would be sent)."""
     result = SweepResult()
     base = base or base_url()
     labels = _role_labels()
@@ -44,34 +45,39 @@ def run_sweep(db: Database, rules: ReminderRules, now: datetime, *, mailer: Mail
         # Reads only: a dry run writes nothing, not even an outbox row.
         with db.engine.connect() as conn:
             audience = Audience.load(conn, labels)
+            queued: dict[str, QueuedKeys] = {}
             for batch in plan_due(conn, rules, now, audience):
-                result.queued += len(batch)
-                result.notifications += len(batch)
-                for due in not_yet_in_outbox(conn, batch):
-                    result.would_send += 1
-                    echo(f"Skulle skicka till {due.recipient.email}: {due.subject}")
+                kind = batch[0].case_kind   # a batch holds one case kind, ordered by case id
+                if kind not in queued:
+                    queued[kind] = QueuedKeys(conn, kind)
+                mails, found = dry_run_batch(batch, queued[kind].up_to(batch[-1].case_id), echo)
+                result.would_send += mails
+                result.queued += found
+                result.notifications += found
+            for keys in queued.values():
+                keys.close()
             waiting = conn.execute(select(OutboxMessage.subject, User.email)
                                    .join(User, User.id == OutboxMessage.recipient_id)
                                    .where(due_filter(rules, now)).order_by(OutboxMessage.id)
                                    .execution_options(yield_per=1000))
             for subject, email in waiting:
                 result.would_send += 1
-                echo(f"Skulle skicka till {email} (väntar i utkorgen): {subject}")
+                if echo is not None:
+                    echo(f"Skulle skicka till {email} (väntar i utkorgen): {subject}")
         return result
     with db.session() as session:
         with write_transaction(session):
             conn = session.connection()
             audience = Audience.load(conn, labels)
             for batch in plan_due(conn, rules, now, audience):
-                result.queued += len(batch)
-                store_due(conn, batch, rules, now)
+                result.queued += store_due(conn, batch, rules, now)
         if mailer is None:
             result.waiting = session.scalar(select(func.count()).select_from(OutboxMessage)
                                             .where(due_filter(rules, now))) or 0
             session.rollback()
             return result
         try:
-            result.delivery = deliver_due(session, rules, now, mailer, base=base, echo=echo)
+            result.delivery = deliver_due(session, rules, now, mailer, base=base, echo=echo or (lambda _line: None))
         finally:
             mailer.close()
     return result

@@ -1,13 +1,16 @@
 """The sweep: decide which reminders are due now and put each into the outbox exactly once.
 
 Cases are read with one streamed query per case kind (never all loaded at once); for each row every
-rule of that kind computes its latest due occurrence in Python. Rows go into the outbox and the
-notification table with INSERT … ON CONFLICT DO NOTHING, so concurrent sweeps cannot duplicate a key.
+rule of that kind computes its latest due occurrence in Python, giving a compact `Decision` per
+(rule, case). Only when storing (or printing a dry run) is a decision expanded into one reminder per
+recipient with its Swedish text. Rows go into the outbox and the notification table with
+INSERT … ON CONFLICT DO NOTHING, so concurrent sweeps cannot duplicate a key.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, and_, or_, select
@@ -20,15 +23,19 @@ from kfflow.reminders.rules import MEETING_ANCHOR, ReminderRules, Rule
 BATCH = 2000
 OUTBOX_KEY = ("rule", "case_kind", "case_id", "occurrence", "recipient_id")
 NOTIFICATION_KEY = ("rule", "case_kind", "case_id", "occurrence", "user_id")
-CASE_LABEL = {"measure": "åtgärden", "recommendation": "rekommendationen"}
+OWNER_WHY = "Du får meddelandet eftersom du är ansvarig."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Recipient:
     id: int
     email: str | None
     mail_enabled: bool
     delivery: str
+
+    @property
+    def mails(self) -> bool:
+        return self.mail_enabled and bool(self.email)
 
 
 @dataclass
@@ -57,10 +64,8 @@ class Audience:
                 by_body.setdefault(row.body, []).append(row.id)
         return cls(users, by_role, by_body, role_labels)
 
-    def resolve(self, spec: str, owner_id: int | None) -> tuple[list[int], str]:
-        """User ids for one recipient spec, and why they get the message (Swedish)."""
-        if spec == "owner":
-            return ([owner_id] if owner_id in self.users else []), "Du får meddelandet eftersom du är ansvarig."
+    def fixed(self, spec: str) -> tuple[list[int], str]:
+        """User ids of a role or body recipient spec, and why they get the message (Swedish)."""
         prefix, _, value = spec.partition(":")
         if prefix == "role":
             label = self.role_labels.get(value, value)
@@ -68,44 +73,109 @@ class Audience:
         return self.by_body.get(value, []), f"Du får meddelandet eftersom du tillhör {value}."
 
 
-@dataclass
-class Due:
-    """One reminder due now for one recipient: an outbox row (if mail) and a notification."""
+class RecipientPlan:
+    """A rule's recipients resolved once per sweep: the case owner is the only per-case part."""
 
-    rule: str
+    def __init__(self, rule: Rule, audience: Audience):
+        self.audience = audience
+        self.with_owner = "owner" in rule.recipients
+        self.fixed: list[tuple[int, str]] = []
+        for spec in rule.recipients:
+            if spec != "owner":
+                ids, why = audience.fixed(spec)
+                self.fixed += [(uid, why) for uid in ids if uid not in {u for u, _ in self.fixed}]
+        self.fixed_mails = sum(1 for uid, _ in self.fixed if audience.users[uid].mails)
+        self._counts: dict[int | None, tuple[int, int]] = {}
+
+    def counts(self, owner_id: int | None) -> tuple[int, int]:
+        """(mails, recipients) for a case with this owner; cached, owners are few."""
+        got = self._counts.get(owner_id)
+        if got is None:
+            got = self._counts[owner_id] = (self.mail_count(owner_id), len(self.for_case(owner_id)))
+        return got
+
+    def for_case(self, owner_id: int | None) -> list[tuple[Recipient, str]]:
+        out = []
+        if self.with_owner and owner_id in self.audience.users:
+            out.append((self.audience.users[owner_id], OWNER_WHY))
+        out += [(self.audience.users[uid], why) for uid, why in self.fixed if uid != owner_id or not self.with_owner]
+        return out
+
+    def mail_count(self, owner_id: int | None) -> int:
+        owner = self.audience.users.get(owner_id) if self.with_owner else None
+        extra = 0
+        if owner is not None:
+            extra = int(owner.mails) - int(any(uid == owner_id for uid, _ in self.fixed) and owner.mails)
+        return self.fixed_mails + extra
+
+
+class RuleEntry(NamedTuple):
+    """A rule as one sweep applies it to one case kind."""
+
+    rule: Rule
+    plan: RecipientPlan
     case_kind: str
-    case_id: int
+    states: frozenset[str]
+
+
+class Decision(NamedTuple):
+    """One occurrence of one rule due now for one case, before it is expanded into recipients.
+
+    A named tuple of five rather than a dataclass: a sweep makes one per (rule, case) in its hot loop.
+    `row` is the case's row from the sweep query (id, state, owner_id, anchor, title parts…)."""
+
+    entry: RuleEntry
+    row: tuple
+    anchor: date
+    offset: int
+    days: int
+
+    rule = property(lambda self: self.entry.rule)
+    plan = property(lambda self: self.entry.plan)
+    case_kind = property(lambda self: self.entry.case_kind)
+    case_id = property(lambda self: self.row[0])
+    owner_id = property(lambda self: self.row[2])
+
+    @property
+    def title(self) -> str:
+        row = self.row
+        if self.entry.case_kind == "measure":
+            return row[4]
+        return f"rekommendation {row[4]} i {row[5]} {row[6]}"
+
+    @property
+    def occurrence(self) -> str:
+        # The anchor date is part of the key: a revised due date yields new reminders.
+        return f"{self.rule.anchor}={self.anchor.isoformat()};day={self.offset:+d}"
+
+
+@dataclass(slots=True)
+class Due:
+    """One reminder for one recipient: an outbox row (if mail) and a notification."""
+
+    decision: Decision
     occurrence: str
-    occurs_on: date
     recipient: Recipient
     subject: str
     reason: str
-    case_title: str
-    anchor_date: date
 
-    @property
-    def key(self) -> tuple:
-        return (self.rule, self.case_kind, self.case_id, self.occurrence, self.recipient.id)
 
-    @property
-    def mails(self) -> bool:
-        return self.recipient.mail_enabled and bool(self.recipient.email)
+def expand(decision: Decision) -> list[Due]:
+    values = {"title": decision.title, "date": decision.anchor.isoformat(), "days": decision.days}
+    subject = decision.rule.subject.format_map(values)
+    reason = decision.rule.reason.format_map(values)
+    occurrence = decision.occurrence
+    return [Due(decision, occurrence, recipient, subject, f"{reason} {why}")
+            for recipient, why in decision.plan.for_case(decision.owner_id)]
 
 
 def _case_query(kind: str):
     if kind == "measure":
-        return (select(Measure.id, Measure.state, Measure.owner_id, Measure.title.label("title"),
-                       Measure.due_date.label("anchor")), Measure, Measure.due_date)
-    return (select(Recommendation.id, Recommendation.state, Recommendation.owner_id, Recommendation.number,
-                   Audit.name.label("audit_name"), Audit.number.label("audit_number"),
-                   Audit.response_due.label("anchor")).join(Audit, Audit.id == Recommendation.audit_id),
-            Recommendation, Audit.response_due)
-
-
-def _title(kind: str, row) -> str:
-    if kind == "measure":
-        return row.title
-    return f"rekommendation {row.number} i {row.audit_name} {row.audit_number}"
+        return (select(Measure.id, Measure.state, Measure.owner_id, Measure.due_date, Measure.title),
+                Measure, Measure.due_date)
+    return (select(Recommendation.id, Recommendation.state, Recommendation.owner_id, Audit.response_due,
+                   Recommendation.number, Audit.name, Audit.number.label("audit_number"))
+            .join(Audit, Audit.id == Recommendation.audit_id), Recommendation, Audit.response_due)
 
 
 def meeting_occurrence(rule: Rule, meetings: tuple[date, ...], today: date) -> tuple[int, date] | None:
@@ -120,8 +190,13 @@ def meeting_occurrence(rule: Rule, meetings: tuple[date, ...], today: date) -> t
     return best
 
 
-def plan_due(conn: Connection, rules: ReminderRules, now: datetime, audience: Audience) -> Iterator[list[Due]]:
-    """Batches of reminders due at `now`, streamed case by case (ordered by case id)."""
+_MISSING = object()
+
+
+
+
+def plan_due(conn: Connection, rules: ReminderRules, now: datetime, audience: Audience) -> Iterator[list[Decision]]:
+    """Batches of decisions due at `now`, streamed case by case (ordered by case id)."""
     today = local_today(now, rules.timezone)
     today_ord = today.toordinal()
     for kind in ("measure", "recommendation"):
@@ -132,13 +207,15 @@ def plan_due(conn: Connection, rules: ReminderRules, now: datetime, audience: Au
         conditions, date_rules, meeting_rules = [], [], []
         for rule in kind_rules:
             in_states = model.state.in_(rule.states)
+            entry = RuleEntry(rule, RecipientPlan(rule, audience), kind, frozenset(rule.states))
             if rule.anchor == MEETING_ANCHOR:
                 occ = meeting_occurrence(rule, rules.steering_meetings, today)
                 if occ is not None:
-                    meeting_rules.append((rule, occ))
+                    meeting_rules.append((entry, occ))
                     conditions.append(in_states)
                 continue
-            date_rules.append(rule)
+            # A memo of latest_offset by days since the anchor: cases share few distinct due dates.
+            date_rules.append((entry, entry.states, {}, rule.latest_offset))
             lo, hi = rule.anchor_window()
             cond = [in_states, anchor_col.is_not(None), anchor_col <= today - timedelta(days=lo)]
             if hi is not None:
@@ -147,45 +224,28 @@ def plan_due(conn: Connection, rules: ReminderRules, now: datetime, audience: Au
         if not conditions:
             continue
         stmt = query.where(or_(*conditions)).order_by(model.id)
-        batch: list[Due] = []
+        batch: list[Decision] = []
+        add = batch.append
         for row in conn.execute(stmt, execution_options={"yield_per": BATCH}):
-            title = None
-            for rule in date_rules:
-                if row.anchor is None or row.state not in rule.states:
-                    continue
-                days = today_ord - row.anchor.toordinal()
-                offset = rule.latest_offset(days)
-                if offset is None:
-                    continue
-                title = title or _title(kind, row)
-                _add(batch, audience, rule, kind, row, title, row.anchor, offset, abs(days))
-            for rule, (offset, meeting) in meeting_rules:
-                if row.state in rule.states:
-                    title = title or _title(kind, row)
-                    _add(batch, audience, rule, kind, row, title, meeting, offset,
-                         abs(today_ord - meeting.toordinal()))
+            state, anchor = row[1], row[3]
+            if anchor is not None:
+                days = today_ord - anchor.toordinal()
+                for entry, states, table, latest in date_rules:
+                    if state in states:
+                        offset = table.get(days, _MISSING)
+                        if offset is _MISSING:
+                            offset = table[days] = latest(days)
+                        if offset is not None:
+                            add(Decision(entry, row, anchor, offset, abs(days)))
+            for entry, (offset, meeting) in meeting_rules:
+                if state in entry.states:
+                    add(Decision(entry, row, meeting, offset, abs(today_ord - meeting.toordinal())))
             if len(batch) >= BATCH:
                 yield batch
                 batch = []
+                add = batch.append
         if batch:
             yield batch
-
-
-def _add(batch: list[Due], audience: Audience, rule: Rule, kind: str, row, title: str, anchor: date,
-         offset: int, days: int) -> None:
-    occurrence = f"{rule.anchor}={anchor.isoformat()};day={offset:+d}"
-    occurs_on = anchor + timedelta(days=offset)
-    values = {"title": title, "date": anchor.isoformat(), "days": days}
-    subject = rule.subject.format_map(values)
-    seen = set()
-    for spec in rule.recipients:
-        ids, why = audience.resolve(spec, row.owner_id)
-        for uid in ids:
-            if uid in seen:
-                continue
-            seen.add(uid)
-            batch.append(Due(rule.name, kind, row.id, occurrence, occurs_on, audience.users[uid], subject,
-                             f"{rule.reason.format_map(values)} {why}", title, anchor))
 
 
 def _insert(conn: Connection, table, key: tuple[str, ...]):
@@ -193,42 +253,71 @@ def _insert(conn: Connection, table, key: tuple[str, ...]):
     return dialect.insert(table).on_conflict_do_nothing(index_elements=list(key))
 
 
-def store_due(conn: Connection, batch: list[Due], rules: ReminderRules, now: datetime) -> None:
+def store_due(conn: Connection, batch: list[Decision], rules: ReminderRules, now: datetime) -> int:
     """Outbox rows and notifications for one batch; rows that exist already are left alone."""
-    slots = {}
-    for mode, weekday in (("daily", None), ("weekly", rules.digest_weekday)):
-        slots[mode] = next_digest_slot(now, rules.timezone, hour=rules.digest_hour, weekday=weekday)
-    outbox = [{
-        "rule": d.rule, "case_kind": d.case_kind, "case_id": d.case_id, "occurrence": d.occurrence,
-        "occurs_on": d.occurs_on, "recipient_id": d.recipient.id, "status": "pending", "attempts": 0,
-        "next_attempt_at": slots.get(d.recipient.delivery, now), "subject": d.subject, "reason": d.reason,
-        "case_title": d.case_title, "anchor_date": d.anchor_date, "created_at": now,
-    } for d in batch if d.mails]
-    notes = [{
-        "rule": d.rule, "case_kind": d.case_kind, "case_id": d.case_id, "occurrence": d.occurrence,
-        "occurs_on": d.occurs_on, "user_id": d.recipient.id, "message": f"{d.subject}. {d.reason}",
-        "created_at": now,
-    } for d in batch]
+    slots = {mode: next_digest_slot(now, rules.timezone, hour=rules.digest_hour, weekday=weekday)
+             for mode, weekday in (("daily", None), ("weekly", rules.digest_weekday))}
+    outbox, notes = [], []
+    for decision in batch:
+        for due in expand(decision):
+            base = {"rule": decision.rule.name, "case_kind": decision.case_kind, "case_id": decision.case_id,
+                    "occurrence": due.occurrence, "occurs_on": decision.anchor + timedelta(days=decision.offset),
+                    "created_at": now}
+            notes.append({**base, "user_id": due.recipient.id, "message": f"{due.subject}. {due.reason}"})
+            if due.recipient.mails:
+                outbox.append({**base, "recipient_id": due.recipient.id, "status": "pending", "attempts": 0,
+                               "next_attempt_at": slots.get(due.recipient.delivery, now), "subject": due.subject,
+                               "reason": due.reason, "case_title": decision.title, "anchor_date": decision.anchor})
     if outbox:
         conn.execute(_insert(conn, OutboxMessage.__table__, OUTBOX_KEY), outbox)
     if notes:
         conn.execute(_insert(conn, Notification.__table__, NOTIFICATION_KEY), notes)
+    return len(notes)
 
 
-def not_yet_in_outbox(conn: Connection, batch: list[Due]) -> list[Due]:
-    """For a dry run: the mails of this batch that no earlier sweep has put in the outbox."""
-    mails = [d for d in batch if d.mails]
-    if not mails:
-        return []
-    existing = set()
-    ids_by_kind: dict[str, set[int]] = {}
-    for d in mails:
-        ids_by_kind.setdefault(d.case_kind, set()).add(d.case_id)
-    for kind, ids in ids_by_kind.items():
-        cols = [getattr(OutboxMessage, c) for c in OUTBOX_KEY]
-        rows = conn.execute(select(*cols).where(OutboxMessage.case_kind == kind,
-                                                OutboxMessage.case_id.in_(sorted(ids))))
-        existing.update(tuple(r) for r in rows)
-    return [d for d in mails if d.key not in existing]
+class QueuedKeys:
+    """Outbox keys of one case kind, streamed in case-id order beside the (also ordered) decisions.
+
+    A dry run thus leaves out what earlier sweeps queued with one extra query, holding one batch of keys."""
+
+    def __init__(self, conn: Connection, kind: str):
+        outbox = OutboxMessage
+        self._result = conn.execute(
+            select(outbox.case_id, outbox.rule, outbox.occurrence, outbox.recipient_id)
+            .where(outbox.case_kind == kind).order_by(outbox.case_id), execution_options={"yield_per": BATCH})
+        self._rows = iter(self._result)
+        self._next = next(self._rows, None)
+
+    def up_to(self, case_id: int) -> set[tuple]:
+        keys = set()
+        while self._next is not None and self._next[0] <= case_id:
+            keys.add(tuple(self._next))
+            self._next = next(self._rows, None)
+        return keys
+
+    def close(self) -> None:
+        self._result.close()
 
 
+def dry_run_batch(batch: list[Decision], queued: set[tuple], echo: Callable[[str], None] | None) -> tuple[int, int]:
+    """For a dry run: (mails a real sweep would queue now, reminders found), printing the mails if `echo`.
+
+    `queued` holds the (case_id, rule, occurrence, recipient_id) keys earlier sweeps put in the outbox."""
+    if not queued and echo is None:
+        # Nothing queued yet for these cases: count without rendering a single text.
+        mails = found = 0
+        for entry, row, *_ in batch:
+            m, f = entry.plan.counts(row[2])
+            mails += m
+            found += f
+        return mails, found
+    mails = found = 0
+    for decision in batch:
+        for due in expand(decision):
+            found += 1
+            if due.recipient.mails and (decision.case_id, decision.rule.name, due.occurrence,
+                                        due.recipient.id) not in queued:
+                mails += 1
+                if echo is not None:
+                    echo(f"Skulle skicka till {due.recipient.email}: {due.subject}")
+    return mails, found
