@@ -191,6 +191,7 @@ def meeting_occurrence(rule: Rule, meetings: tuple[date, ...], today: date) -> t
 
 
 _MISSING = object()
+new_decision = tuple.__new__   # builds a Decision without the Python-level __new__ of a named tuple
 
 
 
@@ -230,13 +231,14 @@ def plan_due(conn: Connection, rules: ReminderRules, now: datetime, audience: Au
             state, anchor = row[1], row[3]
             if anchor is not None:
                 days = today_ord - anchor.toordinal()
+                distance = days if days >= 0 else -days
                 for entry, states, table, latest in date_rules:
                     if state in states:
                         offset = table.get(days, _MISSING)
                         if offset is _MISSING:
                             offset = table[days] = latest(days)
                         if offset is not None:
-                            add(Decision(entry, row, anchor, offset, abs(days)))
+                            add(new_decision(Decision, (entry, row, anchor, offset, distance)))
             for entry, (offset, meeting) in meeting_rules:
                 if state in entry.states:
                     add(Decision(entry, row, meeting, offset, abs(today_ord - meeting.toordinal())))
@@ -306,8 +308,8 @@ def dry_run_batch(batch: list[Decision], queued: set[tuple], echo: Callable[[str
     if not queued and echo is None:
         # Nothing queued yet for these cases: count without rendering a single text.
         mails = found = 0
-        for entry, row, *_ in batch:
-            m, f = entry.plan.counts(row[2])
+        for decision in batch:
+            m, f = decision[0].plan.counts(decision[1][2])
             mails += m
             found += f
         return mails, found
