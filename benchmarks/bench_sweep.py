@@ -63,20 +63,24 @@ def sweep_once(db: Database, rules, now):
     return run_sweep(db, rules, now, mailer=None, dry_run=True, base="http://bench")
 
 
-def timed(fn, repeat: int) -> tuple[float, object]:
-    times, result = [], None
+def interleaved(floor, sweep, repeat: int) -> tuple[float, float, object, object]:
+    """Median times of floor and sweep, run alternately so that a busy machine weighs on both alike."""
+    floor_times, sweep_times, floor_result, sweep_result = [], [], None, None
     for _ in range(repeat):
         t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), result
+        floor_result = floor()
+        floor_times.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        sweep_result = sweep()
+        sweep_times.append(time.perf_counter() - t)
+    return statistics.median(floor_times), statistics.median(sweep_times), floor_result, sweep_result
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--measures", type=int, default=100_000)
     ap.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=7)
     args = ap.parse_args()
     workflows = configure(load_workflows(PROJECT_ROOT / "workflows"))
     rules = load_reminder_rules(PROJECT_ROOT / "workflows", workflows)
@@ -94,8 +98,8 @@ def main() -> None:
         db = Database.connect(url)
         floor_query(db, today)          # warm caches and the connection pool
         sweep_once(db, rules, now)
-        floor_s, due_rows = timed(lambda: floor_query(db, today), args.repeat)
-        sweep_s, result = timed(lambda: sweep_once(db, rules, now), args.repeat)
+        floor_s, sweep_s, due_rows, result = interleaved(lambda: floor_query(db, today),
+                                                         lambda: sweep_once(db, rules, now), args.repeat)
         tracemalloc.start()
         sweep_once(db, rules, now)
         _, traced_peak = tracemalloc.get_traced_memory()
