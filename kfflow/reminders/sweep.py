@@ -190,7 +190,15 @@ def meeting_occurrence(rule: Rule, meetings: tuple[date, ...], today: date) -> t
     return best
 
 
-_MISSING = object()
+def _hits(entries: list[RuleEntry], days: int) -> tuple[tuple[RuleEntry, int], ...]:
+    hits = []
+    for entry in entries:
+        offset = entry.rule.latest_offset(days)
+        if offset is not None:
+            hits.append((entry, offset))
+    return tuple(hits)
+
+
 new_decision = tuple.__new__   # builds a Decision without the Python-level __new__ of a named tuple
 
 
@@ -215,8 +223,7 @@ def plan_due(conn: Connection, rules: ReminderRules, now: datetime, audience: Au
                     meeting_rules.append((entry, occ))
                     conditions.append(in_states)
                 continue
-            # A memo of latest_offset by days since the anchor: cases share few distinct due dates.
-            date_rules.append((entry, entry.states, {}, rule.latest_offset))
+            date_rules.append(entry)
             lo, hi = rule.anchor_window()
             cond = [in_states, anchor_col.is_not(None), anchor_col <= today - timedelta(days=lo)]
             if hi is not None:
@@ -224,6 +231,12 @@ def plan_due(conn: Connection, rules: ReminderRules, now: datetime, audience: Au
             conditions.append(and_(*cond))
         if not conditions:
             continue
+        # Rules that share their states form a group with one memo: days since the anchor → the
+        # (rule, offset) pairs due. Cases share few distinct due dates, so a row costs one dict lookup.
+        groups: dict[frozenset, list[RuleEntry]] = {}
+        for entry in date_rules:
+            groups.setdefault(entry.states, []).append(entry)
+        date_groups = [(states, entries, {}) for states, entries in groups.items()]
         stmt = query.where(or_(*conditions)).order_by(model.id)
         batch: list[Decision] = []
         add = batch.append
@@ -232,12 +245,12 @@ def plan_due(conn: Connection, rules: ReminderRules, now: datetime, audience: Au
             if anchor is not None:
                 days = today_ord - anchor.toordinal()
                 distance = days if days >= 0 else -days
-                for entry, states, table, latest in date_rules:
+                for states, entries, memo in date_groups:
                     if state in states:
-                        offset = table.get(days, _MISSING)
-                        if offset is _MISSING:
-                            offset = table[days] = latest(days)
-                        if offset is not None:
+                        hits = memo.get(days)
+                        if hits is None:
+                            hits = memo[days] = _hits(entries, days)
+                        for entry, offset in hits:
                             add(new_decision(Decision, (entry, row, anchor, offset, distance)))
             for entry, (offset, meeting) in meeting_rules:
                 if state in entry.states:
