@@ -8,6 +8,7 @@ import sys
 import threading
 from datetime import timedelta
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
@@ -166,3 +167,55 @@ def test_cli_rejects_a_bad_time_and_a_missing_once(db_url, tmp_path, smtp_server
     bad = _cli(db_url, tmp_path, smtp_server.url, "--once", "--now", "i morgon")
     assert bad.exit_code == 2 and "inte en ISO-tidpunkt" in bad.output
     assert _cli(db_url, tmp_path, smtp_server.url).exit_code == 2
+
+
+def test_smtp_url_forms():
+    from kfflow.reminders.mail import SmtpConfigError, SmtpSettings
+
+    plain = SmtpSettings.from_url("smtp://127.0.0.1:2525")
+    assert (plain.host, plain.port, plain.ssl, plain.starttls, plain.username) == ("127.0.0.1", 2525, False, False, None)
+    tls = SmtpSettings.from_url("smtps://kf%40region.se:p%C3%A5ss%2Fw@mail.region.se")
+    assert (tls.port, tls.ssl, tls.username, tls.password) == (465, True, "kf@region.se", "påss/w")
+    assert SmtpSettings.from_url("smtp://mail:587?starttls=1").starttls
+    for bad in ("http://mail:25", "smtp://", "mail:25"):
+        try:
+            SmtpSettings.from_url(bad)
+        except SmtpConfigError:
+            continue
+        raise AssertionError(f"{bad} accepted")
+
+
+def test_cli_with_a_bad_smtp_url_says_so(db_url, tmp_path):
+    result = _cli(db_url, tmp_path, "http://mail:25", "--once")
+    assert result.exit_code == 2 and "Felaktig KFFLOW_SMTP_URL" in result.output
+
+
+# Loopback test server only: AUTH without TLS is what aiosmtpd rightly warns about in production.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_mail_is_sent_with_login_when_the_url_has_a_user(session, users, database):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from tests.conftest import _SmtpInbox
+
+    logins = []
+
+    def authenticator(server, session_, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"kf", b"hemligt")
+        logins.append(ok)
+        return AuthResult(success=ok)
+
+    inbox = _SmtpInbox()
+    port = int(_closed_port_url().rsplit(":", 1)[1])
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=authenticator,
+                            auth_required=True, auth_require_tls=False)
+    controller.start()
+    try:
+        measure_in_state(session, users, "decided")
+        anonymous = sweep(database, at(future(), days=-3), f"smtp://127.0.0.1:{port}")
+        assert anonymous.all_failed and inbox.messages == []
+        right = sweep(database, at(future(), 9, days=-3), f"smtp://kf:hemligt@127.0.0.1:{port}")
+        assert len(right.delivery.sent) == 1 and len(inbox.to("owner@example.org")) == 1
+        assert logins == [True]
+    finally:
+        controller.stop()

@@ -122,3 +122,23 @@ def test_owners_of_open_measures_are_asked_for_a_progress_report_before_a_meetin
     sweep(database, at(meeting, days=-6), smtp_server, reminder_rules=r)
     mails = smtp_server.to("owner@example.org")
     assert [m["Subject"] for m in mails] == [f"Lägesrapport inför styrgruppens möte {meeting}: Förmånsportal, införande"]
+
+
+def test_escalation_to_a_named_body_reaches_its_active_members_once(session, users, database, smtp_server, make_user):
+    from kfflow.services.users import ensure_body, set_active
+
+    ensure_body(session, "Styrgruppen för kompetensförsörjning", "steering", has_mandate=True)
+    make_user("anna", "steering", body="Styrgruppen för kompetensförsörjning")
+    gone = make_user("bengt", "council", body="Styrgruppen för kompetensförsörjning")
+    set_active(session, users["admin"], gone.id, False)
+    r = rules()
+    escalation = replace(r.get("measure_escalation"),
+                         recipients=("body:Styrgruppen för kompetensförsörjning", "role:steering"))
+    r = replace(r, rules=tuple(escalation if x.name == "measure_escalation" else x for x in r.rules))
+    measure_in_state(session, users, "decided")
+    sweep(database, at(future(), days=15), smtp_server, reminder_rules=r)
+    sweep(database, at(future(), days=16), smtp_server, reminder_rules=r)
+    anna = smtp_server.to("anna@example.org")
+    assert len(anna) == 1 and "du tillhör Styrgruppen för kompetensförsörjning" in anna[0].get_body(("plain",)).get_content()
+    assert len(smtp_server.to("steering@example.org")) == 1
+    assert smtp_server.to("bengt@example.org") == []
