@@ -8,10 +8,12 @@ INSERT … ON CONFLICT DO NOTHING, so concurrent sweeps cannot duplicate a key.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 
 from sqlalchemy import Connection, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -109,19 +111,19 @@ class RecipientPlan:
         return self.fixed_mails + extra
 
 
-class RuleEntry(NamedTuple):
-    """A rule as one sweep applies it to one case kind."""
+class RuleEntry:
+    """A rule as one sweep applies it to one case kind. Hashed by identity: counting groups by it."""
 
-    rule: Rule
-    plan: RecipientPlan
-    case_kind: str
-    states: frozenset[str]
+    __slots__ = ("rule", "plan", "case_kind", "states")
+
+    def __init__(self, rule: Rule, plan: RecipientPlan, case_kind: str, states: frozenset[str]):
+        self.rule, self.plan, self.case_kind, self.states = rule, plan, case_kind, states
 
 
 class Decision(NamedTuple):
     """One occurrence of one rule due now for one case, before it is expanded into recipients.
 
-    A named tuple of five rather than a dataclass: a sweep makes one per (rule, case) in its hot loop.
+    A named tuple rather than a dataclass: a sweep makes one per (rule, case) in its hot loop.
     `row` is the case's row from the sweep query (id, state, owner_id, anchor, title parts…)."""
 
     entry: RuleEntry
@@ -129,12 +131,12 @@ class Decision(NamedTuple):
     anchor: date
     offset: int
     days: int
+    owner_id: int | None
 
     rule = property(lambda self: self.entry.rule)
     plan = property(lambda self: self.entry.plan)
     case_kind = property(lambda self: self.entry.case_kind)
     case_id = property(lambda self: self.row[0])
-    owner_id = property(lambda self: self.row[2])
 
     @property
     def title(self) -> str:
@@ -241,7 +243,7 @@ def plan_due(conn: Connection, rules: ReminderRules, now: datetime, audience: Au
         batch: list[Decision] = []
         add = batch.append
         for row in conn.execute(stmt, execution_options={"yield_per": BATCH}):
-            state, anchor = row[1], row[3]
+            state, owner_id, anchor = row[1], row[2], row[3]
             if anchor is not None:
                 days = today_ord - anchor.toordinal()
                 distance = days if days >= 0 else -days
@@ -251,10 +253,10 @@ def plan_due(conn: Connection, rules: ReminderRules, now: datetime, audience: Au
                         if hits is None:
                             hits = memo[days] = _hits(entries, days)
                         for entry, offset in hits:
-                            add(new_decision(Decision, (entry, row, anchor, offset, distance)))
+                            add(new_decision(Decision, (entry, row, anchor, offset, distance, owner_id)))
             for entry, (offset, meeting) in meeting_rules:
                 if state in entry.states:
-                    add(Decision(entry, row, meeting, offset, abs(today_ord - meeting.toordinal())))
+                    add(Decision(entry, row, meeting, offset, abs(today_ord - meeting.toordinal()), owner_id))
             if len(batch) >= BATCH:
                 yield batch
                 batch = []
@@ -314,6 +316,9 @@ class QueuedKeys:
         self._result.close()
 
 
+_ENTRY_AND_OWNER = itemgetter(0, 5)
+
+
 def dry_run_batch(batch: list[Decision], queued: set[tuple], echo: Callable[[str], None] | None) -> tuple[int, int]:
     """For a dry run: (mails a real sweep would queue now, reminders found), printing the mails if `echo`.
 
@@ -321,10 +326,10 @@ def dry_run_batch(batch: list[Decision], queued: set[tuple], echo: Callable[[str
     if not queued and echo is None:
         # Nothing queued yet for these cases: count without rendering a single text.
         mails = found = 0
-        for decision in batch:
-            m, f = decision[0].plan.counts(decision[1][2])
-            mails += m
-            found += f
+        for (entry, owner_id), n in Counter(map(_ENTRY_AND_OWNER, batch)).items():
+            m, f = entry.plan.counts(owner_id)
+            mails += m * n
+            found += f * n
         return mails, found
     mails = found = 0
     for decision in batch:
