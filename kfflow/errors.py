@@ -49,3 +49,17 @@ class GuardFailed(KfflowError):
 class WorkflowDefinitionError(KfflowError):
     """A workflow file is invalid; the message names the file, the transition and the bad value."""
     code = "workflow_definition"
+
+
+class NotAuthenticated(KfflowError):
+    """No valid credentials or token were given (HTTP 401)."""
+    code = "unauthorized"
+
+
+class TooManyAttempts(KfflowError):
+    """Too many failed sign-in attempts for this username lately (HTTP 429)."""
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -181,3 +181,11 @@ def smtp_server():
     inbox.url = f"smtp://127.0.0.1:{port}"
     yield inbox
     controller.stop()
+
+
+@pytest.fixture
+def api(client, session):
+    """A JSON API client with a token per username (see tests/api_support.py)."""
+    from tests.api_support import Api
+
+    return Api(client, session)

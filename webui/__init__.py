@@ -35,4 +35,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     from webui import filters
     filters.init_app(app)
+
+    # The JSON API (/api/v1); exempts itself from CSRF when CSRFProtect is installed.
+    from webui import api
+    api.init_app(app)
     return app

@@ -9,6 +9,7 @@ from kfflow.models.user import Body, User
 from kfflow.models.calendar import CalendarToken  # noqa: E402
 from kfflow.models.notification import Notification, NotificationPreference  # noqa: E402
 from kfflow.models.outbox import OutboxMessage  # noqa: E402
+from kfflow.models.api_token import ApiToken, TokenRequestFailure  # noqa: E402  (JSON API tokens)
 
 CASE_MODELS = {cls.case_kind: cls for cls in (Measure, Recommendation)}
 

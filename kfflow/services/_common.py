@@ -1,12 +1,15 @@
 """Small helpers the services share: loading the actor and a case inside the service's transaction."""
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
+from sqlalchemy import bindparam, insert, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from kfflow.db import utcnow
-from kfflow.errors import NotFound, PermissionDenied
+from kfflow.errors import NotFound, PermissionDenied, StaleCase
 from kfflow.models import CASE_MODELS, HistoryEntry, User
 
 
@@ -17,6 +20,30 @@ def load_actor(session: Session, actor: User | int) -> User:
     if user is None or not user.active:
         raise PermissionDenied("Du måste vara inloggad med ett aktivt konto.")
     return user
+
+
+@functools.cache
+def _actor_and_case_statement(model):
+    # Two primary-key lookups as one (deliberate) cross join of two single rows, built once per model.
+    return (select(User, model).join_from(User, model, true())
+            .where(User.id == bindparam("actor_id"), model.id == bindparam("case_id"))
+            .execution_options(populate_existing=True))
+
+
+def load_actor_and_case(session: Session, actor: User | int, kind: str, case_id: int):
+    """Both fresh from the database in one round trip (the hot path of every transition)."""
+    model = CASE_MODELS.get(kind)
+    if model is None:
+        raise NotFound(f"Okänd ärendetyp: {kind}.")
+    actor_id = actor if isinstance(actor, int) else actor.id
+    row = session.execute(_actor_and_case_statement(model), {"actor_id": actor_id, "case_id": case_id}).first()
+    if row is None:
+        load_actor(session, actor_id)  # raises when the actor is the one missing
+        raise NotFound("Ärendet finns inte.")
+    user, case = row
+    if not user.active:
+        raise PermissionDenied("Du måste vara inloggad med ett aktivt konto.")
+    return user, case
 
 
 def case_ref(case) -> tuple[str, int]:
@@ -35,10 +62,40 @@ def load_case(session: Session, kind: str, case_id: int, *, for_write: bool = Tr
     return obj
 
 
+STALE_MESSAGE = "Någon annan har ändrat ärendet under tiden. Ladda om sidan och försök igen."
+
+
+def flush_case_changes(session: Session) -> None:
+    """Write pending changes now; an UPDATE that finds the version moved becomes StaleCase."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise StaleCase(STALE_MESSAGE) from None
+
+
+_HISTORY_INSERT = insert(HistoryEntry.__table__)  # Core: one compiled statement, parameters per call
+
+
 def add_history(session: Session, *, case, trigger: str, from_state: str | None, actor: User | None,
-                at: datetime | None = None, fields: dict | None = None, comment: str | None = None) -> HistoryEntry:
-    entry = HistoryEntry(case_kind=case.case_kind, case_id=case.id, trigger=trigger, from_state=from_state,
-                         to_state=case.state, actor_id=actor.id if actor else None, at=at or utcnow(),
-                         fields=fields or {}, comment=comment, workflow_version=case.workflow_version)
-    session.add(entry)
-    return entry
+                at: datetime | None = None, fields: dict | None = None, comment: str | None = None) -> None:
+    """Append one history row. A plain INSERT: the row is never read back or changed in this transaction.
+
+    The case's own UPDATE is flushed first, so that a concurrent change surfaces as StaleCase here.
+    """
+    flush_case_changes(session)
+    session.execute(_HISTORY_INSERT, dict(
+        case_kind=case.case_kind, case_id=case.id, trigger=trigger, from_state=from_state, to_state=case.state,
+        actor_id=actor.id if actor else None, at=at or utcnow(), fields=fields or {}, comment=comment,
+        workflow_version=case.workflow_version))
+
+
+def column_length_errors(model, fields, values: dict) -> dict[str, str]:
+    """Texts longer than the column they are written to (PostgreSQL refuses them; SQLite would not)."""
+    errors = {}
+    for field in fields:
+        column = model.__table__.columns.get(field.name)
+        length = getattr(getattr(column, "type", None), "length", None)
+        value = values.get(field.name)
+        if length and isinstance(value, str) and len(value) > length:
+            errors[field.name] = f"{field.label}: högst {length} tecken."
+    return errors

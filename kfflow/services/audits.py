@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, NotFound, PermissionDenied, StaleCase, ValidationError
 from kfflow.models import Audit, Measure, Recommendation, RecommendationMeasure
-from kfflow.services._common import add_history, load_actor, load_case
+from kfflow.services._common import add_history, column_length_errors, load_actor, load_case
 from kfflow.services.access import has_relation, require_role
 from kfflow.services.cases import STALE_MESSAGE
 from kfflow.workflow import get_workflows
@@ -45,6 +45,7 @@ def register_audit(session: Session, actor, data: dict) -> Audit:
         actor = load_actor(session, actor)
         require_role(actor, "registrar", action="registrera granskningar")
         values, errors = parse_fields(session, AUDIT_FIELDS, data)
+        errors.update(column_length_errors(Audit, AUDIT_FIELDS, values))
         if errors:
             raise ValidationError("Granskningen kunde inte registreras.", errors)
         values["signatories"] = _signatories(data.get("signatories"))
@@ -62,6 +63,7 @@ def update_audit(session: Session, actor, audit_id: int, changes: dict) -> Audit
             raise NotFound("Granskningen finns inte.")
         given = [f for f in AUDIT_FIELDS if f.name in changes]
         values, errors = parse_fields(session, tuple(given), changes)
+        errors.update(column_length_errors(Audit, given, values))
         if errors:
             raise ValidationError("Granskningen kunde inte ändras.", errors)
         for name, value in values.items():

@@ -7,12 +7,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
-from sqlalchemy.orm.exc import StaleDataError
 
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
 from kfflow.models import HistoryEntry
-from kfflow.services._common import add_history, case_ref, load_actor, load_case
+from kfflow.services._common import (STALE_MESSAGE, add_history, case_ref, column_length_errors,
+                                     load_actor_and_case, load_case)
 from kfflow.services.access import may_fire
 from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import FieldDef, TransitionDef, WorkflowDef
@@ -22,7 +22,6 @@ from kfflow.workflow.registry import FireContext
 
 log = logging.getLogger(__name__)
 
-STALE_MESSAGE = "Någon annan har ändrat ärendet under tiden. Ladda om sidan och försök igen."
 
 
 @dataclass(frozen=True)
@@ -72,22 +71,27 @@ def fire(session: Session, actor, case, trigger: str, fields: dict | None = None
     On any failure nothing at all is written. `expected_version=None` skips the caller's version
     check; the UPDATE is still guarded by the version column.
     """
+    kind, case_id = case_ref(case)
     with write_transaction(session):
-        actor = load_actor(session, actor)
-        return fire_in_transaction(session, actor, case, trigger, fields, expected_version,
+        actor, obj = load_actor_and_case(session, actor, kind, case_id)
+        return fire_in_transaction(session, actor, obj, trigger, fields, expected_version,
                                    now=now or utcnow(), comment=comment)
 
 
 def fire_in_transaction(session: Session, actor, case, trigger: str, fields: dict | None,
                         expected_version: int | None, *, now: datetime, comment: str | None = None):
-    """The steps of `fire` inside a transaction the caller owns (a bulk handover fires many in one)."""
+    """The steps of `fire` inside a transaction the caller owns (a bulk handover fires many in one).
+
+    `case` is a case object loaded in this transaction, or a (kind, id) pair to load.
+    """
     kind, case_id = case_ref(case)
-    obj = load_case(session, kind, case_id)
+    obj = case if not isinstance(case, tuple) else load_case(session, kind, case_id)
     wf = workflow_of(obj)
     transition = _resolve_transition(wf, trigger, obj.state)
     if not may_fire(actor, obj, transition):
         raise PermissionDenied(f"Din roll får inte ”{transition.label}” i det här ärendet.")
     values, errors = parse_fields(session, transition.fields, fields or {})
+    errors.update(column_length_errors(type(obj), [f for f in transition.fields if f.assign], values))
     if errors:
         raise ValidationError("Några uppgifter saknas eller är felaktiga.", errors)
     if expected_version is not None and int(expected_version) != obj.version:
@@ -100,10 +104,6 @@ def fire_in_transaction(session: Session, actor, case, trigger: str, fields: dic
     run_transition(wf, ctx)
     add_history(session, case=obj, trigger=trigger, from_state=from_state, actor=actor, at=now,
                 fields=record_fields(ctx), comment=comment)
-    try:
-        session.flush()
-    except StaleDataError:
-        raise StaleCase(STALE_MESSAGE) from None
     log.info("fired %s on %s %s as %s: %s -> %s", trigger, kind, case_id, actor.username, from_state, obj.state)
     return obj
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from kfflow.workflow.definition import FieldDef
 
 MAX_TEXT = 20_000
+MAX_ID = 2**31 - 1  # integer primary keys; a larger number cannot name a row
 
 
 def _blank(value: Any) -> bool:
@@ -36,7 +37,8 @@ def _parse_user(session: Session, value: Any):
         user = value
     else:
         text = str(value).strip()
-        stmt = select(User).where(User.id == int(text)) if text.isdigit() else select(User).where(User.username == text)
+        by_id = text.isascii() and text.isdigit() and int(text) <= MAX_ID
+        stmt = select(User).where(User.id == int(text)) if by_id else select(User).where(User.username == text)
         user = session.scalars(stmt).first()
         if user is None:
             raise ValueError(f"Det finns ingen användare ”{text[:80]}”.")
@@ -59,8 +61,10 @@ def _parse_number(field: FieldDef, value: Any) -> int:
 
 def _parse_choice(field: FieldDef, value: Any) -> str:
     text = str(value).strip()
+    folded = text.casefold()
     for option in field.options:
-        if text == option.value or text.casefold() == option.label.casefold():
+        if text == option.value or folded == option.label.casefold() or folded in (
+                a.casefold() for a in option.aliases):
             return option.value
     raise ValueError(f"Välj ett av: {field.option_labels()}.")
 
@@ -73,6 +77,8 @@ def _parse_measures(session: Session, value: Any) -> list[int]:
         ids = [int(v) for v in items]
     except (TypeError, ValueError):
         raise ValueError("Ange åtgärderna med deras nummer.") from None
+    if any(not 0 < i <= MAX_ID for i in ids):
+        raise ValueError("Ange åtgärderna med deras nummer.")
     found = set(session.scalars(select(Measure.id).where(Measure.id.in_(ids))))
     missing = [str(i) for i in ids if i not in found]
     if missing:

@@ -1,0 +1,190 @@
+"""The measure list under load: GET /api/v1/measures?limit=50&state=decided against a floor in the same run.
+
+10,000 measures in a fresh PostgreSQL database; `kfflow serve` (gunicorn, 2 × cores + 1 workers) and, as
+the floor, a bare Flask route on gunicorn with as many workers running the same SQL with SQLAlchemy Core.
+A bounded loopback load (8 client threads, 400 requests each after a warm-up) alternates between them in rounds.
+Prints JSON: p50/p95/errors of both and the ratio of the p95s (goal: ≤ 2, zero errors).
+
+    .venv/bin/python benchmarks/bench_list.py [--measures 10000] [--requests 400] [--clients 8]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kfflow.database import Database  # noqa: E402
+from kfflow.migrate import upgrade  # noqa: E402
+from kfflow.models import Measure, User  # noqa: E402
+from kfflow.services.tokens import grant_token  # noqa: E402
+from kfflow.workflow import configure  # noqa: E402
+from webui.server import default_workers  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("KFFLOW_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+STATES = ["proposed", "prioritised", "decided", "decided", "implemented", "evaluated", "rejected"]
+CATEGORIES = ["retain", "recruit", "develop"]
+GROUPS = ["Rätt använd kompetens", "Löner och förmåner", "Chef och ledarskap", "Utbildning", "Övrigt"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def create_database() -> tuple[str, str]:
+    name = f"kfflow_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return name, PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(name: str) -> None:
+    admin = create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def seed(url: str, n_measures: int) -> str:
+    """Users and measures in bulk (the list reads rows; how they got there does not matter), and a token."""
+    db = Database.connect(url)
+    now = datetime.now(timezone.utc)
+    rng = random.Random(7)
+    with db.engine.begin() as conn:
+        conn.execute(insert(User), [{"username": f"user{i}", "display_name": f"Användare {i}", "role": role,
+                                     "active": True, "created_at": now}
+                                    for i, role in enumerate(["steering"] + ["owner"] * 40 + ["contributor"] * 20)])
+        rows = []
+        for i in range(n_measures):
+            state = rng.choice(STATES)
+            decided = state in ("decided", "implemented", "evaluated")
+            rows.append({"title": f"Åtgärd {i}: kompetensförsörjning", "description": "Beskrivning " * 20,
+                         "state": state, "workflow_name": "measure", "workflow_version": 1, "version": 1 + i % 4,
+                         "category": rng.choice(CATEGORIES), "working_group": rng.choice(GROUPS),
+                         "owner_id": rng.randint(2, 41) if decided else None, "proposer_id": rng.randint(42, 61),
+                         "priority": rng.randint(1, 5), "created_at": now, "updated_at": now,
+                         "due_date": date.today() + timedelta(days=rng.randint(-60, 300)) if decided else None})
+        conn.execute(insert(Measure), rows)
+    with db.session() as session:
+        token = grant_token(session, session.get(User, 1), lifetime=timedelta(hours=2)).token
+    db.dispose()
+    return token
+
+
+def wait_for(url: str, proc: subprocess.Popen, log: Path) -> None:
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit(f"server exited:\n{log.read_text()[-500:]}")
+            time.sleep(0.5)
+    raise SystemExit(f"{url} did not answer in 60 s")
+
+
+def timed_get(url: str, headers: dict) -> tuple[float, bool]:
+    req = urllib.request.Request(url, headers=headers)
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            ok = r.status == 200 and b'"items"' in r.read()
+    except OSError:  # HTTPError included
+        ok = False
+    return time.perf_counter() - start, ok
+
+
+def load(targets: dict[str, str], headers: dict, requests: int, clients: int, rounds: int = 8) -> dict:
+    """Alternate rounds between the targets, so both meet the same background load on a shared machine."""
+    results: dict[str, list[tuple[float, bool]]] = {label: [] for label in targets}
+    walls = dict.fromkeys(targets, 0.0)
+    with ThreadPoolExecutor(clients) as pool:
+        for url in targets.values():  # warm-up: every worker connects and loads its code
+            list(pool.map(lambda _: timed_get(url, headers), range(clients * 5)))
+        for _ in range(rounds):
+            for label, url in targets.items():
+                started = time.perf_counter()
+                results[label] += pool.map(lambda _: timed_get(url, headers), range(requests // rounds))
+                walls[label] += time.perf_counter() - started
+    summary = {}
+    for label, got in results.items():
+        times = sorted(t for t, _ in got)
+        summary[label] = {"p50_ms": round(statistics.median(times) * 1000, 1),
+                          "p95_ms": round(times[int(len(times) * 0.95) - 1] * 1000, 1),
+                          "errors": sum(1 for _, ok in got if not ok), "requests": len(got),
+                          "rps": round(len(got) / walls[label], 1)}
+    return summary
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--measures", type=int, default=10_000)
+    ap.add_argument("--requests", type=int, default=400)
+    ap.add_argument("--clients", type=int, default=8)
+    args = ap.parse_args()
+    configure(ROOT / "workflows")
+    name, url = create_database()
+    procs: list[subprocess.Popen] = []
+    workdir = Path(tempfile.mkdtemp(prefix="kfbench."))
+    try:
+        upgrade(url)
+        token = seed(url, args.measures)
+        workers = default_workers()
+        env = {**os.environ, "KFFLOW_DATABASE_URL": url, "KFFLOW_SECRET_KEY": "bench-secret-key-0123456789",
+               "KFFLOW_INSTANCE": str(workdir), "PYTHONPATH": str(ROOT)}
+        bindir = Path(sys.executable).parent
+        api_port, floor_port = free_port(), free_port()
+        servers = {
+            "api": ([str(bindir / "kfflow"), "serve", "--host", "127.0.0.1", "--port", str(api_port)],
+                    f"http://127.0.0.1:{api_port}/api/v1/measures?limit=50&state=decided"),
+            "floor": ([str(bindir / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{floor_port}",
+                       "--chdir", str(ROOT), "benchmarks.list_floor_app:app"],
+                      f"http://127.0.0.1:{floor_port}/floor/measures?limit=50&state=decided"),
+        }
+        for label, (cmd, target) in servers.items():
+            log = workdir / f"{label}.log"
+            proc = subprocess.Popen(cmd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=workdir)
+            procs.append(proc)
+            wait_for(target, proc, log)
+        results = load({label: target for label, (_, target) in servers.items()},
+                       {"Authorization": f"Bearer {token}", "Accept": "application/json"}, args.requests, args.clients)
+        ratio = results["api"]["p95_ms"] / results["floor"]["p95_ms"]
+        print(json.dumps({
+            "benchmark": "GET /api/v1/measures?limit=50&state=decided",
+            "database": "postgresql", "measures": args.measures, "workers": workers, "cpu_count": os.cpu_count(),
+            "clients": args.clients, "api": results["api"], "floor": results["floor"],
+            "p95_ratio": round(ratio, 2), "goal": "p95 ≤ 2 × floor, zero errors",
+            "goal_met": ratio <= 2 and results["api"]["errors"] == 0,
+        }, indent=2, ensure_ascii=False))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+        drop_database(name)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""Bearer tokens of the JSON API, kept only as SHA-256 hashes, and the failed requests that throttle them."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kfflow.db import Base, UTCDateTime
+from kfflow.models.user import User
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    # hex SHA-256 of the token; the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class TokenRequestFailure(Base):
+    """One refused token request; recent ones for a username throttle further attempts."""
+
+    __tablename__ = "token_request_failure"
+    __table_args__ = (Index("ix_token_request_failure_username_at", "username", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,166 @@
+"""Every API route × every kind of caller, with the expected status: one table, read from one place.
+
+A route of the `api` blueprint without a row fails the test. Besides the roles the table has another
+owner (who must not touch someone else's measure) and a deactivated user whose token was valid before.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+
+from kfflow.models import Measure, Recommendation
+from kfflow.services.audits import add_recommendation, register_audit
+from kfflow.services.cases import fire
+from kfflow.services.users import set_active
+
+from tests.api_support import days_ahead
+from tests.conftest import TEST_PASSWORD
+from tests.factories import measure_in_state
+
+CALLERS = ("anonymous", "contributor", "owner", "council", "steering", "registrar", "admin", "other_owner",
+           "deactivated")
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    rule: str
+    setup: Callable | None      # (session, users) -> values for the path and the body
+    body: Callable | None       # (values, caller) -> JSON body
+    expect: str                 # one status per caller, in the order of CALLERS
+    credentials_in_body: bool = False
+    note: str = ""
+
+    def expected(self) -> dict[str, int]:
+        codes = self.expect.split()
+        assert len(codes) == len(CALLERS), self
+        return dict(zip(CALLERS, map(int, codes)))
+
+
+def _version(session, model, case_id):
+    session.expire_all()
+    return session.get(model, case_id).version
+
+
+def decided_measure(session, users):
+    m = measure_in_state(session, users, "decided")
+    return {"measure_id": m.id, "version": _version(session, Measure, m.id)}
+
+
+def prioritised_measure(session, users):
+    m = measure_in_state(session, users, "prioritised")
+    return {"measure_id": m.id, "version": _version(session, Measure, m.id)}
+
+
+def audit(session, users):
+    a = register_audit(session, users["registrar"], {"name": "Granskning", "number": "7/2022", "subject": "Ämne"})
+    return {"audit_id": a.id}
+
+
+def recommendation(session, users, *, assigned=True):
+    values = audit(session, users)
+    rec = add_recommendation(session, users["registrar"], values["audit_id"], 1, "Säkerställ en plan.")
+    if assigned:
+        fire(session, users["registrar"], rec, "assign", {"owner": "owner"})
+    return {"rec_id": rec.id, "version": _version(session, Recommendation, rec.id), **values}
+
+
+def registered_recommendation(session, users):
+    return recommendation(session, users, assigned=False)
+
+
+#                                      anon contr owner counc steer regis admin other deact
+ROWS = [
+    Row("POST", "/tokens", None, lambda v, who: {"username": who, "password": TEST_PASSWORD},
+        "401 201 201 201 201 201 201 201 401", credentials_in_body=True,
+        note="anonymous sends a wrong password; the deactivated user's right password is refused"),
+    Row("DELETE", "/tokens/current", None, None, "401 204 204 204 204 204 204 204 401"),
+    Row("GET", "/openapi.json", None, None, "200 200 200 200 200 200 200 200 200"),
+    Row("GET", "/measures", None, None, "401 200 200 200 200 200 200 200 401"),
+    Row("POST", "/measures", None, lambda v, who: {"title": f"Förslag från {who}"},
+        "401 201 201 201 201 201 201 201 401"),
+    Row("GET", "/measures/<int:measure_id>", decided_measure, None, "401 200 200 200 200 200 200 200 401"),
+    Row("PATCH", "/measures/<int:measure_id>", decided_measure,
+        lambda v, who: {"version": v["version"], "indicator": "Antal sökande"},
+        "401 403 200 403 200 200 403 403 401", note="owner edits their own measure; another owner may not"),
+    Row("POST", "/measures/<int:measure_id>/transitions", prioritised_measure,
+        lambda v, who: {"trigger": "decide", "version": v["version"], "owner": "owner", "due_date": days_ahead(),
+                        "decision_ref": "RS § 81"},
+        "401 403 403 403 200 403 403 403 401", note="the council has no mandate to decide"),
+    Row("POST", "/measures/<int:measure_id>/transitions", decided_measure,
+        lambda v, who: {"trigger": "implement", "version": v["version"], "implementation_note": "Klart."},
+        "401 403 200 403 200 403 403 403 401", note="IDOR: another owner cannot implement it"),
+    Row("POST", "/measures/<int:measure_id>/transitions", decided_measure,
+        lambda v, who: {"trigger": "revise_due_date", "version": v["version"], "due_date": days_ahead(60),
+                        "reason": "Leveransen dröjer."},
+        "401 403 200 403 200 403 403 403 401", note="IDOR: another owner cannot revise its due date"),
+    Row("POST", "/measures/<int:measure_id>/progress", decided_measure,
+        lambda v, who: {"done": "Upphandlat", "ongoing": "Pilot"},
+        "401 403 201 403 201 403 403 403 401", note="IDOR: another owner cannot report on it"),
+    Row("GET", "/measures/<int:measure_id>/history", decided_measure, None, "401 200 200 200 200 200 200 200 401"),
+    Row("GET", "/audits", None, None, "401 200 200 200 200 200 200 200 401"),
+    Row("POST", "/audits", None,
+        lambda v, who: {"name": "Granskning", "number": "1/2024", "subject": "Ämne", "diarienummer": "RS/1/2024"},
+        "401 403 403 403 403 201 403 403 401"),
+    Row("GET", "/audits/<int:audit_id>", audit, None, "401 200 200 200 200 200 200 200 401"),
+    Row("PATCH", "/audits/<int:audit_id>", audit,
+        lambda v, who: {"signatories": [{"name": "Anna Andersson (S)", "title": "Ordförande"}]},
+        "401 403 403 403 403 200 403 403 401"),
+    Row("POST", "/audits/<int:audit_id>/recommendations", audit, lambda v, who: {"number": 1, "text": "Gör så."},
+        "401 403 403 403 403 201 403 403 401"),
+    Row("GET", "/recommendations/<int:rec_id>", recommendation, None, "401 200 200 200 200 200 200 200 401"),
+    Row("PATCH", "/recommendations/<int:rec_id>", recommendation,
+        lambda v, who: {"version": v["version"], "answer": "Regionstyrelsen instämmer."},
+        "401 403 200 403 403 200 403 403 401", note="the registrar and the answer's owner, no one else"),
+    Row("POST", "/recommendations/<int:rec_id>/transitions", registered_recommendation,
+        lambda v, who: {"trigger": "assign", "version": v["version"], "owner": "owner"},
+        "401 403 403 403 200 200 403 403 401"),
+    Row("GET", "/recommendations/<int:rec_id>/history", recommendation, None, "401 200 200 200 200 200 200 200 401"),
+]
+
+
+def _row_id(row: Row) -> str:
+    return f"{row.method} {row.rule}" + (f" ({row.note})" if row.note else "")
+
+
+def test_every_api_route_has_a_row(app):
+    routes = {(method, rule.rule.removeprefix("/api/v1")) for rule in app.url_map.iter_rules()
+              if rule.endpoint.startswith("api.") for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routes == {(row.method, row.rule) for row in ROWS}
+
+
+@pytest.fixture
+def deactivated_token(api, make_user, session, users):
+    """A steering user's token, taken while the account was active, then the account deactivated."""
+    gone = make_user("gone", "steering")
+    token = api.token("gone")
+    set_active(session, users["admin"], gone.id, False)
+    return token
+
+
+@pytest.mark.parametrize("row", ROWS, ids=_row_id)
+def test_route_answers_each_caller_as_the_table_says(row, api, session, users, deactivated_token):
+    got = {}
+    for caller in CALLERS:
+        values = row.setup(session, users) if row.setup else {}
+        path = row.rule
+        for name, value in values.items():
+            path = path.replace(f"<int:{name}>", str(value))
+        username = "gone" if caller == "deactivated" else caller
+        body = row.body(values, username) if row.body else None
+        token = None
+        if row.credentials_in_body:
+            body = {**body, "password": "wrong-password"} if caller == "anonymous" else body
+        elif caller == "deactivated":
+            token = deactivated_token
+        elif caller != "anonymous":
+            token = api.token(caller)
+            if row.method == "DELETE":
+                api.tokens.pop(caller)  # revoked by this call: the next row's caller needs a new one
+        status, answer = api.call(row.method, path, body, token=token)
+        got[caller] = status
+        if status >= 400:
+            assert set(answer["error"]) == {"code", "message", "fields"}, answer
+    assert got == row.expected()

@@ -1,0 +1,112 @@
+"""Audits and their recommendations over the API: register, edit, answer, link measures, move through the lifecycle."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from kfflow.errors import NotFound
+from kfflow.models import Audit, Recommendation, RecommendationMeasure
+from kfflow.services.audits import add_recommendation, register_audit, update_audit, update_recommendation
+from kfflow.services.cases import available_transitions, fire
+from webui.api import schemas as s
+from webui.api.framework import operation
+from webui.api.measures import case_history
+from webui.db import get_session
+
+AUDITS, RECOMMENDATIONS = "Granskningar", "Rekommendationer"
+
+
+def audit_detail(audit_id: int):
+    session = get_session()
+    session.expire_all()
+    audit = session.scalars(select(Audit).where(Audit.id == audit_id).options(
+        selectinload(Audit.recommendations).selectinload(Recommendation.owner))).first()
+    if audit is None:
+        raise NotFound("Granskningen finns inte.")
+    return audit
+
+
+def recommendation_detail(user, rec_id: int):
+    session = get_session()
+    session.expire_all()
+    rec = session.scalars(select(Recommendation).where(Recommendation.id == rec_id).options(
+        selectinload(Recommendation.owner),
+        selectinload(Recommendation.measure_links).selectinload(RecommendationMeasure.measure))).first()
+    if rec is None:
+        raise NotFound("Rekommendationen finns inte.")
+    return s.With(rec, measures=rec.measures, transitions=available_transitions(user, rec))
+
+
+@operation("/audits", "GET", summary="Lista granskningar", tag=AUDITS, query=s.PageQuerySchema(),
+           response=s.AuditPageSchema())
+def list_audits(user, args):
+    """Nyast först."""
+    session = get_session()
+    total = session.scalar(select(func.count(Audit.id)))
+    items = session.scalars(select(Audit).order_by(Audit.id.desc()).limit(args["limit"]).offset(args["offset"]))
+    return {"items": list(items), "total": total}
+
+
+@operation("/audits", "POST", summary="Registrera en granskning", tag=AUDITS, status=201,
+           body=s.RegisterAuditSchema(), response=s.AuditDetailSchema(), errors=(403,))
+def register_audit_view(user, data):
+    """Registratorn registrerar revisionens granskning med diarienummer."""
+    audit = register_audit(get_session(), user, data)
+    return audit_detail(audit.id)
+
+
+@operation("/audits/<int:audit_id>", "GET", summary="Läs en granskning", tag=AUDITS,
+           response=s.AuditDetailSchema())
+def get_audit(user, audit_id):
+    """Med rekommendationerna i nummerordning."""
+    return audit_detail(audit_id)
+
+
+@operation("/audits/<int:audit_id>", "PATCH", summary="Ändra en granskning", tag=AUDITS,
+           body=s.AuditAttributesSchema(), response=s.AuditDetailSchema(), errors=(403,))
+def update_audit_view(user, audit_id, data):
+    """Även svarande organ och undertecknare (`[{"name", "title"}]`)."""
+    update_audit(get_session(), user, audit_id, data)
+    return audit_detail(audit_id)
+
+
+@operation("/audits/<int:audit_id>/recommendations", "POST", summary="Registrera en rekommendation",
+           tag=AUDITS, status=201, body=s.RecommendationRequestSchema(), response=s.RecommendationDetailSchema(),
+           errors=(403,))
+def add_recommendation_view(user, audit_id, data):
+    """Numret är unikt inom granskningen."""
+    rec = add_recommendation(get_session(), user, audit_id, data["number"], data["text"])
+    return recommendation_detail(user, rec.id)
+
+
+@operation("/recommendations/<int:rec_id>", "GET", summary="Läs en rekommendation", tag=RECOMMENDATIONS,
+           response=s.RecommendationDetailSchema())
+def get_recommendation(user, rec_id):
+    """Med svaret, de kopplade åtgärderna och de övergångar den inloggade får göra nu."""
+    return recommendation_detail(user, rec_id)
+
+
+@operation("/recommendations/<int:rec_id>", "PATCH", summary="Ändra svar, åtgärder och ansvarig",
+           tag=RECOMMENDATIONS, body=s.UpdateRecommendationSchema(), response=s.RecommendationDetailSchema(),
+           errors=(403, 409))
+def update_recommendation_view(user, rec_id, data):
+    """Registratorn och rekommendationens ansvarig, tills styrelsen har antagit svaret."""
+    version = data.pop("version")
+    update_recommendation(get_session(), user, rec_id, data, version)
+    return recommendation_detail(user, rec_id)
+
+
+@operation("/recommendations/<int:rec_id>/transitions", "POST", summary="Gör en övergång",
+           tag=RECOMMENDATIONS, body=s.FireSchema(), response=s.RecommendationDetailSchema(), errors=(403, 409))
+def fire_recommendation(user, rec_id, data):
+    """`trigger`, `version` och övergångens fält med sina namn."""
+    trigger, version = data.pop("trigger"), data.pop("version")
+    fire(get_session(), user, ("recommendation", rec_id), trigger, data, version)
+    return recommendation_detail(user, rec_id)
+
+
+@operation("/recommendations/<int:rec_id>/history", "GET", summary="En rekommendations historik",
+           tag=RECOMMENDATIONS, response=s.HistorySchema())
+def recommendation_history(user, rec_id):
+    """Varje händelse i ordning."""
+    return case_history("recommendation", rec_id)

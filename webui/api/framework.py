@@ -1,0 +1,173 @@
+"""How an API operation is declared: one decorator registers the Flask route and describes it for openapi.json.
+
+The decorator authenticates the bearer token, parses the query and the JSON body with the operation's
+marshmallow schemas, calls the view and serialises its result with the response schema.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from flask import Blueprint, g, request
+from marshmallow import Schema
+from marshmallow import ValidationError as SchemaError
+
+from kfflow.errors import NotAuthenticated, NotFound, ValidationError
+from kfflow.services.tokens import user_for_token
+from webui.api.schemas import MAX_ID
+from webui.db import get_session
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@dataclass(frozen=True)
+class Operation:
+    rule: str                      # Flask rule under the blueprint's prefix
+    method: str
+    endpoint: str
+    summary: str
+    tag: str
+    status: int                    # the status of success
+    response: Schema | None
+    body: Schema | None = None
+    query: Schema | None = None
+    public: bool = False
+    errors: tuple[int, ...] = ()   # the error statuses this operation may answer with
+    description: str = ""
+    path_params: tuple[str, ...] = field(default=())
+
+
+OPERATIONS: list[Operation] = []
+_PATH_PARAM = re.compile(r"<int:(\w+)>")
+
+
+class BadRequest(Exception):
+    """The body is not a JSON object (HTTP 400)."""
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _current_user():
+    token = bearer_token()
+    if token is None:
+        raise NotAuthenticated("Ange en API-nyckel: Authorization: Bearer <nyckel>.")
+    user = user_for_token(get_session(), token)
+    if user is None:
+        raise NotAuthenticated("API-nyckeln är ogiltig, har gått ut, har återkallats eller tillhör ett "
+                               "inaktiverat konto.")
+    return user
+
+
+def _unusable_text(value: Any, where: str) -> str | None:
+    """The name of the first string a database cannot store (NUL, lone surrogates), else None."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return where
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return where
+        return None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            bad = _unusable_text(k, where or str(k)) or _unusable_text(v, where or str(k))
+            if bad is not None:
+                return bad
+    if isinstance(value, list):
+        for v in value:
+            bad = _unusable_text(v, where)
+            if bad is not None:
+                return bad
+    return None
+
+
+def _refuse_unusable(data: Any) -> None:
+    bad = _unusable_text(data, "")
+    if bad is not None:
+        name = bad or "body"
+        raise ValidationError("Ogiltiga tecken i indata.", {name: "Texten innehåller tecken som inte är tillåtna."})
+
+
+def _swedish_fields(messages: dict) -> dict[str, str]:
+    """Marshmallow's nested messages, one Swedish line per top-level field."""
+    def first(msg) -> str:
+        if isinstance(msg, str):
+            return msg
+        if isinstance(msg, list):
+            return first(msg[0]) if msg else "Ogiltigt värde."
+        if isinstance(msg, dict):
+            key, value = next(iter(msg.items()))
+            inner = first(value)
+            return f"{key}: {inner}" if not str(key).isdigit() else f"rad {int(key) + 1}: {inner}"
+        return "Ogiltigt värde."
+    return {str(name): first(msg) for name, msg in messages.items()}
+
+
+def load_with(schema: Schema, data: Any, message: str) -> dict:
+    _refuse_unusable(data)
+    try:
+        return schema.load(data)
+    except SchemaError as exc:
+        fields = _swedish_fields(exc.messages if isinstance(exc.messages, dict) else {"body": exc.messages})
+        raise ValidationError(message, fields) from None
+
+
+def _json_body() -> Any:
+    if not request.get_data(cache=True):
+        return {}
+    data = request.get_json(silent=True, force=True)
+    if not isinstance(data, dict):
+        raise BadRequest("Kroppen ska vara ett JSON-objekt.")
+    return data
+
+
+def _query_args(schema: Schema) -> dict:
+    raw: dict[str, Any] = {}
+    for name in request.args:
+        spec = schema.fields.get(name)
+        values = request.args.getlist(name)
+        raw[name] = values if spec is not None and hasattr(spec, "inner") else values[-1]
+    return raw
+
+
+def operation(rule: str, method: str, *, summary: str, tag: str, response: Schema | None = None,
+              status: int = 200, body: Schema | None = None, query: Schema | None = None,
+              public: bool = False, errors: tuple[int, ...] = ()) -> Callable:
+    """Declare an API operation. The view gets path values, `user` (unless public), `data` and `args`."""
+    def register(view: Callable) -> Callable:
+        op = Operation(rule=rule, method=method, endpoint=view.__name__, summary=summary, tag=tag,
+                       status=status, response=response, body=body, query=query, public=public,
+                       errors=tuple(sorted(set(errors) | ({401} if not public else set())
+                                           | ({400, 422} if body is not None else set())
+                                           | ({422} if query is not None else set())
+                                           | ({404} if "<int:" in rule else set()))),
+                       description=(view.__doc__ or "").strip(),
+                       path_params=tuple(_PATH_PARAM.findall(rule)))
+
+        @functools.wraps(view)
+        def handle(**path_values):
+            for name, value in path_values.items():
+                if value > MAX_ID or value < 1:
+                    raise NotFound("Finns inte.")
+            kwargs: dict[str, Any] = dict(path_values)
+            if not public:
+                kwargs["user"] = g.api_user = _current_user()
+            if query is not None:
+                kwargs["args"] = load_with(query, _query_args(query), "Ogiltiga parametrar.")
+            if body is not None:
+                kwargs["data"] = load_with(body, _json_body(), "Ogiltiga uppgifter.")
+            result = view(**kwargs)
+            if response is None:
+                return "", status
+            return response.dump(result), status
+
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=handle, methods=[method])
+        OPERATIONS.append(op)
+        return handle
+    return register

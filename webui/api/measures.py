@@ -1,0 +1,98 @@
+"""Measures over the API: list, propose, read with the transitions the caller may fire, fire, edit, report."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from kfflow.errors import NotFound
+from kfflow.models import Measure, ProgressReport, User
+from kfflow.services._common import load_case
+from kfflow.services.cases import available_transitions, fire, history_of
+from kfflow.services.measure_list import MeasureFilter, list_measures
+from kfflow.services.measures import add_progress_report, propose_measure, update_measure
+from kfflow.db import utcnow
+from webui.api import schemas as s
+from webui.api.framework import operation
+from webui.db import get_session
+
+TAG = "Åtgärder"
+
+
+def measure_detail(user, measure_id: int):
+    session = get_session()
+    session.expire_all()  # a service may have changed it in this request
+    measure = session.scalars(select(Measure).where(Measure.id == measure_id).options(
+        selectinload(Measure.progress_reports).selectinload(ProgressReport.author))).first()
+    if measure is None:
+        raise NotFound("Åtgärden finns inte.")
+    return s.With(measure, transitions=available_transitions(user, measure))
+
+
+def case_history(kind: str, case_id: int) -> dict:
+    """The case's history in order, its actors loaded in one query."""
+    session = get_session()
+    entries = history_of(session, load_case(session, kind, case_id, for_write=False))
+    actor_ids = {e.actor_id for e in entries if e.actor_id}
+    if actor_ids:  # one query fills the identity map, so each entry's actor needs none
+        session.scalars(select(User).where(User.id.in_(actor_ids))).all()
+    return {"items": entries}
+
+
+@operation("/measures", "GET", summary="Lista åtgärder", tag=TAG, query=s.MeasureQuerySchema(),
+           response=s.MeasurePageSchema())
+def list_measures_view(user, args):
+    """Filter som i webbgränssnittet; `limit`/`offset` bläddrar, `sort` sorterar (`-` först för fallande)."""
+    f = MeasureFilter(states=args.get("state") or [], category=args.get("category"),
+                      working_group=args.get("working_group"), owner=args.get("owner"),
+                      overdue=bool(args.get("overdue")), q=args.get("q"), today=utcnow().date())
+    items, total = list_measures(get_session(), f, limit=args["limit"], offset=args["offset"], sort=args["sort"])
+    return {"items": items, "total": total}
+
+
+@operation("/measures", "POST", summary="Föreslå en åtgärd", tag=TAG, status=201,
+           body=s.ProposeMeasureSchema(), response=s.MeasureDetailSchema(), errors=(403,))
+def propose_measure_view(user, data):
+    """Alla inloggade får föreslå; åtgärden börjar i läget `proposed`."""
+    measure = propose_measure(get_session(), user, data)
+    return measure_detail(user, measure.id)
+
+
+@operation("/measures/<int:measure_id>", "GET", summary="Läs en åtgärd", tag=TAG,
+           response=s.MeasureDetailSchema())
+def get_measure(user, measure_id):
+    """Med `version` och de övergångar den inloggade får göra nu, med fälten var och en kräver."""
+    return measure_detail(user, measure_id)
+
+
+@operation("/measures/<int:measure_id>", "PATCH", summary="Ändra en åtgärds uppgifter", tag=TAG,
+           body=s.UpdateMeasureSchema(), response=s.MeasureDetailSchema(), errors=(403, 409))
+def update_measure_view(user, measure_id, data):
+    """Ange `version` från senaste läsningen; 409 om någon annan har ändrat åtgärden under tiden."""
+    version = data.pop("version")
+    update_measure(get_session(), user, measure_id, data, version)
+    return measure_detail(user, measure_id)
+
+
+@operation("/measures/<int:measure_id>/transitions", "POST", summary="Gör en övergång", tag=TAG,
+           body=s.FireSchema(), response=s.MeasureDetailSchema(), errors=(403, 409))
+def fire_measure(user, measure_id, data):
+    """`trigger`, `version` och övergångens fält med sina namn."""
+    trigger, version = data.pop("trigger"), data.pop("version")
+    fire(get_session(), user, ("measure", measure_id), trigger, data, version)
+    return measure_detail(user, measure_id)
+
+
+@operation("/measures/<int:measure_id>/progress", "POST", summary="Rapportera läget", tag=TAG, status=201,
+           body=s.ProgressRequestSchema(), response=s.ProgressReportSchema(), errors=(403, 409))
+def report_progress(user, measure_id, data):
+    """Vad är gjort, vad pågår, vad finns planerat — av åtgärdens ansvarig eller styrgruppen."""
+    return add_progress_report(get_session(), user, measure_id, done=data.get("done"),
+                               ongoing=data.get("ongoing"), planned=data.get("planned"),
+                               reported_on=data.get("reported_on"))
+
+
+@operation("/measures/<int:measure_id>/history", "GET", summary="En åtgärds historik", tag=TAG,
+           response=s.HistorySchema())
+def measure_history(user, measure_id):
+    """Varje händelse i ordning: vem, när, från vilket läge till vilket, med vilka uppgifter."""
+    return case_history("measure", measure_id)

@@ -1,0 +1,390 @@
+"""Marshmallow schemas of the JSON API: they parse request bodies, serialise responses and feed openapi.json.
+
+One definition per shape, so the published description and what the server sends cannot drift apart.
+Field error messages are Swedish: they reach users through the `fields` of a 422 answer.
+"""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, fields, post_dump, validate
+
+from kfflow.models import Audit, Measure
+from kfflow.workflow import get_workflows
+from kfflow.workflow.fields import MAX_ID, MAX_TEXT
+
+_BASE_MESSAGES = {
+    "required": "Fältet måste fyllas i.",
+    "null": "Fältet får inte vara null.",
+    "validator_failed": "Ogiltigt värde.",
+}
+
+
+class Text(fields.String):
+    default_error_messages = {**_BASE_MESSAGES, "invalid": "Ange en text.",
+                              "invalid_utf8": "Texten är inte giltig UTF-8."}
+
+
+class Integer(fields.Integer):
+    default_error_messages = {**_BASE_MESSAGES, "invalid": "Ange ett heltal.", "too_large": "Talet är för stort."}
+
+
+class Boolean(fields.Boolean):
+    default_error_messages = {**_BASE_MESSAGES, "invalid": "Ange true eller false."}
+
+
+class Date(fields.Date):
+    default_error_messages = {**_BASE_MESSAGES, "invalid": "Ange ett giltigt datum som ÅÅÅÅ-MM-DD.",
+                              "format": "Ange ett giltigt datum som ÅÅÅÅ-MM-DD."}
+
+
+class DateTime(fields.DateTime):
+    default_error_messages = {**_BASE_MESSAGES}
+
+
+class List(fields.List):
+    default_error_messages = {**_BASE_MESSAGES, "invalid": "Ange en lista."}
+
+
+class Nested(fields.Nested):
+    default_error_messages = {**_BASE_MESSAGES, "type": "Ange ett objekt."}
+
+
+def text(max_length: int = MAX_TEXT, **kw) -> Text:
+    return Text(validate=validate.Length(max=max_length, error=f"Högst {max_length} tecken."), **kw)
+
+
+def column_text(column, **kw) -> Text:
+    """A text field as long as the database column allows (so PostgreSQL never refuses it)."""
+    return text(column.type.length or MAX_TEXT, **kw)
+
+
+def case_id(**kw) -> Integer:
+    return Integer(validate=validate.Range(min=1, max=MAX_ID, error="Ange ett giltigt nummer."), **kw)
+
+
+def out(field: fields.Field) -> fields.Field:
+    """A response-only field (documented as readOnly)."""
+    field.dump_only = True
+    return field
+
+
+class RequestSchema(Schema):
+    """Request bodies: unknown fields are an error, not silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {"unknown": "Okänt fält.", "type": "Ange ett JSON-objekt."}
+
+
+class ResponseSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class StateLabel(Text):
+    """The Swedish label of the case's state in the lifecycle version it runs under."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return get_workflows().get(obj.workflow_name, obj.workflow_version).state_label(obj.state)
+
+
+class With:
+    """An object seen with some extra attributes, for serialising what a model does not carry itself."""
+
+    def __init__(self, obj, **extra):
+        self._obj = obj
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name):
+        return getattr(self._obj, name)
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+class ErrorDetailSchema(ResponseSchema):
+    code = Text(required=True)
+    message = Text(required=True)
+    field_errors = fields.Dict(keys=Text(), values=Text(), required=True, data_key="fields", attribute="fields",
+                               metadata={"description": "Fältnamn → svenskt felmeddelande"})
+
+
+class ErrorSchema(ResponseSchema):
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+# --- tokens -------------------------------------------------------------------------------------
+
+class TokenRequestSchema(RequestSchema):
+    username = text(80, required=True)
+    password = text(1000, required=True, load_only=True)
+
+
+class TokenSchema(ResponseSchema):
+    token = Text(required=True)
+    expires = DateTime(required=True)
+
+
+# --- users and history ----------------------------------------------------------------------------
+
+class UserRefSchema(ResponseSchema):
+    username = Text(required=True)
+    display_name = Text(required=True)
+
+
+class HistoryItemSchema(ResponseSchema):
+    trigger = Text(required=True)
+    from_ = Text(data_key="from", attribute="from_state", allow_none=True, required=True)
+    to = Text(attribute="to_state", required=True)
+    actor = Nested(UserRefSchema, allow_none=True, required=True)
+    at = DateTime(required=True)
+    given = fields.Dict(keys=Text(), required=True, data_key="fields", attribute="fields",
+                        metadata={"description": "Det som angavs vid övergången"})
+    comment = Text(allow_none=True, required=True)
+
+
+class HistorySchema(ResponseSchema):
+    items = fields.List(fields.Nested(HistoryItemSchema), required=True)
+
+
+# --- transitions --------------------------------------------------------------------------------
+
+class OptionSchema(ResponseSchema):
+    value = Text(required=True)
+    label = Text(required=True)
+
+
+class FieldSchema(ResponseSchema):
+    name = Text(required=True)
+    type = Text(required=True, metadata={"enum": ["text", "date", "user", "number", "choice", "measures"]})
+    label = Text(required=True)
+    required = Boolean(required=True)
+    options = fields.List(fields.Nested(OptionSchema))
+    min = fields.Float(allow_none=True)
+    max = fields.Float(allow_none=True)
+
+    @post_dump
+    def _only_what_applies(self, data, **_kw):
+        # "options" only for choices, bounds only for numbers.
+        return {k: v for k, v in data.items() if v not in (None, []) or k not in ("options", "min", "max")}
+
+
+class TransitionSchema(ResponseSchema):
+    trigger = Text(required=True)
+    label = Text(required=True)
+    dest = Text(required=True)
+    dest_label = Text(required=True)
+    required = fields.List(fields.Nested(FieldSchema), attribute="fields", required=True,
+                           metadata={"description": "Fälten övergången tar emot; `required` säger om de måste anges"})
+
+
+class FireSchema(RequestSchema):
+    """`trigger` and `version`, plus the transition's fields by name (a user by username, a date as ISO 8601,
+    a choice by its option value)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    trigger = text(60, required=True)
+    version = Integer(required=True, validate=validate.Range(min=0, max=MAX_ID, error="Ange en giltig version."))
+
+
+# --- measures -----------------------------------------------------------------------------------
+
+_m = Measure.__table__.c
+
+
+class MeasureAttributesSchema(RequestSchema):
+    """The plain attributes of a measure; the server checks choices against its vocabularies."""
+
+    title = column_text(_m.title)
+    description = text(allow_none=True)
+    category = text(40, allow_none=True, metadata={"description": "Värde ur vokabulären categories"})
+    working_group = text(120, allow_none=True)
+    strategic_area = text(120, allow_none=True)
+    horizon = text(20, allow_none=True)
+    governing_plans = text(allow_none=True)
+    expected_effect = text(allow_none=True)
+    indicator = text(allow_none=True)
+    status_note = text(allow_none=True)
+    owner_body = text(200, allow_none=True, metadata={"description": "Namnet på en ansvarig enhet"})
+
+
+class ProposeMeasureSchema(MeasureAttributesSchema):
+    title = column_text(_m.title, required=True)
+
+
+class UpdateMeasureSchema(MeasureAttributesSchema):
+    version = Integer(required=True, validate=validate.Range(min=0, max=MAX_ID, error="Ange en giltig version."))
+
+
+class ProgressRequestSchema(RequestSchema):
+    done = text(allow_none=True, metadata={"description": "Vad är gjort?"})
+    ongoing = text(allow_none=True, metadata={"description": "Vad pågår?"})
+    planned = text(allow_none=True, metadata={"description": "Vad finns planerat?"})
+    reported_on = Date(allow_none=True)
+
+
+class ProgressReportSchema(ResponseSchema):
+    id = Integer(required=True)
+    reported_on = Date(required=True)
+    author = Nested(UserRefSchema, allow_none=True, required=True)
+    done = Text(allow_none=True, required=True)
+    ongoing = Text(allow_none=True, required=True)
+    planned = Text(allow_none=True, required=True)
+
+
+class BodyRefSchema(ResponseSchema):
+    name = Text(required=True)
+
+
+class CaseSchema(ResponseSchema):
+    """What every case kind carries: its place in the lifecycle, its owner, its optimistic-lock version."""
+
+    id = Integer(required=True)
+    state = Text(required=True)
+    state_label = StateLabel(required=True)
+    version = Integer(required=True, metadata={"description": "Skicka med vid ändringar; 409 om den är inaktuell"})
+    owner = Nested(UserRefSchema, allow_none=True, required=True)
+    decision_ref = Text(allow_none=True, required=True)
+    implementation_note = Text(allow_none=True, required=True)
+    evaluation = Text(allow_none=True, required=True)
+    created_at = DateTime(required=True)
+    updated_at = DateTime(required=True)
+
+
+class MeasureSchema(CaseSchema):
+    title = Text(required=True)
+    description = Text(allow_none=True, required=True)
+    category = Text(allow_none=True, required=True)
+    working_group = Text(allow_none=True, required=True)
+    strategic_area = Text(allow_none=True, required=True)
+    horizon = Text(allow_none=True, required=True)
+    owner_body = Nested(BodyRefSchema, allow_none=True, required=True)
+    proposer = Nested(UserRefSchema, allow_none=True, required=True)
+    governing_plans = Text(allow_none=True, required=True)
+    priority = Integer(allow_none=True, required=True)
+    expected_effect = Text(allow_none=True, required=True)
+    indicator = Text(allow_none=True, required=True)
+    due_date = Date(allow_none=True, required=True)
+    effect = Text(allow_none=True, required=True)
+    status_note = Text(allow_none=True, required=True)
+
+
+class MeasureDetailSchema(MeasureSchema):
+    transitions = fields.List(fields.Nested(TransitionSchema), required=True,
+                              metadata={"description": "Övergångar den inloggade får göra nu"})
+    progress_reports = fields.List(fields.Nested(ProgressReportSchema), required=True)
+
+
+class MeasurePageSchema(ResponseSchema):
+    items = fields.List(fields.Nested(MeasureSchema), required=True)
+    total = Integer(required=True)
+
+
+def _sort_values() -> list[str]:
+    from kfflow.services.measure_list import SORTS
+
+    return [s for key in SORTS for s in (key, f"-{key}")]
+
+
+class MeasureQuerySchema(RequestSchema):
+    state = List(text(40), metadata={"description": "Ett eller flera lägen (upprepa parametern)"})
+    category = text(40)
+    working_group = text(120)
+    owner = text(80, metadata={"description": "Ansvarigs användarnamn"})
+    overdue = Boolean(metadata={"description": "Bara försenade (slutdatum passerat, inte genomförda)"})
+    q = text(200, metadata={"description": "Fritext i titel och beskrivning"})
+    limit = Integer(load_default=50, validate=validate.Range(min=1, max=200, error="Ange 1–200."))
+    offset = Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID, error="Ange 0 eller mer."))
+    sort = Text(load_default="id", validate=validate.OneOf(_sort_values(), error="Okänd sortering."),
+                metadata={"enum": _sort_values()})
+
+
+class PageQuerySchema(RequestSchema):
+    limit = Integer(load_default=50, validate=validate.Range(min=1, max=200, error="Ange 1–200."))
+    offset = Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID, error="Ange 0 eller mer."))
+
+
+# --- audits and recommendations -------------------------------------------------------------------
+
+_a = Audit.__table__.c
+
+
+class SignatorySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    error_messages = RequestSchema.error_messages
+    name = text(200, required=True)
+    title = text(200, load_default="")
+
+
+class AuditAttributesSchema(RequestSchema):
+    name = column_text(_a.name)
+    number = column_text(_a.number)
+    subject = column_text(_a.subject)
+    diarienummer = column_text(_a.diarienummer, allow_none=True)
+    received = Date(allow_none=True)
+    response_due = Date(allow_none=True)
+    responding_body = column_text(_a.responding_body, allow_none=True)
+    addressee = column_text(_a.addressee, allow_none=True)
+    signatories = List(Nested(SignatorySchema), allow_none=True)
+
+
+class RegisterAuditSchema(AuditAttributesSchema):
+    name = column_text(_a.name, required=True)
+    number = column_text(_a.number, required=True)
+    subject = column_text(_a.subject, required=True)
+
+
+class RecommendationRequestSchema(RequestSchema):
+    number = Integer(required=True, validate=validate.Range(min=1, max=999, error="Ange ett heltal från 1 till 999."))
+    text = text(required=True)
+
+
+class UpdateRecommendationSchema(RequestSchema):
+    version = Integer(required=True, validate=validate.Range(min=0, max=MAX_ID, error="Ange en giltig version."))
+    answer = text(allow_none=True)
+    measure_ids = List(case_id(), allow_none=True)
+    owner = text(80, allow_none=True, metadata={"description": "Användarnamn"})
+
+
+class MeasureRefSchema(ResponseSchema):
+    id = Integer(required=True)
+    title = Text(required=True)
+    state = Text(required=True)
+
+
+class RecommendationSchema(CaseSchema):
+    audit_id = Integer(required=True)
+    number = Integer(required=True)
+    text = Text(required=True)
+    answer = Text(allow_none=True, required=True)
+
+
+class RecommendationDetailSchema(RecommendationSchema):
+    measures = fields.List(fields.Nested(MeasureRefSchema), required=True)
+    transitions = fields.List(fields.Nested(TransitionSchema), required=True)
+
+
+class AuditSchema(ResponseSchema):
+    id = Integer(required=True)
+    name = Text(required=True)
+    number = Text(required=True)
+    subject = Text(required=True)
+    diarienummer = Text(allow_none=True, required=True)
+    received = Date(allow_none=True, required=True)
+    response_due = Date(allow_none=True, required=True)
+    responding_body = Text(required=True)
+    addressee = Text(required=True)
+    signatories = fields.List(fields.Nested(SignatorySchema), required=True)
+    created_at = DateTime(required=True)
+
+
+class AuditDetailSchema(AuditSchema):
+    recommendations = fields.List(fields.Nested(RecommendationSchema), required=True)
+
+
+class AuditPageSchema(ResponseSchema):
+    items = fields.List(fields.Nested(AuditSchema), required=True)
+    total = Integer(required=True)

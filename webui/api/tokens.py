@@ -1,0 +1,31 @@
+"""Bearer tokens: sign in with username and password, sign out by revoking the token."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, request
+
+from kfflow.errors import NotAuthenticated
+from kfflow.services.tokens import issue_token, revoke_token
+from webui.api import schemas as s
+from webui.api.framework import bearer_token, operation
+from webui.db import get_session
+
+
+@operation("/tokens", "POST", summary="Skapa en API-nyckel", tag="Nycklar", public=True, status=201,
+           body=s.TokenRequestSchema(), response=s.TokenSchema(), errors=(401, 429))
+def create_token(data):
+    """Användarnamn och lösenord ger en API-nyckel som gäller en begränsad tid. Misslyckade försök begränsas."""
+    hours = current_app.config["KFFLOW_API_TOKEN_HOURS"]
+    issued = issue_token(get_session(), data["username"], data["password"], lifetime=timedelta(hours=hours),
+                         source=request.remote_addr or "?")
+    return {"token": issued.token, "expires": issued.expires}
+
+
+@operation("/tokens/current", "DELETE", summary="Återkalla den använda API-nyckeln", tag="Nycklar",
+           status=204)
+def revoke_current_token(user):
+    """Nyckeln i Authorization-huvudet slutar gälla direkt."""
+    if not revoke_token(get_session(), bearer_token()):
+        raise NotAuthenticated("API-nyckeln gäller redan inte.")
+    return None
