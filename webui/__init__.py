@@ -33,6 +33,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from webui.calendar import bp as calendar_bp
     app.register_blueprint(calendar_bp)
 
+    # Formal documents (yttrande, delrapport, slutredovisning) under /api/v1.
+    from webui.documents import bp as documents_bp
+    app.register_blueprint(documents_bp)
+
     from webui import filters
     filters.init_app(app)
 

@@ -1,7 +1,7 @@
 """reminders: outbox, in-app notifications, preferences, calendar tokens
 
 Revision ID: 0005_reminders
-Revises: api_tokens
+Revises: 0004_documents
 Create Date: 2026-11-25 13:29:37.636682
 """
 from alembic import op
@@ -10,7 +10,7 @@ import kfflow.db
 
 
 revision = '0005_reminders'
-down_revision = 'api_tokens'
+down_revision = '0004_documents'
 branch_labels = None
 depends_on = None
 
