@@ -132,6 +132,15 @@ def workflows_check(ctx: Context, path):
         wf = loaded.current(name)
         click.echo(f"{wf.source_file.name}: {name} version {wf.version}, "
                    f"{len(wf.states)} lägen, {len(wf.transitions)} övergångar — OK")
+    # reminders (issue 6): the reminder rules live beside the lifecycles and are checked with them
+    from kfflow.reminders.rules import load_reminder_rules
+
+    try:
+        reminder_rules = load_reminder_rules(folder, loaded)
+    except WorkflowDefinitionError as exc:
+        fail(f"Fel i påminnelsereglerna i {folder}:\n{exc.message}", 1)
+    if reminder_rules.source_file is not None:
+        click.echo(f"{reminder_rules.source_file.name}: {len(reminder_rules.rules)} påminnelseregler — OK")
 
 
 # --- serve --------------------------------------------------------------------------------------
@@ -147,6 +156,87 @@ def serve(ctx: Context, host, port, workers):
 
     ctx.db  # validate the workflows and the settings before forking workers
     run_server(host=host, port=port, workers=workers)
+
+
+# --- reminders (issue 6) ------------------------------------------------------------------------
+
+def _reminder_rules(ctx: Context):
+    from kfflow.reminders.rules import load_reminder_rules
+    from kfflow.workflow import get_workflows
+
+    ctx.db  # loads and validates the lifecycles first
+    return load_reminder_rules(ctx.settings.workflows_path, get_workflows())
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Kör ett svep och avsluta (för cron, systemd-timer, CronJob)")
+@click.option("--now", "now_text", metavar="ISO-TIDPUNKT",
+              help="Kör svepet som vid denna tidpunkt (utan tidszon: lokal tid i Europe/Stockholm)")
+@click.option("--dry-run", is_flag=True, help="Visa vad som skulle skickas; skicka och skriv inget")
+@pass_ctx
+def remind(ctx: Context, once, now_text, dry_run):
+    """Skicka påminnelser och eskaleringar som har förfallit."""
+    from kfflow.reminders.clock import parse_now
+    from kfflow.reminders.mail import Mailer, SmtpConfigError, SmtpSettings
+    from kfflow.reminders.runner import run_sweep
+
+    if not once:
+        fail("Ange --once för ett svep, eller kör `kfflow scheduler` för återkommande svep.", 2)
+    rules = _reminder_rules(ctx)
+    try:
+        now = parse_now(now_text, rules.timezone)
+    except ValidationError as exc:
+        fail("\n".join(exc.fields.values()), 2)
+    try:
+        smtp = SmtpSettings.from_env()
+    except SmtpConfigError as exc:
+        fail(f"Felaktig KFFLOW_SMTP_URL: {exc}", 2)
+    mailer = Mailer(smtp) if smtp and not dry_run else None
+    try:
+        result = run_sweep(ctx.db, rules, now, mailer=mailer, dry_run=dry_run, echo=click.echo)
+    finally:
+        ctx.db.dispose()
+    if dry_run:
+        click.echo(f"Torrkörning: {result.would_send} e-postmeddelanden skulle skickas, "
+                   f"{result.notifications} aviseringar hittades. Inget skickat, inget sparat.")
+        return
+    report = result.delivery
+    click.echo(f"Svep klart: {len(report.sent)} skickade, {len(report.failed)} misslyckade.")
+    if result.waiting:
+        fail(f"KFFLOW_SMTP_URL är inte satt: {result.waiting} e-postmeddelanden väntar i utkorgen.", 1)
+    if result.all_failed:
+        fail(f"Inget e-postmeddelande kunde skickas ({len(report.failed)} misslyckades: {report.failed[0][2]}). "
+             "De ligger kvar i utkorgen och skickas igen vid nästa svep.", 1)
+
+
+@main.command()
+@click.option("--interval", default=300, show_default=True, type=click.IntRange(min=10),
+              envvar="KFFLOW_REMIND_INTERVAL", help="Sekunder mellan svepen")
+@pass_ctx
+def scheduler(ctx: Context, interval):
+    """Kör påminnelsesvepet regelbundet i en egen process (aldrig i webbprocesserna).
+
+    På PostgreSQL väntar en andra schemaläggare som reserv; på SQLite ska bara en köras per värd."""
+    from kfflow.reminders.mail import Mailer, SmtpConfigError, SmtpSettings
+    from kfflow.reminders.runner import run_sweep
+    from kfflow.reminders.scheduler import SchedulerLock, run_scheduler
+
+    rules = _reminder_rules(ctx)
+    try:
+        smtp = SmtpSettings.from_env()
+    except SmtpConfigError as exc:
+        fail(f"Felaktig KFFLOW_SMTP_URL: {exc}", 2)
+    if smtp is None:
+        click.echo("Varning: KFFLOW_SMTP_URL är inte satt; påminnelser läggs i utkorgen men skickas inte.", err=True)
+
+    def sweep(now):
+        result = run_sweep(ctx.db, rules, now, mailer=Mailer(smtp) if smtp else None)
+        click.echo(f"{now:%Y-%m-%d %H:%M} svep: {len(result.delivery.sent)} skickade, "
+                   f"{len(result.delivery.failed)} misslyckade.")
+
+    lock = SchedulerLock(ctx.db, ctx.settings.instance_path / "scheduler.lock")
+    click.echo(f"Schemaläggaren startar: ett svep var {interval}:e sekund.")
+    run_scheduler(ctx.db, lock, sweep, interval_seconds=interval, tz=rules.timezone)
 
 
 # --- render: formal documents -------------------------------------------------------------------

@@ -143,6 +143,46 @@ def future(days: int = 30) -> date:
     return NOW.date() + timedelta(days=days)
 
 
+# --- reminders (issue 6): a real SMTP server on loopback -----------------------------------------
+
+class _SmtpInbox:
+    """Messages received by the aiosmtpd server, parsed."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        import email.policy
+
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [m for rcpt, m in self.messages if address in rcpt]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free loopback port; `.url` is for KFFLOW_SMTP_URL."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    inbox = _SmtpInbox()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    inbox.port = port
+    inbox.url = f"smtp://127.0.0.1:{port}"
+    yield inbox
+    controller.stop()
+
+
 @pytest.fixture
 def api(client, session):
     """A JSON API client with a token per username (see tests/api_support.py)."""

@@ -29,6 +29,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from webui.measures import bp as measures_bp
     app.register_blueprint(measures_bp)
 
+    # reminders (issue 6): the personal calendar feed
+    from webui.calendar import bp as calendar_bp
+    app.register_blueprint(calendar_bp)
+
     # Formal documents (yttrande, delrapport, slutredovisning) under /api/v1.
     from webui.documents import bp as documents_bp
     app.register_blueprint(documents_bp)

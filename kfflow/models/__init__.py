@@ -6,6 +6,10 @@ from kfflow.models.history import HistoryEntry, HistoryIsAppendOnly
 from kfflow.models.measure import Measure, ProgressReport
 from kfflow.models.setting import Setting
 from kfflow.models.user import Body, User
+# reminders (issue 6)
+from kfflow.models.calendar import CalendarToken  # noqa: E402
+from kfflow.models.notification import Notification, NotificationPreference  # noqa: E402
+from kfflow.models.outbox import OutboxMessage  # noqa: E402
 from kfflow.models.api_token import ApiToken, TokenRequestFailure  # noqa: E402  (JSON API tokens)
 from kfflow.models.login import LoginFailure, LoginSession  # noqa: E402  (web sign-ins)
 from kfflow.models.comment import Comment  # noqa: E402  (comments on cases)

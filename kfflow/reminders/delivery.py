@@ -1,0 +1,143 @@
+"""The sender: claim outbox rows with a conditional UPDATE, send, mark sent; back off when SMTP fails.
+
+A claim is `UPDATE outbox SET status='sending', claim_token=:mine … WHERE recipient_id=:r AND (pending and
+due, or a stale sending claim)`: the database lets exactly one sender match each row, so the rows carrying
+my token are mine alone. A claim older than `claim_timeout_minutes` is taken over (its sender crashed);
+if that sender had already handed the mail to SMTP, that one mail goes out a second time — at most once
+more, because the takeover is itself a claim.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from kfflow.db import write_transaction
+from kfflow.models import NotificationPreference, OutboxMessage, User
+from kfflow.reminders.mail import MailItem, Mailer, compose
+from kfflow.reminders.rules import ReminderRules
+
+log = logging.getLogger(__name__)
+# Errors after which further sends in this run would fail the same way: stop and retry later.
+CONNECTION_ERRORS = (OSError, smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected,
+                     smtplib.SMTPAuthenticationError)
+
+
+@dataclass
+class DeliveryReport:
+    sent: list[tuple[str, str]] = field(default_factory=list)            # (address, subject)
+    failed: list[tuple[str, str, str]] = field(default_factory=list)     # (address, subject, error)
+    superseded: int = 0
+
+
+def due_filter(rules: ReminderRules, now: datetime):
+    stale_before = now - timedelta(minutes=rules.claim_timeout_minutes)
+    outbox = OutboxMessage
+    return or_(and_(outbox.status == "pending", outbox.next_attempt_at <= now),
+               and_(outbox.status == "sending", outbox.claimed_at < stale_before))
+
+
+def backoff(rules: ReminderRules, attempts: int) -> timedelta:
+    minutes = rules.retry_base_minutes * 2 ** max(attempts - 1, 0)
+    return timedelta(minutes=min(minutes, rules.retry_max_minutes))
+
+
+def _claim(session: Session, recipient_id: int, rules: ReminderRules, now: datetime) -> str | None:
+    token = secrets.token_hex(16)
+    with write_transaction(session):
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.recipient_id == recipient_id, due_filter(rules, now))
+            .values(status="sending", claim_token=token, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False))
+    return token if result.rowcount else None
+
+
+def _finish(session: Session, token: str, ids: list[int], **values) -> None:
+    with write_transaction(session):
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.claim_token == token)
+                        .values(**values).execution_options(synchronize_session=False))
+
+
+def _fail(session: Session, token: str, rows, rules: ReminderRules, now: datetime, error: str) -> None:
+    with write_transaction(session):
+        for row in rows:
+            gave_up = row.attempts >= rules.max_attempts
+            session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.claim_token == token)
+                .values(status="failed" if gave_up else "pending", last_error=error[:1000], claim_token=None,
+                        next_attempt_at=now + backoff(rules, row.attempts))
+                .execution_options(synchronize_session=False))
+
+
+def _latest_per_case(rows) -> tuple[list, list]:
+    """Keep the latest occurrence of each (rule, case); older ones still waiting are superseded."""
+    latest: dict[tuple, object] = {}
+    for row in rows:
+        key = (row.rule, row.case_kind, row.case_id)
+        if key not in latest or (row.occurs_on, row.id) > (latest[key].occurs_on, latest[key].id):
+            latest[key] = row
+    keep = sorted(latest.values(), key=lambda r: (r.occurs_on, r.id))
+    kept_ids = {r.id for r in keep}
+    return keep, [r for r in rows if r.id not in kept_ids]
+
+
+def deliver_due(session: Session, rules: ReminderRules, now: datetime, mailer: Mailer, *, base: str,
+                echo: Callable[[str], None] = lambda _line: None) -> DeliveryReport:
+    report = DeliveryReport()
+    recipients = list(session.scalars(
+        select(OutboxMessage.recipient_id).where(due_filter(rules, now)).distinct()))
+    session.rollback()
+    for recipient_id in recipients:
+        token = _claim(session, recipient_id, rules, now)
+        if token is None:
+            continue  # another sender claimed them first
+        # Plain rows, not ORM objects: they stay readable across the short transactions below.
+        outbox = OutboxMessage.__table__
+        rows = session.execute(select(outbox).where(outbox.c.claim_token == token)
+                               .order_by(outbox.c.occurs_on, outbox.c.id)).all()
+        user = session.execute(select(User.email, User.display_name, User.active, NotificationPreference.mail_enabled,
+                                      NotificationPreference.delivery)
+                               .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
+                               .where(User.id == recipient_id)).first()
+        session.rollback()
+        keep, older = _latest_per_case(rows)
+        if older:
+            _finish(session, token, [r.id for r in older], status="superseded")
+            report.superseded += len(older)
+        if user is None or not user.active or not user.email or user.mail_enabled is False:
+            _finish(session, token, [r.id for r in keep], status="skipped",
+                    last_error="mottagaren kan inte längre nås med e-post")
+            continue
+        delivery = user.delivery or "immediate"
+        groups = [keep] if delivery in ("daily", "weekly") else [[r] for r in keep]
+        for group in groups:
+            items = [MailItem(r.case_kind, r.case_id, r.case_title, r.subject, r.reason, r.anchor_date.isoformat())
+                     for r in group]
+            message = compose(user.email, user.display_name, items, base,
+                              digest=delivery if delivery != "immediate" else None)
+            try:
+                mailer.send(message)
+            except (smtplib.SMTPException, OSError) as exc:
+                error = f"{exc.__class__.__name__}: {exc}"
+                log.warning("sending to %s failed: %s", user.email, error)
+                _fail(session, token, group, rules, now, error)
+                report.failed.append((user.email, message["Subject"], error))
+                if isinstance(exc, CONNECTION_ERRORS):
+                    # The server is unreachable: leave the rest for the next sweep (still pending).
+                    rest = [r for g in groups[groups.index(group) + 1:] for r in g]
+                    if rest:
+                        _finish(session, token, [r.id for r in rest], status="pending", claim_token=None,
+                                attempts=OutboxMessage.attempts - 1)
+                    return report
+                continue
+            _finish(session, token, [r.id for r in group], status="sent", sent_at=now, last_error=None)
+            report.sent.append((user.email, message["Subject"]))
+            echo(f"Skickat till {user.email}: {message['Subject']}")
+    return report

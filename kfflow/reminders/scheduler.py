@@ -1,0 +1,125 @@
+"""`kfflow scheduler`: run the sweep periodically in its own process — never inside web workers.
+
+APScheduler cannot share a job store between processes, and every gunicorn worker would run its own copy;
+so the scheduler is one process, and a lock makes any second one a standby:
+- PostgreSQL: a session-level advisory lock held on a dedicated connection for the life of the process;
+- SQLite: an fcntl lock on `<instance>/scheduler.lock` (one host only, which SQLite implies anyway).
+The sweep is safe to run concurrently anyway (the outbox key); the lock only avoids wasted work.
+"""
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Connection, text
+
+from kfflow.database import Database
+
+log = logging.getLogger(__name__)
+# "kfflow-r" as a 64-bit key: the one advisory lock the scheduler takes.
+ADVISORY_LOCK_KEY = 0x6B66666C6F772D72
+
+
+class SchedulerLock:
+    """Held by exactly one scheduler process per database."""
+
+    def __init__(self, db: Database, lock_file: Path):
+        self.db = db
+        self.lock_file = lock_file
+        self._conn: Connection | None = None
+        self._fd: int | None = None
+
+    @property
+    def postgres(self) -> bool:
+        return self.db.engine.dialect.name == "postgresql"
+
+    def try_acquire(self) -> bool:
+        if self.postgres:
+            if self._conn is None:
+                self._conn = self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            got = bool(self._conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY}))
+            if not got:
+                self._conn.close()
+                self._conn = None
+            return got
+        self.lock_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def still_held(self) -> bool:
+        """False when the lock connection died (PostgreSQL then released the lock)."""
+        if self._conn is None:
+            return self._fd is not None
+        try:
+            return self._conn.scalar(text("SELECT 1")) == 1
+        except Exception:  # noqa: BLE001 - any failure means the session (and its lock) is gone
+            return False
+
+    def wait(self, stop: threading.Event, poll_seconds: float) -> bool:
+        """Block as a standby until the lock is ours (True) or `stop` is set (False)."""
+        announced = False
+        while not stop.is_set():
+            if self.try_acquire():
+                return True
+            if not announced:
+                log.warning("another scheduler holds the lock; waiting as standby")
+                announced = True
+            stop.wait(poll_seconds)
+        return False
+
+    def release(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_LOCK_KEY})
+            finally:
+                self._conn.close()
+                self._conn = None
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+def run_scheduler(db: Database, lock: SchedulerLock, sweep: Callable[[datetime], object], *, interval_seconds: int,
+                  tz, stop: threading.Event | None = None, poll_seconds: float = 15, max_runs: int | None = None) -> int:
+    """Hold the lock, then run `sweep(now)` every `interval_seconds` until stopped. Returns the number of runs."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    stop = stop or threading.Event()
+    if not lock.wait(stop, poll_seconds):
+        return 0
+    runs = 0
+    scheduler = BlockingScheduler(timezone=tz)
+
+    def job():
+        nonlocal runs
+        if not lock.still_held():
+            log.error("scheduler lock lost; stopping so that a standby can take over")
+            scheduler.shutdown(wait=False)
+            return
+        try:
+            sweep(datetime.now(timezone.utc))
+        except Exception:  # noqa: BLE001 - one failed sweep must not stop the scheduler
+            log.exception("reminder sweep failed")
+        runs += 1
+        if (max_runs is not None and runs >= max_runs) or stop.is_set():
+            scheduler.shutdown(wait=False)
+
+    scheduler.add_job(job, "interval", seconds=interval_seconds, next_run_time=datetime.now(tz),
+                      max_instances=1, coalesce=True, id="reminder-sweep")
+    try:
+        scheduler.start()
+    finally:
+        lock.release()
+    return runs

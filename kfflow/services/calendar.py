@@ -1,0 +1,85 @@
+"""A personal iCalendar feed of one's own due dates, behind a revocable token in its URL."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from icalendar import Calendar, Event
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from kfflow.db import utcnow, write_transaction
+from kfflow.errors import NotFound
+from kfflow.models import Audit, CalendarToken, Measure, Recommendation, User
+from kfflow.reminders.mail import base_url, case_url
+from kfflow.services._common import load_actor
+
+# Cases whose date still matters to their owner.
+OPEN_STATES = ("proposed", "prioritised", "decided")
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_calendar_token(session: Session, actor: User, *, now: datetime | None = None) -> str:
+    """A new feed token for the actor; earlier ones stop working. Only its hash is stored."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    with write_transaction(session):
+        me = load_actor(session, actor)
+        session.execute(update(CalendarToken).where(CalendarToken.user_id == me.id, CalendarToken.revoked_at.is_(None))
+                        .values(revoked_at=now).execution_options(synchronize_session=False))
+        session.add(CalendarToken(user_id=me.id, token_hash=_hash(token), created_at=now))
+    return token
+
+
+def revoke_calendar_token(session: Session, actor: User, *, now: datetime | None = None) -> int:
+    """Stop every feed URL of the actor. Returns how many were active."""
+    with write_transaction(session):
+        me = load_actor(session, actor)
+        result = session.execute(
+            update(CalendarToken).where(CalendarToken.user_id == me.id, CalendarToken.revoked_at.is_(None))
+            .values(revoked_at=now or utcnow()).execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+def calendar_for_token(session: Session, token: str, *, base: str | None = None) -> bytes:
+    """The feed as iCalendar bytes; NotFound for an unknown or revoked token or an inactive user."""
+    user = session.scalar(select(User).join(CalendarToken, CalendarToken.user_id == User.id).where(
+        CalendarToken.token_hash == _hash(token or ""), CalendarToken.revoked_at.is_(None)))
+    if user is None or not user.active:
+        raise NotFound("Kalendern finns inte.")
+    base = base or base_url()
+    stamp = utcnow()
+    cal = Calendar()
+    cal.add("prodid", "-//kfflow//kalender//SV")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"kfflow: {user.display_name}")
+    measures = session.execute(select(Measure.id, Measure.title, Measure.due_date).where(
+        Measure.owner_id == user.id, Measure.state.in_(OPEN_STATES), Measure.due_date.is_not(None))
+        .order_by(Measure.due_date, Measure.id))
+    for case_id, title, due in measures:
+        cal.add_component(_event(f"measure-{case_id}", f"Slutdatum: {title}", due,
+                                 case_url("measure", case_id, base), stamp))
+    recs = session.execute(select(Recommendation.id, Recommendation.number, Audit.name, Audit.number,
+                                  Audit.response_due).join(Audit, Audit.id == Recommendation.audit_id).where(
+        Recommendation.owner_id == user.id, Recommendation.state.in_(OPEN_STATES), Audit.response_due.is_not(None))
+        .order_by(Audit.response_due, Recommendation.id))
+    for case_id, number, audit_name, audit_number, due in recs:
+        cal.add_component(_event(f"recommendation-{case_id}",
+                                 f"Svar senast: rekommendation {number} i {audit_name} {audit_number}", due,
+                                 case_url("recommendation", case_id, base), stamp))
+    return cal.to_ical()
+
+
+def _event(uid: str, summary: str, day, url: str, stamp: datetime) -> Event:
+    event = Event()
+    event.add("uid", f"{uid}@kfflow")
+    event.add("summary", summary)
+    event.add("dtstart", day)      # a date: an all-day event
+    event.add("dtstamp", stamp)
+    event.add("url", url)
+    event.add("description", url)
+    return event
