@@ -148,6 +148,155 @@ def serve(ctx: Context, host, port, workers):
     run_server(host=host, port=port, workers=workers)
 
 
+# --- import and export ----------------------------------------------------------------------------
+
+def _acting_user(session, username: str | None, roles: tuple[str, ...] | None = None):
+    """The user named by --as, checked to be active (and to hold one of `roles`); None without --as."""
+    from sqlalchemy import select
+
+    from kfflow.models import User
+
+    if username is None:
+        return None
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None or not user.active:
+        fail(f"Det finns ingen aktiv användare ”{username}”.", 2)
+    if roles and user.role not in roles:
+        fail(f"{user.username} har rollen {user.role}; det här kräver rollen {' eller '.join(roles)}.", 2)
+    return user
+
+
+def _progress(total: int | None):
+    """A rich progress bar on a terminal (on stderr, so stdout stays clean); nothing otherwise."""
+    import contextlib
+
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    from rich.console import Console
+    from rich.progress import Progress
+
+    @contextlib.contextmanager
+    def bar():
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("Läser in", total=(2 * total) if total else None)
+            yield lambda n: progress.advance(task, n)
+    return bar()
+
+
+@main.group("import")
+def import_group():
+    """Läs in från kalkylark (.xlsx eller .csv)."""
+
+
+@import_group.command("measures")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Visa vad som skulle skapas, uppdateras och lämnas; spara inget")
+@click.option("--update", is_flag=True, help="Uppdatera ändrade fält i åtgärder som redan finns")
+@click.option("--as", "as_user", metavar="ANVÄNDARNAMN",
+              help="Läs in som den här användaren (styrgrupp eller registrator); utan: som driftansvarig, "
+                   "historiken anger filen men ingen användare")
+@pass_ctx
+def import_measures_cmd(ctx: Context, file, dry_run, update, as_user):
+    """Läs in åtgärder från FILE: allt eller inget."""
+    from kfflow.importing.readers import ImportFileError
+    from kfflow.services.importing import IMPORTERS, ImportRejected, import_measures
+
+    with ctx.db.session() as session:
+        actor = _acting_user(session, as_user, IMPORTERS)
+        try:
+            with _progress(max(1, os.path.getsize(file) // 200)) as progress:
+                result = import_measures(session, actor, file, update=update, dry_run=dry_run, progress=progress)
+        except ImportFileError as exc:
+            fail(f"{exc.message}\nInget har sparats.", 1)
+        except ImportRejected as exc:
+            fail("\n".join([exc.message, *exc.lines]), 1)
+    for note in result.notes:
+        click.echo(f"Obs: {note}")
+    if dry_run:
+        for plan in result.created:
+            click.echo(f"  skapas       rad {plan.row}: {plan.values['title']}")
+        for m in result.differing + result.updated:
+            click.echo(f"  {'uppdateras' if update else 'skiljer sig'}  rad {m.plan.row}: {m.measure.title} "
+                       f"(nr {m.measure.id}; {', '.join(m.changes)})")
+        for m in result.unchanged:
+            click.echo(f"  lämnas       rad {m.plan.row}: {m.measure.title} (nr {m.measure.id})")
+    verb = "skulle" if dry_run else ""
+    summary = (f"{result.file_name} (sha256 {result.sha256[:12]}…): "
+               f"{len(result.created)} {'skulle skapas' if dry_run else 'skapade'}, "
+               f"{len(result.updated)} {'skulle uppdateras' if dry_run else 'uppdaterade'}, "
+               f"{len(result.unchanged)} oförändrade")
+    if result.differing:
+        summary += f", {len(result.differing)} skiljer sig (läs in med --update för att uppdatera dem)"
+    click.echo(summary + "." + (" Inget sparat (--dry-run)." if verb else ""))
+
+
+@main.group("export")
+def export_group():
+    """Skriv ut till kalkylark (.xlsx eller CSV)."""
+
+
+@export_group.command("measures")
+@click.argument("file")
+@pass_ctx
+def export_measures_cmd(ctx: Context, file):
+    """Skriv alla åtgärder till FILE (.xlsx, annars CSV; - för CSV på standard output)."""
+    from kfflow.importing.export import measure_table, write_table
+
+    with ctx.db.session() as session:
+        headings, rows = measure_table(session)
+        count = write_table(file, headings, rows, title="Åtgärder", stdout=sys.stdout)
+    if file != "-":
+        click.echo(f"{count} åtgärder skrivna till {file}.")
+
+
+@export_group.command("audits")
+@click.argument("file")
+@pass_ctx
+def export_audits_cmd(ctx: Context, file):
+    """Skriv granskningarnas rekommendationer, svar och kopplade åtgärder till FILE."""
+    from kfflow.importing.export import audit_table, write_table
+
+    with ctx.db.session() as session:
+        headings, rows = audit_table(session)
+        count = write_table(file, headings, rows, title="Rekommendationer", stdout=sys.stdout)
+    if file != "-":
+        click.echo(f"{count} rekommendationer skrivna till {file}.")
+
+
+# --- handover -----------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--from-owner", required=True, metavar="ANVÄNDARNAMN", help="Nuvarande ansvarig")
+@click.option("--to-owner", required=True, metavar="ANVÄNDARNAMN", help="Ny ansvarig")
+@click.option("--reason", required=True, help="Motivering, sparas i varje ärendes historik")
+@click.option("--state", "states", multiple=True, help="Bara ärenden i det här läget (kan upprepas)")
+@click.option("--dry-run", is_flag=True, help="Visa vilka ärenden som skulle lämnas över; spara inget")
+@click.option("--as", "as_user", required=True, metavar="ANVÄNDARNAMN",
+              help="Användaren som gör överlämningen (måste få byta ansvarig, t.ex. styrgruppen)")
+@pass_ctx
+def handover(ctx: Context, from_owner, to_owner, reason, states, dry_run, as_user):
+    """Lämna över alla öppna ärenden från en ansvarig till en annan, allt eller inget."""
+    from kfflow.errors import PermissionDenied
+    from kfflow.services.handover import hand_over
+
+    with ctx.db.session() as session:
+        actor = _acting_user(session, as_user)
+        try:
+            result = hand_over(session, actor, from_owner=from_owner, to_owner=to_owner, reason=reason,
+                               states=list(states) or None, dry_run=dry_run)
+        except ValidationError as exc:
+            fail("\n".join([exc.message, *exc.fields.values()]), 2)
+        except PermissionDenied as exc:
+            fail(f"{exc.message} Inget har lämnats över.", 1)
+    kinds = {"measure": "åtgärd", "recommendation": "rekommendation"}
+    for kind, case_id, title in result.handed_over:
+        click.echo(f"  {'lämnas över' if dry_run else 'överlämnad'}: {kinds.get(kind, kind)} {case_id} {title}")
+    for kind, case_id, title, why in result.skipped:
+        click.echo(f"  hoppas över: {kinds.get(kind, kind)} {case_id} {title} ({why})")
+    click.echo(f"{len(result.handed_over)} ärenden {'skulle lämnas' if dry_run else 'lämnade'} över till "
+               f"{to_owner}, {len(result.skipped)} hoppades över." + (" Inget sparat (--dry-run)." if dry_run else ""))
+
+
 def run():
     try:
         main(standalone_mode=True)

@@ -65,6 +65,11 @@ def _parse_attributes(session: Session, data: dict, *, partial: bool) -> tuple[d
     return values, errors
 
 
+def parse_measure_attributes(session: Session, data: dict, *, partial: bool) -> tuple[dict, dict]:
+    """(values, errors) for a measure's plain attributes, by the same rules as the forms (the import uses it)."""
+    return _parse_attributes(session, data, partial=partial)
+
+
 def propose_measure(session: Session, actor, data: dict, *, now: datetime | None = None,
                     comment: str | None = None) -> Measure:
     """Any signed-in user proposes a measure; it starts in the lifecycle's initial state."""
@@ -74,14 +79,27 @@ def propose_measure(session: Session, actor, data: dict, *, now: datetime | None
         values, errors = _parse_attributes(session, data, partial=False)
         if errors:
             raise ValidationError("Förslaget kunde inte sparas.", errors)
-        wf = get_workflows().current("measure")
-        measure = Measure(state=wf.initial, workflow_name=wf.name, workflow_version=wf.version,
-                          proposer_id=actor.id, created_at=now, updated_at=now, **values)
-        session.add(measure)
-        session.flush()
+        return propose_measures_in_transaction(session, actor, [values], now=now, comments=[comment])[0]
+
+
+def propose_measures_in_transaction(session: Session, actor, values_list: list[dict], *, now: datetime,
+                                    comments: list[str | None]) -> list[Measure]:
+    """Add measures from already parsed values in the initial state, one "propose" history entry each.
+
+    Inside a transaction the caller owns. `actor` None is the operator at the command line (an import
+    without a user); the history then has no actor and the comment says where the measures came from.
+    The measures are flushed as one batch, so an import of thousands stays one round of inserts.
+    """
+    wf = get_workflows().current("measure")
+    measures = [Measure(state=wf.initial, workflow_name=wf.name, workflow_version=wf.version,
+                        proposer_id=actor.id if actor else None, created_at=now, updated_at=now, **values)
+                for values in values_list]
+    session.add_all(measures)
+    session.flush()
+    for measure, values, comment in zip(measures, values_list, comments):
         add_history(session, case=measure, trigger="propose", from_state=None, actor=actor, at=now,
                     fields={k: to_record(v) for k, v in values.items() if v is not None}, comment=comment)
-    return measure
+    return measures
 
 
 def may_edit(actor, measure: Measure) -> bool:
@@ -106,19 +124,29 @@ def update_measure(session: Session, actor, measure_id: int, changes: dict, expe
             raise ValidationError("Ändringen kunde inte sparas.", errors)
         if expected_version is not None and int(expected_version) != measure.version:
             raise StaleCase(STALE_MESSAGE)
-        changed = {}
-        for name, value in values.items():
-            if getattr(measure, name) != value:
-                changed[name] = {"from": to_record(getattr(measure, name)), "to": to_record(value)}
-                setattr(measure, name, value)
-        if changed:
-            add_history(session, case=measure, trigger="edit", from_state=measure.state, actor=actor, at=now,
-                        fields=changed)
-            try:
-                session.flush()
-            except StaleDataError:
-                raise StaleCase(STALE_MESSAGE) from None
+        change_measure_in_transaction(session, actor, measure, values, now=now)
     return measure
+
+
+def change_measure_in_transaction(session: Session, actor, measure: Measure, values: dict, *, now: datetime,
+                                  comment: str | None = None) -> dict:
+    """Apply parsed attribute values; one "edit" history entry lists what changed from what.
+
+    Inside a transaction the caller owns, after it checked the actor may edit. Returns the changes.
+    """
+    changed = {}
+    for name, value in values.items():
+        if getattr(measure, name) != value:
+            changed[name] = {"from": to_record(getattr(measure, name)), "to": to_record(value)}
+            setattr(measure, name, value)
+    if changed:
+        add_history(session, case=measure, trigger="edit", from_state=measure.state, actor=actor, at=now,
+                    fields=changed, comment=comment)
+        try:
+            session.flush()
+        except StaleDataError:
+            raise StaleCase(STALE_MESSAGE) from None
+    return changed
 
 
 def add_progress_report(session: Session, actor, measure_id: int, *, done: str | None, ongoing: str | None,
