@@ -35,7 +35,7 @@ def cell_text(value: Any) -> str:
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()
-    return unneutralise(str(value).strip())
+    return unneutralise(str(value).strip()).strip()
 
 
 def parse_cell_date(value: Any) -> date:

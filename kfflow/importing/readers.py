@@ -9,7 +9,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ class Table:
     notes: list[str] = field(default_factory=list)  # things the user should know, not errors
     problems: list[CellProblem] = field(default_factory=list)  # filled while `rows` is consumed
     size_hint: int | None = None  # rows expected, for a progress bar
+    close: Callable[[], None] = lambda: None  # releases the file when the rows were not read to the end
 
 
 def read_table(path: Path | str, *, display_name: str | None = None) -> Table:
@@ -117,6 +118,14 @@ def _read_xlsx(path: Path, name: str) -> Table:
     except Exception as exc:  # noqa: BLE001 - a broken file fails in many ways; the user needs one message
         raise ImportFileError(f"Filen {name} går inte att läsa som en Excel-fil (.xlsx): den är skadad eller "
                               f"inte en .xlsx-fil ({exc.__class__.__name__}).") from None
+    try:
+        return _xlsx_table(workbook, path, name)
+    except BaseException:
+        workbook.close()
+        raise
+
+
+def _xlsx_table(workbook, path: Path, name: str) -> Table:
     notes = []
     visible = [ws for ws in workbook.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
     if not visible:
@@ -157,15 +166,21 @@ def _read_xlsx(path: Path, name: str) -> Table:
             raise ImportFileError(f"Filen {name} är skadad och kan inte läsas till slut "
                                   f"({exc.__class__.__name__}).") from None
         finally:
+            rows.close()  # the sheet's open stream inside the zip, then the zip itself
             workbook.close()
 
     source = numbered()
-    for number, values in source:
-        if not all(_blank(v) for v in values):
-            table.headings = _headings(values, name)
-            break
-    else:
-        raise ImportFileError(f"Filen {name} är tom: bladet ”{sheet.title}” har inga rubriker och inga rader.")
+    table.close = source.close
+    try:
+        for number, values in source:
+            if not all(_blank(v) for v in values):
+                table.headings = _headings(values, name)
+                break
+        else:
+            raise ImportFileError(f"Filen {name} är tom: bladet ”{sheet.title}” har inga rubriker och inga rader.")
+    except BaseException:
+        source.close()
+        raise
     table.rows = _data_rows(table, source, name)
     return table
 

@@ -87,6 +87,13 @@ def _lookups(session: Session) -> Lookups:
 
 def _validate(session: Session, path: Path, name: str, progress) -> tuple[list[RowPlan], list[str]]:
     table = read_table(path, display_name=name)
+    try:
+        return _validate_table(session, table, name, progress)
+    finally:
+        table.close()
+
+
+def _validate_table(session: Session, table, name: str, progress) -> tuple[list[RowPlan], list[str]]:
     fields, unknown, heading_errors = match_headings(table.headings)
     notes = list(table.notes)
     if unknown:
