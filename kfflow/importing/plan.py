@@ -58,6 +58,7 @@ class Lookups:
 
 class Validator:
     def __init__(self, session: Session, table: Table, fields: dict[str, int], lookups: Lookups):
+        from kfflow.services.measures import attribute_fields
         from kfflow.workflow import get_workflows
 
         self.session = session
@@ -72,6 +73,11 @@ class Validator:
         self.state_labels = {normalise(s.label): name for name, s in wf.states.items()}
         self.state_labels.update({name: name for name in wf.states})
         self.wf = wf
+        # The attributes this file's columns give, built once: title required, the others may be empty.
+        given = {"title", "description", "expected_effect", "indicator", "category", "working_group"} & set(fields)
+        if "status" in fields or "started" in fields:
+            given.add("status_note")
+        self.file_fields = tuple(f for f in attribute_fields() if f.name in given)
         self.seen_titles: dict[str, int] = {}
         self.seen_ids: dict[int, int] = {}
 
@@ -141,10 +147,10 @@ class Validator:
                 self.error(number, "due_date", str(exc))
         if text.get("id"):
             self._id(number, text["id"], plan)
-        values, errors = parse_measure_attributes(self.session, data, partial=True)
+        values, errors = parse_measure_attributes(self.session, data, partial=False, fields=self.file_fields)
         for fld, message in errors.items():
             self.error(number, fld, message.split(": ", 1)[-1])
-        plan.values.update({k: v for k, v in values.items() if k in data})
+        plan.values.update({f.name: values.get(f.name) for f in self.file_fields})  # an empty cell clears
         plan.state = state or "proposed"
         if plan.state == "decided" and (plan.owner_id is None or plan.due_date is None):
             self.error(number, "status" if "state" not in self.fields else "state",

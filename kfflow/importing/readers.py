@@ -40,7 +40,6 @@ class Table:
     rows: Iterator[tuple[int, list[Any]]]  # (row number as Excel shows it, cell values)
     notes: list[str] = field(default_factory=list)  # things the user should know, not errors
     problems: list[CellProblem] = field(default_factory=list)  # filled while `rows` is consumed
-    size_hint: int | None = None  # rows expected, for a progress bar
     close: Callable[[], None] = lambda: None  # releases the file when the rows were not read to the end
 
 
@@ -143,8 +142,8 @@ def _xlsx_table(workbook, path: Path, name: str) -> Table:
         raise ImportFileError(f"Bladet ”{sheet.title}” har sammanfogade celler ({shown}). Dela upp dem så att "
                               "varje rad har sina egna värden och läs in filen igen.")
     rows = sheet.iter_rows()
-    table = Table(headings=[], rows=iter(()), notes=notes,
-                  size_hint=(sheet.max_row - 1) if sheet.max_row else None)
+    # Not sheet.max_row: without a <dimension> element openpyxl parses the whole sheet once more for it.
+    table = Table(headings=[], rows=iter(()), notes=notes)
 
     def numbered() -> Iterator[tuple[int, list[Any]]]:
         try:
@@ -207,7 +206,7 @@ def _read_csv(path: Path, name: str) -> Table:
     if not text.strip():
         raise ImportFileError(f"Filen {name} är tom.")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
-    table = Table(headings=[], rows=iter(()), size_hint=text.count("\n"))
+    table = Table(headings=[], rows=iter(()))
 
     def numbered() -> Iterator[tuple[int, list[Any]]]:
         try:

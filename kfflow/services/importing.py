@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
@@ -28,8 +28,10 @@ from kfflow.importing.mapping import match_headings, normalise
 from kfflow.importing.plan import Lookups, RowError, RowPlan, Validator, report_errors
 from kfflow.importing.readers import read_table
 from kfflow.models import Body, Measure, User
-from kfflow.services._common import add_history, load_actor
-from kfflow.services.measures import EDITORS, change_measure_in_transaction, propose_measures_in_transaction
+from kfflow.services._common import add_history_rows, history_row, load_actor
+from kfflow.services.measures import (EDITORS, NewMeasure, change_measure_in_transaction,
+                                      propose_measures_in_transaction)
+from kfflow.workflow import get_workflows
 
 IMPORTERS = EDITORS
 BATCH = 1000
@@ -172,22 +174,26 @@ def import_measures(session: Session, actor, path: Path | str, *, display_name: 
         for start in range(0, len(new), BATCH):
             chunk = new[start:start + BATCH]
             values = [{**p.values, "owner_id": p.owner_id, "due_date": p.due_date} for p in chunk]
-            measures = propose_measures_in_transaction(session, actor, values, now=now,
-                                                       comments=[comment] * len(chunk))
-            for plan, measure in zip(chunk, measures):
-                if plan.state == "decided":
-                    _record_decided(session, measure, plan, actor, now, comment, user_names)
-            session.flush()
-            result.created_ids.extend(m.id for m in measures)
+            ids = propose_measures_in_transaction(session, actor, values, now=now, comments=[comment] * len(chunk))
+            _record_decided(session, [(i, p) for i, p in zip(ids, chunk) if p.state == "decided"], actor, now,
+                            comment, user_names)
+            result.created_ids.extend(ids)
             if progress:
                 progress(len(chunk))
     return result
 
 
-def _record_decided(session: Session, measure: Measure, plan: RowPlan, actor, now: datetime, comment: str,
+def _record_decided(session: Session, decided: list[tuple[int, RowPlan]], actor, now: datetime, comment: str,
                     user_names: dict[int, str]) -> None:
-    """A measure the file says was decided before kfflow: recorded as such, not decided anew."""
-    measure.state = "decided"
-    add_history(session, case=measure, trigger="import", from_state="proposed", actor=actor, at=now,
-                fields={"owner": user_names.get(plan.owner_id), "due_date": plan.due_date.isoformat()},
-                comment=f"{comment}: beslutad före kfflow enligt filen (slutdatumet prövas inte mot dagens datum)")
+    """Measures the file says were decided before kfflow: recorded as such, not decided anew."""
+    if not decided:
+        return
+    wf = get_workflows().current("measure")
+    session.execute(update(Measure.__table__).where(Measure.id.in_([i for i, _ in decided]))
+                    .values(state="decided", version=Measure.version + 1))
+    note = f"{comment}: beslutad före kfflow enligt filen (slutdatumet prövas inte mot dagens datum)"
+    add_history_rows(session, [
+        history_row(case=NewMeasure(measure_id, "decided", wf.version), trigger="import", from_state="proposed",
+                    actor=actor, at=now, comment=note,
+                    fields={"owner": user_names.get(plan.owner_id), "due_date": plan.due_date.isoformat()})
+        for measure_id, plan in decided])

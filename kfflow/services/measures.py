@@ -1,16 +1,19 @@
 """Proposing, editing and reporting on measures."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
 from kfflow.models import Body, Measure, ProgressReport
-from kfflow.services._common import add_history, load_actor, load_case
+from kfflow.services._common import (add_history, add_history_rows, history_row, load_actor, load_case,
+                                     reserve_ids)
 from kfflow.services.access import has_relation
 from kfflow.services.cases import STALE_MESSAGE
 from kfflow.workflow import get_workflows
@@ -42,8 +45,9 @@ def attribute_fields() -> tuple[FieldDef, ...]:
     )
 
 
-def _parse_attributes(session: Session, data: dict, *, partial: bool) -> tuple[dict, dict]:
-    fields = attribute_fields()
+def _parse_attributes(session: Session, data: dict, *, partial: bool,
+                      fields: tuple[FieldDef, ...] | None = None) -> tuple[dict, dict]:
+    fields = fields or attribute_fields()
     if partial:
         given = {f.name for f in fields} & set(data)
         fields = tuple(FieldDef(f.name, f.type, f.label, required=f.required and f.name in given,
@@ -65,9 +69,13 @@ def _parse_attributes(session: Session, data: dict, *, partial: bool) -> tuple[d
     return values, errors
 
 
-def parse_measure_attributes(session: Session, data: dict, *, partial: bool) -> tuple[dict, dict]:
-    """(values, errors) for a measure's plain attributes, by the same rules as the forms (the import uses it)."""
-    return _parse_attributes(session, data, partial=partial)
+def parse_measure_attributes(session: Session, data: dict, *, partial: bool,
+                             fields: tuple[FieldDef, ...] | None = None) -> tuple[dict, dict]:
+    """(values, errors) for a measure's plain attributes, by the same rules as the forms.
+
+    The import passes `attribute_fields()` built once instead of once per row.
+    """
+    return _parse_attributes(session, data, partial=partial, fields=fields)
 
 
 def propose_measure(session: Session, actor, data: dict, *, now: datetime | None = None,
@@ -79,27 +87,43 @@ def propose_measure(session: Session, actor, data: dict, *, now: datetime | None
         values, errors = _parse_attributes(session, data, partial=False)
         if errors:
             raise ValidationError("Förslaget kunde inte sparas.", errors)
-        return propose_measures_in_transaction(session, actor, [values], now=now, comments=[comment])[0]
+        measure_id = propose_measures_in_transaction(session, actor, [values], now=now, comments=[comment])[0]
+        return session.get(Measure, measure_id)
+
+
+@dataclass(frozen=True)
+class NewMeasure:
+    """What a history row needs of a measure inserted in bulk, without an ORM object."""
+    id: int
+    state: str
+    workflow_version: int
+    case_kind: ClassVar[str] = "measure"
 
 
 def propose_measures_in_transaction(session: Session, actor, values_list: list[dict], *, now: datetime,
-                                    comments: list[str | None]) -> list[Measure]:
+                                    comments: list[str | None]) -> list[int]:
     """Add measures from already parsed values in the initial state, one "propose" history entry each.
 
-    Inside a transaction the caller owns. `actor` None is the operator at the command line (an import
-    without a user); the history then has no actor and the comment says where the measures came from.
-    The measures are flushed as one batch, so an import of thousands stays one round of inserts.
+    Inside a transaction the caller owns; returns the new ids in order. `actor` None is the operator at
+    the command line (an import without a user); the history then has no actor and the comment says
+    where the measures came from. Rows go in as two batched Core INSERTs (measures, history), so an
+    import of thousands costs about what a bare bulk insert does.
     """
     wf = get_workflows().current("measure")
-    measures = [Measure(state=wf.initial, workflow_name=wf.name, workflow_version=wf.version,
-                        proposer_id=actor.id if actor else None, created_at=now, updated_at=now, **values)
-                for values in values_list]
-    session.add_all(measures)
-    session.flush()
-    for measure, values, comment in zip(measures, values_list, comments):
-        add_history(session, case=measure, trigger="propose", from_state=None, actor=actor, at=now,
-                    fields={k: to_record(v) for k, v in values.items() if v is not None}, comment=comment)
-    return measures
+    ids = reserve_ids(session, Measure.__table__, len(values_list))
+    columns = sorted({k for values in values_list for k in values})  # executemany needs the same keys
+    rows = [{**{c: values.get(c) for c in columns}, "id": measure_id, "state": wf.initial,
+             "workflow_name": wf.name, "workflow_version": wf.version, "version": 1,
+             "proposer_id": actor.id if actor else None, "created_at": now, "updated_at": now}
+            for measure_id, values in zip(ids, values_list)]
+    if rows:
+        session.execute(insert(Measure.__table__), rows)
+    add_history_rows(session, [
+        history_row(case=NewMeasure(measure_id, wf.initial, wf.version), trigger="propose", from_state=None,
+                    actor=actor, at=now, fields={k: to_record(v) for k, v in values.items() if v is not None},
+                    comment=comment)
+        for measure_id, values, comment in zip(ids, values_list, comments)])
+    return ids
 
 
 def may_edit(actor, measure: Measure) -> bool:
