@@ -166,20 +166,26 @@ def _acting_user(session, username: str | None, roles: tuple[str, ...] | None = 
     return user
 
 
-def _progress(total: int | None):
+def _progress():
     """A rich progress bar on a terminal (on stderr, so stdout stays clean); nothing otherwise."""
     import contextlib
 
     if not sys.stderr.isatty():
         return contextlib.nullcontext(None)
     from rich.console import Console
-    from rich.progress import Progress
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     @contextlib.contextmanager
     def bar():
-        with Progress(console=Console(stderr=True), transient=True) as progress:
-            task = progress.add_task("Läser in", total=(2 * total) if total else None)
-            yield lambda n: progress.advance(task, n)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}: {task.completed} rader"), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=True) as progress:
+            tasks = {}
+
+            def advance(phase: str, n: int) -> None:
+                if phase not in tasks:
+                    tasks[phase] = progress.add_task(phase, total=None)
+                progress.advance(tasks[phase], n)
+            yield advance
     return bar()
 
 
@@ -204,7 +210,7 @@ def import_measures_cmd(ctx: Context, file, dry_run, update, as_user):
     with ctx.db.session() as session:
         actor = _acting_user(session, as_user, IMPORTERS)
         try:
-            with _progress(max(1, os.path.getsize(file) // 200)) as progress:
+            with _progress() as progress:
                 result = import_measures(session, actor, file, update=update, dry_run=dry_run, progress=progress)
         except ImportFileError as exc:
             fail(f"{exc.message}\nInget har sparats.", 1)
@@ -235,32 +241,32 @@ def export_group():
     """Skriv ut till kalkylark (.xlsx eller CSV)."""
 
 
+def _export(ctx: Context, file: str, which: str) -> None:
+    from kfflow.importing import export
+
+    table, title, noun = {"measures": (export.measure_table, "Åtgärder", "åtgärder"),
+                          "audits": (export.audit_table, "Rekommendationer", "rekommendationer")}[which]
+    with ctx.db.session() as session:
+        headings, rows = table(session)
+        count = export.write_table(file, headings, rows, title=title, stdout=sys.stdout)
+    if file != "-":
+        click.echo(f"{count} {noun} skrivna till {file}.")
+
+
 @export_group.command("measures")
 @click.argument("file")
 @pass_ctx
 def export_measures_cmd(ctx: Context, file):
     """Skriv alla åtgärder till FILE (.xlsx, annars CSV; - för CSV på standard output)."""
-    from kfflow.importing.export import measure_table, write_table
-
-    with ctx.db.session() as session:
-        headings, rows = measure_table(session)
-        count = write_table(file, headings, rows, title="Åtgärder", stdout=sys.stdout)
-    if file != "-":
-        click.echo(f"{count} åtgärder skrivna till {file}.")
+    _export(ctx, file, "measures")
 
 
 @export_group.command("audits")
 @click.argument("file")
 @pass_ctx
 def export_audits_cmd(ctx: Context, file):
-    """Skriv granskningarnas rekommendationer, svar och kopplade åtgärder till FILE."""
-    from kfflow.importing.export import audit_table, write_table
-
-    with ctx.db.session() as session:
-        headings, rows = audit_table(session)
-        count = write_table(file, headings, rows, title="Rekommendationer", stdout=sys.stdout)
-    if file != "-":
-        click.echo(f"{count} rekommendationer skrivna till {file}.")
+    """Skriv granskningarnas rekommendationer, svar och kopplade åtgärder till FILE (som export measures)."""
+    _export(ctx, file, "audits")
 
 
 # --- handover -----------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ def test_import_then_export_to_stdout(kf, session, tmp_path):
     result = kf("import", "measures", str(path))
     assert result.exit_code == 0, result.output
     assert "plan.xlsx (sha256 " in result.output and "25 skapade, 0 uppdaterade, 0 oförändrade." in result.output
+    assert "Kontrollerade" not in result.output  # no progress bar when not on a terminal
     again = kf("import", "measures", str(path))
     assert "0 skapade, 0 uppdaterade, 25 oförändrade." in again.output
     out = kf("export", "measures", "-")

@@ -95,6 +95,23 @@ def _data_rows(table: Table, numbered: Iterator[tuple[int, list[Any]]], name: st
         yield number, values + [None] * (width - len(values))
 
 
+def _with_headings(table: Table, source: Iterator[tuple[int, list[Any]]], name: str, *, empty: str) -> Table:
+    """Take the first non-blank row as the headings; the rest become the table's data rows."""
+    table.close = source.close
+    try:
+        for _number, values in source:
+            if not all(_blank(v) for v in values):
+                table.headings = _headings(values, name)
+                break
+        else:
+            raise ImportFileError(empty)
+    except BaseException:
+        source.close()
+        raise
+    table.rows = _data_rows(table, source, name)
+    return table
+
+
 # --- xlsx ---------------------------------------------------------------------------------------
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
@@ -168,20 +185,8 @@ def _xlsx_table(workbook, path: Path, name: str) -> Table:
             rows.close()  # the sheet's open stream inside the zip, then the zip itself
             workbook.close()
 
-    source = numbered()
-    table.close = source.close
-    try:
-        for number, values in source:
-            if not all(_blank(v) for v in values):
-                table.headings = _headings(values, name)
-                break
-        else:
-            raise ImportFileError(f"Filen {name} är tom: bladet ”{sheet.title}” har inga rubriker och inga rader.")
-    except BaseException:
-        source.close()
-        raise
-    table.rows = _data_rows(table, source, name)
-    return table
+    return _with_headings(table, numbered(), name, empty=f"Filen {name} är tom: bladet ”{sheet.title}” har "
+                                                         "inga rubriker och inga rader.")
 
 
 # --- csv ----------------------------------------------------------------------------------------
@@ -216,12 +221,4 @@ def _read_csv(path: Path, name: str) -> Table:
         except csv.Error as exc:
             raise ImportFileError(f"Filen {name} är inte en giltig CSV-fil: {exc}.") from None
 
-    source = numbered()
-    for _number, values in source:
-        if not all(_blank(v) for v in values):
-            table.headings = _headings(values, name)
-            break
-    else:
-        raise ImportFileError(f"Filen {name} är tom.")
-    table.rows = _data_rows(table, source, name)
-    return table
+    return _with_headings(table, numbered(), name, empty=f"Filen {name} är tom.")

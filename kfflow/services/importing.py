@@ -110,7 +110,7 @@ def _validate_table(session: Session, table, name: str, progress) -> tuple[list[
         if plan is not None:
             plans.append(plan)
         if progress:
-            progress(1)
+            progress("Kontrollerade", 1)
     validator.problems_of_reader()
     if validator.errors:
         count = len(validator.errors)
@@ -144,7 +144,7 @@ def _match(session: Session, plans: list[RowPlan], user_names: dict[int, str]) -
 
 def import_measures(session: Session, actor, path: Path | str, *, display_name: str | None = None,
                     update: bool = False, dry_run: bool = False, now: datetime | None = None,
-                    progress: Callable[[int], None] | None = None) -> ImportResult:
+                    progress: Callable[[str, int], None] | None = None) -> ImportResult:
     """Validate the whole file, then create, update or leave each row's measure in one transaction."""
     path = Path(path)
     now = now or utcnow()
@@ -179,7 +179,7 @@ def import_measures(session: Session, actor, path: Path | str, *, display_name: 
                             comment, user_names)
             result.created_ids.extend(ids)
             if progress:
-                progress(len(chunk))
+                progress("Sparade", len(chunk))
     return result
 
 
