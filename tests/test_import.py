@@ -347,3 +347,24 @@ def test_export_writes_utf8_with_bom_and_semicolons(session, tmp_path):
     data = (tmp_path / "out.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbfID;\xc3\x85tg\xc3\xa4rd;")
     assert "1;Karriärmodeller, fortsatt arbete;;Behålla;;;Föreslagen;;2023-06-30;;" in data.decode("utf-8-sig")
+
+
+def test_a_database_error_while_writing_leaves_nothing_behind(session, tmp_path, monkeypatch):
+    import kfflow.services.importing as importing
+
+    rows = [(f"Åtgärd {i}", "Behålla", "") for i in range(importing.BATCH + 5)]
+    path = xlsx(tmp_path / "plan.xlsx", rows)
+    calls = []
+
+    def fail_second_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return original(*args, **kwargs)
+    original = importing.propose_measures_in_transaction
+    monkeypatch.setattr(importing, "propose_measures_in_transaction", fail_second_batch)
+    with pytest.raises(RuntimeError):
+        import_measures(session, None, path, now=NOW)
+    assert counts(session) == (0, 0)
+    monkeypatch.setattr(importing, "propose_measures_in_transaction", original)
+    assert len(import_measures(session, None, path, now=NOW).created) == importing.BATCH + 5
