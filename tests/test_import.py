@@ -368,3 +368,27 @@ def test_a_database_error_while_writing_leaves_nothing_behind(session, tmp_path,
     assert counts(session) == (0, 0)
     monkeypatch.setattr(importing, "propose_measures_in_transaction", original)
     assert len(import_measures(session, None, path, now=NOW).created) == importing.BATCH + 5
+
+
+def test_an_upload_is_kept_by_its_hash_and_only_the_previewed_file_is_imported(session, users, tmp_path):
+    from kfflow.importing.uploads import save_upload, stored_upload
+
+    source = xlsx(tmp_path / "plan.xlsx", final_report_rows())
+    folder = tmp_path / "uploads"
+    with open(source, "rb") as fh:
+        sha, path = save_upload(fh, "Plan 2023.xlsx", folder)
+    assert path == folder / f"{sha}.xlsx" and stored_upload(folder, path.name) == path
+    preview = import_measures(session, users["registrar"], path, display_name="Plan 2023.xlsx", dry_run=True,
+                              now=NOW)
+    assert (preview.sha256, len(preview.created), counts(session)) == (sha, 25, (0, 0))
+    with pytest.raises(ImportRejected):
+        import_measures(session, users["registrar"], path, expected_sha256="0" * 64, now=NOW)
+    result = import_measures(session, users["registrar"], path, display_name="Plan 2023.xlsx",
+                             expected_sha256=preview.sha256, now=NOW)
+    assert len(result.created) == 25
+    for bad in ("../plan.xlsx", "plan.xlsx", "0" * 64 + ".xlsx"):
+        with pytest.raises(ImportFileError):
+            stored_upload(folder, bad)
+    with pytest.raises(ImportFileError):
+        save_upload(io.BytesIO(b"x"), "plan.exe", folder)
+    assert sorted(p.name for p in folder.iterdir()) == [path.name]

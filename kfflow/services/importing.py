@@ -144,12 +144,20 @@ def _match(session: Session, plans: list[RowPlan], user_names: dict[int, str]) -
 
 def import_measures(session: Session, actor, path: Path | str, *, display_name: str | None = None,
                     update: bool = False, dry_run: bool = False, now: datetime | None = None,
+                    expected_sha256: str | None = None,
                     progress: Callable[[str, int], None] | None = None) -> ImportResult:
-    """Validate the whole file, then create, update or leave each row's measure in one transaction."""
+    """Validate the whole file, then create, update or leave each row's measure in one transaction.
+
+    `expected_sha256`: the hash shown with a preview (a dry run); the import is refused if the file is
+    not the one previewed.
+    """
     path = Path(path)
     now = now or utcnow()
     name = display_name or path.name
     result = ImportResult(file_name=name, sha256=file_sha256(path), dry_run=dry_run, update=update)
+    if expected_sha256 is not None and expected_sha256 != result.sha256:
+        raise ImportRejected(f"Filen {name} är inte den som förhandsgranskades; inget har sparats.",
+                             ["Ladda upp filen igen och granska förhandsvisningen innan du bekräftar."])
     comment = f"Importerad från fil {name} (sha256 {result.sha256})"
     with write_transaction(session):
         if actor is not None:
