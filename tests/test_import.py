@@ -155,7 +155,9 @@ BAD_FILES = {
     "unknown-id.csv": (lambda p: p.write_text("ID;Åtgärd\n999;A\n", encoding="utf-8"),
                        "det finns ingen åtgärd med nummer 999"),
     "later-state.csv": (lambda p: p.write_text("Åtgärd;Läge\nA;Genomförd\n", encoding="utf-8"),
-                        'kan bara läsas in som Föreslagen eller Beslutad, inte "Genomförd"'),
+                        'nya åtgärder kan bara läsas in som Föreslagen eller Beslutad, inte "Genomförd"'),
+    "unknown-state.csv": (lambda p: p.write_text("Åtgärd;Läge\nA;Pågår\n", encoding="utf-8"),
+                          '"Pågår" är inget läge; använd ett av Föreslagen, Prioriterad'),
 }
 
 
@@ -392,3 +394,24 @@ def test_an_upload_is_kept_by_its_hash_and_only_the_previewed_file_is_imported(s
     with pytest.raises(ImportFileError):
         save_upload(io.BytesIO(b"x"), "plan.exe", folder)
     assert sorted(p.name for p in folder.iterdir()) == [path.name]
+
+
+def test_measures_further_in_their_lifecycle_round_trip_unchanged(session, users, tmp_path):
+    from tests.factories import measure_in_state
+
+    for state in ("proposed", "prioritised", "decided", "implemented", "rejected"):
+        measure_in_state(session, users, state, title=f"Åtgärd {state}")
+    _export(session, tmp_path / "alla.xlsx")
+    before = counts(session)
+    result = import_measures(session, None, tmp_path / "alla.xlsx", update=True, now=NOW)
+    assert (len(result.unchanged), len(result.created), len(result.updated)) == (5, 0, 0)
+    assert not result.notes and counts(session) == before
+    # A state changed in the sheet is reported, not applied: the lifecycle moves cases.
+    wb = openpyxl.load_workbook(tmp_path / "alla.xlsx")
+    ws = wb.active
+    state_col = [c.value for c in ws[1]].index("Läge") + 1
+    ws.cell(2, state_col, "Beslutad")
+    wb.save(tmp_path / "alla.xlsx")
+    result = import_measures(session, None, tmp_path / "alla.xlsx", update=True, now=NOW)
+    assert result.notes == ["rad 2: läget ändras inte av en import; för ärendet vidare i dess livscykel"]
+    assert counts(session) == before

@@ -37,6 +37,7 @@ class RowPlan:
     row: int
     values: dict[str, Any]          # parsed attributes of the columns the file has
     state: str = "proposed"
+    state_given: bool = False  # the file names a state (Läge, or a state label under Status)
     owner_id: int | None = None
     due_date: date | None = None
     measure_id: int | None = None   # from the ID column
@@ -106,10 +107,21 @@ class Validator:
 
     def _state(self, row: int, fld: str, text: str) -> str | None:
         state = self.state_labels.get(normalise(text))
-        if state is not None and state not in IMPORTABLE_STATES:
-            labels = " eller ".join(self.wf.state_label(s) for s in IMPORTABLE_STATES)
-            self.error(row, fld, f"åtgärder kan bara läsas in som {labels}, inte \"{text}\"")
+        if state is None:
+            self.error(row, fld, f"\"{text}\" är inget läge; använd ett av "
+                                 f"{', '.join(s.label for s in self.wf.states.values())}")
         return state
+
+    def check_new(self, plan: RowPlan) -> None:
+        """What only a row that creates a measure must satisfy (a matched row keeps its state)."""
+        fld = "state" if "state" in self.fields else "status"
+        if plan.state not in IMPORTABLE_STATES:
+            labels = " eller ".join(self.wf.state_label(s) for s in IMPORTABLE_STATES)
+            self.error(plan.row, fld, f"nya åtgärder kan bara läsas in som {labels}, inte "
+                                      f"\"{self.wf.state_label(plan.state)}\"")
+        elif plan.state == "decided" and (plan.owner_id is None or plan.due_date is None):
+            self.error(plan.row, fld, "en beslutad åtgärd behöver en ansvarig person (Ansvarig) och ett "
+                                      "slutdatum (Slutdatum)")
 
     def row(self, number: int, cells: list[Any]) -> RowPlan | None:
         from kfflow.services.measures import parse_measure_attributes
@@ -151,10 +163,7 @@ class Validator:
         for fld, message in errors.items():
             self.error(number, fld, message.split(": ", 1)[-1])
         plan.values.update({f.name: values.get(f.name) for f in self.file_fields})  # an empty cell clears
-        plan.state = state or "proposed"
-        if plan.state == "decided" and (plan.owner_id is None or plan.due_date is None):
-            self.error(number, "status" if "state" not in self.fields else "state",
-                       "en beslutad åtgärd behöver en ansvarig person (Ansvarig) och ett slutdatum (Slutdatum)")
+        plan.state, plan.state_given = state or "proposed", state is not None
         if text.get("title"):
             title = normalise(text["title"])
             if title in self.seen_titles:

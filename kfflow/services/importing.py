@@ -87,7 +87,7 @@ def _lookups(session: Session) -> Lookups:
                    measure_ids=set(session.scalars(select(Measure.id))))
 
 
-def _validate(session: Session, path: Path, name: str, progress) -> tuple[list[RowPlan], list[str]]:
+def _validate(session: Session, path: Path, name: str, progress) -> tuple[list[RowPlan], list[str], Validator]:
     table = read_table(path, display_name=name)
     try:
         return _validate_table(session, table, name, progress)
@@ -95,7 +95,7 @@ def _validate(session: Session, path: Path, name: str, progress) -> tuple[list[R
         table.close()
 
 
-def _validate_table(session: Session, table, name: str, progress) -> tuple[list[RowPlan], list[str]]:
+def _validate_table(session: Session, table, name: str, progress) -> tuple[list[RowPlan], list[str], Validator]:
     fields, unknown, heading_errors = match_headings(table.headings)
     notes = list(table.notes)
     if unknown:
@@ -112,12 +112,16 @@ def _validate_table(session: Session, table, name: str, progress) -> tuple[list[
         if progress:
             progress("Kontrollerade", 1)
     validator.problems_of_reader()
+    _raise_errors(validator, name)
+    if not plans:
+        raise ImportRejected(f"Filen {name} har rubriker men inga rader; inget har sparats.", [])
+    return plans, notes, validator
+
+
+def _raise_errors(validator: Validator, name: str) -> None:
     if validator.errors:
         count = len(validator.errors)
         raise ImportRejected(f"Filen {name} har {count} fel; inget har sparats.", report_errors(validator.errors))
-    if not plans:
-        raise ImportRejected(f"Filen {name} har rubriker men inga rader; inget har sparats.", [])
-    return plans, notes
 
 
 def _match(session: Session, plans: list[RowPlan], user_names: dict[int, str]) -> tuple[list[RowPlan], list[Matched]]:
@@ -138,6 +142,8 @@ def _match(session: Session, plans: list[RowPlan], user_names: dict[int, str]) -
                          "ärendet eller med kfflow handover")
         if plan.due_date is not None and plan.due_date != measure.due_date:
             notes.append(f"slutdatum {plan.due_date.isoformat()} ändras inte av en import; ändra det i ärendet")
+        if plan.state_given and plan.state != measure.state:
+            notes.append("läget ändras inte av en import; för ärendet vidare i dess livscykel")
         matched.append(Matched(plan, measure, changes, notes))
     return new, matched
 
@@ -164,9 +170,12 @@ def import_measures(session: Session, actor, path: Path | str, *, display_name: 
             actor = load_actor(session, actor)
             if actor.role not in IMPORTERS:
                 raise PermissionDenied("Bara styrgruppen och registratorer kan läsa in åtgärder från fil.")
-        plans, result.notes = _validate(session, path, name, progress)
+        plans, result.notes, validator = _validate(session, path, name, progress)
         user_names = dict(session.execute(select(User.id, User.username)).all())
         new, matched = _match(session, plans, user_names)
+        for plan in new:
+            validator.check_new(plan)
+        _raise_errors(validator, name)
         result.created = new
         for m in matched:
             result.notes.extend(f"rad {m.plan.row}: {n}" for n in m.notes)
