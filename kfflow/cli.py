@@ -195,7 +195,7 @@ def import_group():
 
 
 @import_group.command("measures")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file")
 @click.option("--dry-run", is_flag=True, help="Visa vad som skulle skapas, uppdateras och lämnas; spara inget")
 @click.option("--update", is_flag=True, help="Uppdatera ändrade fält i åtgärder som redan finns")
 @click.option("--as", "as_user", metavar="ANVÄNDARNAMN",
@@ -207,6 +207,8 @@ def import_measures_cmd(ctx: Context, file, dry_run, update, as_user):
     from kfflow.importing.readers import ImportFileError
     from kfflow.services.importing import IMPORTERS, ImportRejected, import_measures
 
+    if not os.path.isfile(file):
+        fail(f"Filen {file} finns inte.", 2)
     with ctx.db.session() as session:
         actor = _acting_user(session, as_user, IMPORTERS)
         try:

@@ -52,6 +52,8 @@ def test_a_bad_file_exits_non_zero_with_the_swedish_report(kf, session, tmp_path
     result = kf("import", "measures", str(xlsx(tmp_path / "plan.txt", [])))
     assert result.exit_code == 1 and "Filtypen ”.txt” kan inte läsas" in result.output
     assert "Inget har sparats." in result.output
+    result = kf("import", "measures", str(tmp_path / "saknas.xlsx"))
+    assert result.exit_code == 2 and "Filen" in result.output and "finns inte." in result.output
 
 
 def test_dry_run_lists_what_would_happen(kf, session, tmp_path):
