@@ -370,6 +370,12 @@ def test_a_database_error_while_writing_leaves_nothing_behind(session, tmp_path,
     assert counts(session) == (0, 0)
     monkeypatch.setattr(importing, "propose_measures_in_transaction", original)
     assert len(import_measures(session, None, path, now=NOW).created) == importing.BATCH + 5
+    # Thousands of rows take the bulk path (COPY on PostgreSQL): the rows read back as written.
+    last = session.scalars(select(Measure).order_by(Measure.id.desc())).first()
+    entry = history_of(session, last)[0]
+    assert (last.title, last.category, last.state, last.version) == (f"Åtgärd {importing.BATCH + 4}", "retain",
+                                                                     "proposed", 1)
+    assert (entry.at, entry.fields["title"], entry.to_state) == (NOW, last.title, "proposed")
 
 
 def test_an_upload_is_kept_by_its_hash_and_only_the_previewed_file_is_imported(session, users, tmp_path):

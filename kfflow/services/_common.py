@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select, true
+from sqlalchemy import JSON, bindparam, func, insert, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -123,6 +123,30 @@ def reserve_ids(session: Session, table, count: int) -> list[int]:
 
 
 def add_history_rows(session: Session, rows: list[dict]) -> None:
-    """Many `history_row`s as one batched INSERT (an import appends thousands in one transaction)."""
-    if rows:
-        session.execute(_HISTORY_INSERT, rows)
+    """Many `history_row`s in one go (an import appends thousands in one transaction)."""
+    bulk_insert(session, HistoryEntry.__table__, rows)
+
+
+COPY_FROM_ROWS = 50  # below this a plain INSERT is as quick
+
+
+def bulk_insert(session: Session, table, rows: list[dict]) -> None:
+    """Insert many rows with the same keys inside the session's transaction.
+
+    PostgreSQL: COPY, several times faster than an executemany of INSERTs; elsewhere one executemany.
+    The rows are the values the columns store (aware UTC datetimes, dicts for JSON), as for an INSERT.
+    """
+    if not rows:
+        return
+    if len(rows) < COPY_FROM_ROWS or session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    from psycopg.types.json import Jsonb
+
+    names = list(rows[0])
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    columns = ", ".join(f'"{n}"' for n in names)
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([Jsonb(row[n]) if n in json_columns and row[n] is not None else row[n] for n in names])

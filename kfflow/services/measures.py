@@ -5,15 +5,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import ClassVar
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
 from kfflow.models import Body, Measure, ProgressReport
-from kfflow.services._common import (add_history, add_history_rows, history_row, load_actor, load_case,
-                                     reserve_ids)
+from kfflow.services._common import (add_history, add_history_rows, bulk_insert, history_row, load_actor,
+                                     load_case, reserve_ids)
 from kfflow.services.access import has_relation
 from kfflow.services.cases import STALE_MESSAGE
 from kfflow.workflow import get_workflows
@@ -106,8 +106,8 @@ def propose_measures_in_transaction(session: Session, actor, values_list: list[d
 
     Inside a transaction the caller owns; returns the new ids in order. `actor` None is the operator at
     the command line (an import without a user); the history then has no actor and the comment says
-    where the measures came from. Rows go in as two batched Core INSERTs (measures, history), so an
-    import of thousands costs about what a bare bulk insert does.
+    where the measures came from. Rows go in as two bulk inserts (measures, history: COPY on PostgreSQL),
+    so an import of thousands costs about what a bare bulk insert does.
     """
     wf = get_workflows().current("measure")
     ids = reserve_ids(session, Measure.__table__, len(values_list))
@@ -116,8 +116,7 @@ def propose_measures_in_transaction(session: Session, actor, values_list: list[d
              "workflow_name": wf.name, "workflow_version": wf.version, "version": 1,
              "proposer_id": actor.id if actor else None, "created_at": now, "updated_at": now}
             for measure_id, values in zip(ids, values_list)]
-    if rows:
-        session.execute(insert(Measure.__table__), rows)
+    bulk_insert(session, Measure.__table__, rows)
     add_history_rows(session, [
         history_row(case=NewMeasure(measure_id, wf.initial, wf.version), trigger="propose", from_state=None,
                     actor=actor, at=now, fields={k: to_record(v) for k, v in values.items() if v is not None},
