@@ -21,24 +21,22 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._common import postgres_database  # noqa: E402
 from kfflow.database import Database  # noqa: E402
-from kfflow.migrate import upgrade  # noqa: E402
 from kfflow.models import Measure, User  # noqa: E402
 from kfflow.services.tokens import grant_token  # noqa: E402
 from kfflow.workflow import configure  # noqa: E402
 from webui.server import default_workers  # noqa: E402
 
-PG_ADMIN_URL = os.environ.get("KFFLOW_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 STATES = ["proposed", "prioritised", "decided", "decided", "implemented", "evaluated", "rejected"]
 CATEGORIES = ["retain", "recruit", "develop"]
 GROUPS = ["Rätt använd kompetens", "Löner och förmåner", "Chef och ledarskap", "Utbildning", "Övrigt"]
@@ -48,22 +46,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def create_database() -> tuple[str, str]:
-    name = f"kfflow_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return name, PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-
-
-def drop_database(name: str) -> None:
-    admin = create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def seed(url: str, n_measures: int) -> str:
@@ -139,6 +121,18 @@ def load(targets: dict[str, str], headers: dict, requests: int, clients: int, ro
     return summary
 
 
+def stop(procs: list[subprocess.Popen]) -> None:
+    """SIGTERM first: a gunicorn master killed outright leaves its workers running."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--measures", type=int, default=10_000)
@@ -146,44 +140,45 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=8)
     args = ap.parse_args()
     configure(ROOT / "workflows")
-    name, url = create_database()
     procs: list[subprocess.Popen] = []
     workdir = Path(tempfile.mkdtemp(prefix="kfbench."))
-    try:
-        upgrade(url)
-        token = seed(url, args.measures)
-        workers = default_workers()
-        env = {**os.environ, "KFFLOW_DATABASE_URL": url, "KFFLOW_SECRET_KEY": "bench-secret-key-0123456789",
-               "KFFLOW_INSTANCE": str(workdir), "PYTHONPATH": str(ROOT)}
-        bindir = Path(sys.executable).parent
-        api_port, floor_port = free_port(), free_port()
-        servers = {
-            "api": ([str(bindir / "kfflow"), "serve", "--host", "127.0.0.1", "--port", str(api_port)],
-                    f"http://127.0.0.1:{api_port}/api/v1/measures?limit=50&state=decided"),
-            "floor": ([str(bindir / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{floor_port}",
-                       "--chdir", str(ROOT), "benchmarks.list_floor_app:app"],
-                      f"http://127.0.0.1:{floor_port}/floor/measures?limit=50&state=decided"),
-        }
-        for label, (cmd, target) in servers.items():
-            log = workdir / f"{label}.log"
-            proc = subprocess.Popen(cmd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=workdir)
-            procs.append(proc)
-            wait_for(target, proc, log)
-        results = load({label: target for label, (_, target) in servers.items()},
-                       {"Authorization": f"Bearer {token}", "Accept": "application/json"}, args.requests, args.clients)
-        ratio = results["api"]["p95_ms"] / results["floor"]["p95_ms"]
-        print(json.dumps({
-            "benchmark": "GET /api/v1/measures?limit=50&state=decided",
-            "database": "postgresql", "measures": args.measures, "workers": workers, "cpu_count": os.cpu_count(),
-            "clients": args.clients, "api": results["api"], "floor": results["floor"],
-            "p95_ratio": round(ratio, 2), "goal": "p95 ≤ 2 × floor, zero errors",
-            "goal_met": ratio <= 2 and results["api"]["errors"] == 0,
-        }, indent=2, ensure_ascii=False))
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-        drop_database(name)
+    with postgres_database() as url:
+        try:
+            run(url, args, workdir, procs)
+        finally:
+            stop(procs)
+
+
+def run(url: str, args, workdir: Path, procs: list) -> None:
+    """Seed, start both servers (kept in `procs` for the caller to stop), load them, print the figures."""
+    token = seed(url, args.measures)
+    workers = default_workers()
+    env = {**os.environ, "KFFLOW_DATABASE_URL": url, "KFFLOW_SECRET_KEY": "bench-secret-key-0123456789",
+           "KFFLOW_INSTANCE": str(workdir), "PYTHONPATH": str(ROOT)}
+    bindir = Path(sys.executable).parent
+    api_port, floor_port = free_port(), free_port()
+    servers = {
+        "api": ([str(bindir / "kfflow"), "serve", "--host", "127.0.0.1", "--port", str(api_port)],
+                f"http://127.0.0.1:{api_port}/api/v1/measures?limit=50&state=decided"),
+        "floor": ([str(bindir / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{floor_port}",
+                   "--chdir", str(ROOT), "benchmarks.list_floor_app:app"],
+                  f"http://127.0.0.1:{floor_port}/floor/measures?limit=50&state=decided"),
+    }
+    for label, (cmd, target) in servers.items():
+        log = workdir / f"{label}.log"
+        proc = subprocess.Popen(cmd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=workdir)
+        procs.append(proc)
+        wait_for(target, proc, log)
+    results = load({label: target for label, (_, target) in servers.items()},
+                   {"Authorization": f"Bearer {token}", "Accept": "application/json"}, args.requests, args.clients)
+    ratio = results["api"]["p95_ms"] / results["floor"]["p95_ms"]
+    print(json.dumps({
+        "benchmark": "GET /api/v1/measures?limit=50&state=decided",
+        "database": "postgresql", "measures": args.measures, "workers": workers, "cpu_count": os.cpu_count(),
+        "clients": args.clients, "api": results["api"], "floor": results["floor"],
+        "p95_ratio": round(ratio, 2), "goal": "p95 ≤ 2 × floor, zero errors",
+        "goal_met": ratio <= 2 and results["api"]["errors"] == 0,
+    }, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

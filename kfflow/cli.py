@@ -1,6 +1,7 @@
 """The `kfflow` command."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -148,19 +149,121 @@ def serve(ctx: Context, host, port, workers):
     run_server(host=host, port=port, workers=workers)
 
 
-# --- import and export ----------------------------------------------------------------------------
+# --- render: formal documents -------------------------------------------------------------------
 
-def _acting_user(session, username: str | None, roles: tuple[str, ...] | None = None):
-    """The user named by --as, checked to be active (and to hold one of `roles`); None without --as."""
+def _render_actor(session, username: str):
+    """The active user named by --as: documents are always made by someone."""
     from sqlalchemy import select
 
     from kfflow.models import User
 
-    if username is None:
-        return None
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None or not user.active:
         fail(f"Det finns ingen aktiv användare ”{username}”.", 2)
+    return user
+
+
+@contextlib.contextmanager
+def _render_session(ctx: Context):
+    """A session for one command; the engine is closed afterwards (a one-shot process holds no pool)."""
+    try:
+        with ctx.db.session() as session:
+            yield session
+    finally:
+        ctx.db.dispose()
+
+
+def _render_failed(exc: KfflowError):
+    details = "\n".join(getattr(exc, "fields", {}).values())
+    fail(exc.message + (f"\n{details}" if details else ""), 2 if isinstance(exc, ValidationError) else 1)
+
+
+_as_option = click.option("--as", "as_user", required=True, metavar="ANVÄNDARNAMN", envvar="KFFLOW_USER",
+                          help="Den som skapar handlingen (registreras som upphovsperson); standard: $KFFLOW_USER")
+_output_option = click.option("-o", "--output", required=True, type=click.File("wb"),
+                              help="Fil att skriva till (- för standard output)")
+
+
+@main.group()
+def render():
+    """Skapa handlingar: yttrande, delrapport och slutredovisning (PDF/A)."""
+
+
+@render.command("yttrande")
+@click.argument("audit_id", type=int)
+@_output_option
+@_as_option
+@click.option("--register", is_flag=True, help="Registrera en ny version av det slutliga yttrandet (registrator)")
+@click.option("--docx", is_flag=True, help="Skriv yttrandet som Word-fil (.docx) i stället för PDF")
+@pass_ctx
+def render_yttrande(ctx: Context, audit_id, output, as_user, register, docx):
+    """Skriv yttrandet över granskningen AUDIT_ID: senast registrerade versionen, annars ett utkast."""
+    from kfflow.documents import documents_dir
+    from kfflow.services import documents
+
+    storage = documents_dir(ctx.settings.instance_path)
+    with _render_session(ctx) as session:
+        actor = _render_actor(session, as_user)
+        try:
+            if docx:
+                content = documents.yttrande_docx(session, actor, audit_id).content
+            elif register:
+                record = documents.register_yttrande(session, actor, audit_id, storage)
+                content = documents.read_registered(record, storage)
+                click.echo(f"Registrerat: {record.diarienummer} handling {record.document_number}, "
+                           f"version {record.version}, SHA-256 {record.sha256}", err=True)
+            else:
+                content = documents.current_yttrande(session, actor, audit_id, storage).content
+        except KfflowError as exc:
+            _render_failed(exc)
+    output.write(content)
+
+
+@render.command("delrapport")
+@click.option("--from", "start", required=True, metavar="ÅÅÅÅ-MM-DD", help="Periodens första dag")
+@click.option("--to", "end", required=True, metavar="ÅÅÅÅ-MM-DD", help="Periodens sista dag")
+@click.option("--dnr", "diarienummer", help="Diarienummer som står på varje sida")
+@_output_option
+@_as_option
+@pass_ctx
+def render_delrapport_cmd(ctx: Context, start, end, diarienummer, output, as_user):
+    """Skriv en delrapport (lägesbild) för perioden."""
+    from kfflow.services.documents import render_delrapport
+
+    with _render_session(ctx) as session:
+        actor = _render_actor(session, as_user)
+        try:
+            content = render_delrapport(session, actor, start, end, diarienummer=diarienummer)
+        except KfflowError as exc:
+            _render_failed(exc)
+    output.write(content)
+
+
+@render.command("slutredovisning")
+@click.option("--dnr", "diarienummer", help="Diarienummer som står på varje sida")
+@_output_option
+@_as_option
+@pass_ctx
+def render_slutredovisning_cmd(ctx: Context, diarienummer, output, as_user):
+    """Skriv slutredovisningen."""
+    from kfflow.services.documents import render_slutredovisning
+
+    with _render_session(ctx) as session:
+        actor = _render_actor(session, as_user)
+        try:
+            content = render_slutredovisning(session, actor, diarienummer=diarienummer)
+        except KfflowError as exc:
+            _render_failed(exc)
+    output.write(content)
+
+
+# --- import and export ----------------------------------------------------------------------------
+
+def _acting_user(session, username: str | None, roles: tuple[str, ...] | None = None):
+    """The user named by --as, checked to be active (and to hold one of `roles`); None without --as."""
+    if username is None:
+        return None
+    user = _render_actor(session, username)
     if roles and user.role not in roles:
         fail(f"{user.username} har rollen {user.role}; det här kräver rollen {' eller '.join(roles)}.", 2)
     return user

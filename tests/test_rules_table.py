@@ -16,7 +16,8 @@ CASES = [(wf, trigger) for wf in PERMISSIONS for trigger in PERMISSIONS[wf]]
 
 
 def test_every_transition_has_exactly_its_row():
-    for name in ("measure", "recommendation"):
+    assert set(PERMISSIONS) == set(WORKFLOWS.names())
+    for name in WORKFLOWS.names():
         wf = WORKFLOWS.current(name)
         defined = {}
         for t in wf.transitions:
@@ -39,8 +40,11 @@ def _case(session, workflow, state, actor, relation, users):
     if workflow == "measure":
         case = Measure(title=f"{state}-{relation}", proposer_id=actor.id if relation == "proposer" else other.id,
                        due_date=NOW.date(), **common)
+    elif workflow == "audit":
+        case = Audit(name="Granskning", number="1/2026", subject="Test", **common)
     else:
-        audit = Audit(name="Granskning", number="1/2026", subject="Test")
+        audit = Audit(name="Granskning", number="1/2026", subject="Test", state="registered",
+                      workflow_name="audit", workflow_version=WORKFLOWS.current("audit").version)
         session.add(audit)
         session.flush()
         number = session.scalar(select(func.count(Recommendation.id))) + 1

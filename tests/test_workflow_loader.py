@@ -17,7 +17,7 @@ from tests.conftest import WORKFLOWS_PATH
 
 def test_shipped_files_pass():
     loaded = load_workflows(WORKFLOWS_PATH)
-    assert loaded.names() == ["measure", "recommendation"]
+    assert loaded.names() == ["audit", "measure", "recommendation"]
     result = CliRunner().invoke(main, ["workflows", "check", "--path", str(WORKFLOWS_PATH)])
     assert result.exit_code == 0, result.output
     assert "measure.yaml: measure version 1" in result.output

@@ -29,6 +29,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from webui.measures import bp as measures_bp
     app.register_blueprint(measures_bp)
 
+    # Formal documents (yttrande, delrapport, slutredovisning) under /api/v1.
+    from webui.documents import bp as documents_bp
+    app.register_blueprint(documents_bp)
+
     from webui import filters
     filters.init_app(app)
 

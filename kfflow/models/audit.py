@@ -12,8 +12,11 @@ from kfflow.models.case import CaseMixin
 from kfflow.models.measure import Measure
 
 
-class Audit(Base):
+class Audit(CaseMixin, Base):
+    """An audit report and the body's response to it: a case of its own (registered → … → followed_up)."""
+
     __tablename__ = "audit"
+    case_kind = "audit"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300))          # "Fördjupad granskning"
@@ -25,6 +28,15 @@ class Audit(Base):
     responding_body: Mapped[str] = mapped_column(String(200), default="Regionstyrelsen")
     addressee: Mapped[str] = mapped_column(String(200), default="Revisorerna")
     signatories: Mapped[list] = mapped_column(JSONData, default=list)
+    # The yttrande's layout: "board" (answers under each recommendation) or "committee" (bullets first).
+    template: Mapped[str] = mapped_column(String(20), default="board")
+    summary: Mapped[str | None] = mapped_column(Text)             # "Sammanfattning"
+    # The meeting that adopted the yttrande (set by the `decide` transition) and when it was sent.
+    body: Mapped[str | None] = mapped_column(String(200))          # "Regionstyrelsen"
+    meeting_date: Mapped[date | None] = mapped_column(Date)
+    paragraph: Mapped[str | None] = mapped_column(String(40))      # "§ 81"
+    sent_on: Mapped[date | None] = mapped_column(Date)
+    follow_up_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     recommendations: Mapped[list["Recommendation"]] = relationship(
@@ -57,6 +69,8 @@ class Recommendation(CaseMixin, Base):
     decision_ref: Mapped[str | None] = mapped_column(String(200))
     implementation_note: Mapped[str | None] = mapped_column(Text)
     evaluation: Mapped[str | None] = mapped_column(Text)
+    # Why the body takes no measure for this recommendation; the alternative to linking one.
+    no_measure_reason: Mapped[str | None] = mapped_column(Text)
 
     audit: Mapped[Audit] = relationship(back_populates="recommendations")
     measure_links: Mapped[list[RecommendationMeasure]] = relationship(

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kfflow.db import Base, JSONData, UTCDateTime
+from kfflow.models.append_only import refuse_changes
 from kfflow.models.user import User
 
 
@@ -34,18 +35,4 @@ class HistoryIsAppendOnly(RuntimeError):
     pass
 
 
-@event.listens_for(HistoryEntry, "before_update")
-def _refuse_update(_mapper, _connection, target):
-    raise HistoryIsAppendOnly(f"history entry {target.id} may not be changed")
-
-
-@event.listens_for(HistoryEntry, "before_delete")
-def _refuse_delete(_mapper, _connection, target):
-    raise HistoryIsAppendOnly(f"history entry {target.id} may not be deleted")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_changes(state):
-    if (state.is_update or state.is_delete) and any(
-            m.class_ is HistoryEntry for m in state.all_mappers):
-        raise HistoryIsAppendOnly("history entries may not be changed or deleted")
+refuse_changes(HistoryEntry, HistoryIsAppendOnly, "history entry")

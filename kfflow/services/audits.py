@@ -14,7 +14,7 @@ from kfflow.services._common import add_history, column_length_errors, load_acto
 from kfflow.services.access import has_relation, require_role
 from kfflow.services.cases import STALE_MESSAGE
 from kfflow.workflow import get_workflows
-from kfflow.workflow.definition import FieldDef
+from kfflow.workflow.definition import FieldDef, Option
 from kfflow.workflow.fields import parse_fields, to_record
 
 AUDIT_FIELDS = (
@@ -26,6 +26,9 @@ AUDIT_FIELDS = (
     FieldDef("response_due", "date", "Svar senast", required=False),
     FieldDef("responding_body", "text", "Svarande organ", required=False),
     FieldDef("addressee", "text", "Mottagare", required=False),
+    FieldDef("template", "choice", "Mall för yttrandet", required=False,
+             options=(Option("board", "Styrelse"), Option("committee", "Nämnd"))),
+    FieldDef("summary", "text", "Sammanfattning", required=False),
 )
 # Until the board has adopted the answer, these may still edit it.
 ANSWER_FROZEN_STATES = ("decided", "implemented", "evaluated", "withdrawn")
@@ -40,7 +43,8 @@ def _signatories(value) -> list[dict]:
     return [{"name": str(s["name"]).strip(), "title": str(s.get("title", "")).strip()} for s in value]
 
 
-def register_audit(session: Session, actor, data: dict) -> Audit:
+def register_audit(session: Session, actor, data: dict, *, now: datetime | None = None) -> Audit:
+    now = now or utcnow()
     with write_transaction(session):
         actor = load_actor(session, actor)
         require_role(actor, "registrar", action="registrera granskningar")
@@ -49,8 +53,13 @@ def register_audit(session: Session, actor, data: dict) -> Audit:
         if errors:
             raise ValidationError("Granskningen kunde inte registreras.", errors)
         values["signatories"] = _signatories(data.get("signatories"))
-        audit = Audit(**{k: v for k, v in values.items() if v is not None})
+        wf = get_workflows().current("audit")
+        audit = Audit(**{k: v for k, v in values.items() if v is not None}, state=wf.initial,
+                      workflow_name=wf.name, workflow_version=wf.version, created_at=now, updated_at=now)
         session.add(audit)
+        session.flush()
+        add_history(session, case=audit, trigger="register", from_state=None, actor=actor, at=now,
+                    fields={k: to_record(v) for k, v in values.items() if v is not None})
     return audit
 
 
@@ -119,6 +128,8 @@ def update_recommendation(session: Session, actor, rec_id: int, changes: dict, e
         fields = []
         if "answer" in changes:
             fields.append(FieldDef("answer", "text", "Svar", required=False))
+        if "no_measure_reason" in changes:
+            fields.append(FieldDef("no_measure_reason", "text", "Skäl till att ingen åtgärd vidtas", required=False))
         if "measure_ids" in changes:
             fields.append(FieldDef("measure_ids", "measures", "Åtgärder", required=False))
         if "owner" in changes:
@@ -132,6 +143,9 @@ def update_recommendation(session: Session, actor, rec_id: int, changes: dict, e
         if "answer" in changes and (values.get("answer") or None) != rec.answer:
             changed["answer"] = {"from": rec.answer, "to": values.get("answer") or None}
             rec.answer = values.get("answer") or None
+        if "no_measure_reason" in changes and (values.get("no_measure_reason") or None) != rec.no_measure_reason:
+            changed["no_measure_reason"] = {"from": rec.no_measure_reason, "to": values.get("no_measure_reason") or None}
+            rec.no_measure_reason = values.get("no_measure_reason") or None
         if "measure_ids" in changes:
             ids = values.get("measure_ids") or []
             if ids != [link.measure_id for link in rec.measure_links]:

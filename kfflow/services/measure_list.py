@@ -69,5 +69,5 @@ def list_measures(session: Session, f: MeasureFilter, *, limit: int = 50, offset
     page = session.scalars(
         filtered(select(Measure), f)
         .options(joinedload(Measure.owner), joinedload(Measure.owner_body), joinedload(Measure.proposer))
-        .order_by(*order).limit(max(0, min(limit, MAX_LIMIT))).offset(max(0, offset))).unique().all()
+        .order_by(*order).limit(max(0, min(limit, MAX_LIMIT))).offset(max(0, offset))).all()
     return list(page), total

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import NotAuthenticated, TooManyAttempts
@@ -86,11 +86,10 @@ def user_for_token(session: Session, token: str, *, now: datetime | None = None)
     if not token:
         return None
     now = now or utcnow()
-    row = session.scalars(
-        select(ApiToken).join(ApiToken.user).options(contains_eager(ApiToken.user))
+    return session.scalars(
+        select(User).join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None),
                ApiToken.expires_at > now, User.active.is_(True))).first()
-    return row.user if row else None
 
 
 def revoke_token(session: Session, token: str, *, now: datetime | None = None) -> bool:

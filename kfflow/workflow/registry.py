@@ -86,3 +86,33 @@ def _clear_evaluation(ctx: FireContext) -> None:
     for attr in ("evaluation", "effect"):
         if hasattr(ctx.case, attr):
             setattr(ctx.case, attr, None)
+
+
+# --- audit response guards ----------------------------------------------------------------------
+
+@guard("recommendations_answered")
+def _recommendations_answered(ctx: FireContext) -> str | None:
+    """Every recommendation has an answer and either a linked measure or a stated reason for none."""
+    recommendations = list(ctx.case.recommendations)
+    if not recommendations:
+        return "Granskningen har inga registrerade rekommendationer."
+    unanswered = [r.number for r in recommendations if not (r.answer or "").strip()]
+    if unanswered:
+        return "Rekommendation " + ", ".join(map(str, unanswered)) + " saknar svar."
+    bare = [r.number for r in recommendations
+            if not r.measure_links and not (r.no_measure_reason or "").strip()]
+    if bare:
+        return ("Rekommendation " + ", ".join(map(str, bare)) + " har varken någon kopplad åtgärd "
+                "eller ett skäl till att ingen åtgärd vidtas.")
+    return None
+
+
+@guard("final_yttrande_registered")
+def _final_yttrande_registered(ctx: FireContext) -> str | None:
+    from kfflow.models.document import DocumentRecord  # the workflow layer only reads it
+
+    found = ctx.session.scalar(
+        DocumentRecord.latest_query(DocumentRecord.KIND_YTTRANDE, "audit", ctx.case.id))
+    if found is None:
+        return "Det finns inget registrerat yttrande. Skapa yttrandet innan det skickas."
+    return None

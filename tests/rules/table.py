@@ -23,7 +23,7 @@ def expected_outcome(workflow: str, trigger: str, state: str, role: str, relatio
     permitted = role in r["roles"] or (relation is not None and relation == r.get("relation"))
     if not permitted:
         return PermissionDenied
-    if state not in r["from"]:
+    if state not in r["from"] or r.get("unmet_guard"):
         return GuardFailed
     return None
 

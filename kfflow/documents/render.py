@@ -1,0 +1,108 @@
+"""HTML templates to archival PDF: Jinja with autoescape, our print stylesheet, the safe fetcher, PDF/A-3u."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from importlib.resources import files
+from io import BytesIO
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from weasyprint import CSS, HTML, Attachment
+from weasyprint.css import ColorProfile
+
+from kfflow.documents.fetcher import ASSETS_DIR, SafeURLFetcher
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+STYLESHEET = ASSETS_DIR / "print.css"
+PDF_VARIANT = "pdf/a-3u"  # RA-FS 2009:2 names PDF/A as an archival format; part 3 allows the JSON copy
+# PDF/A needs an output intent. WeasyPrint 70's own "srgb" intent opens its ICC file and never closes
+# it (a ResourceWarning per document), so we hand it the same profile under our own name.
+OUTPUT_INTENT = "kfflow-srgb"
+
+
+def genitive(name: str) -> str:
+    """Swedish genitive: "Regionstyrelsen" → "Regionstyrelsens"; names ending in s, x or z take nothing."""
+    name = (name or "").strip()
+    return name if name[-1:].lower() in ("s", "x", "z") else name + "s"
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """Paragraphs of user text (split on blank lines), each escaped by the template like any text."""
+    return [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
+
+
+def sv_date(value: date | datetime | str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
+                      autoescape=select_autoescape(default=True, default_for_string=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(genitive=genitive, paragraphs=paragraphs, sv_date=sv_date)
+    return env
+
+
+@lru_cache(maxsize=1)
+def stylesheet() -> CSS:
+    return CSS(filename=str(STYLESHEET), url_fetcher=SafeURLFetcher())
+
+
+@lru_cache(maxsize=1)
+def _srgb_profile_bytes() -> bytes:
+    return (files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
+
+
+def _color_profiles() -> dict[str, ColorProfile]:
+    # A fresh object per document: WeasyPrint stores the PDF object reference on it while writing.
+    profile = ColorProfile(BytesIO(_srgb_profile_bytes()), "sRGB2014.icc", "relative-colorimetric",
+                           (["r"], ["g"], ["b"]))
+    return {OUTPUT_INTENT: profile}
+
+
+def render_html(template: str, context: dict) -> str:
+    return environment().get_template(template).render(**context)
+
+
+@dataclass(frozen=True)
+class EmbeddedData:
+    """The machine-readable copy of the case the archive keeps inside the PDF."""
+    name: str
+    data: dict
+    description: str
+
+    def attachment(self, when: datetime) -> Attachment:
+        payload = json.dumps(self.data, ensure_ascii=False, indent=2, sort_keys=True, default=sv_date)
+        return Attachment(string=payload.encode("utf-8"), name=self.name, description=self.description,
+                          relationship="Data", created=when, modified=when, url_fetcher=SafeURLFetcher())
+
+
+def _single_af_entries(_document, pdf) -> None:
+    """WeasyPrint 70 lists each PDF/A-3 associated file twice in the catalog's /AF; keep one of each."""
+    associated = pdf.catalog.get("AF")
+    if associated:
+        unique = list(dict.fromkeys(associated))
+        associated.clear()
+        associated.extend(unique)
+
+
+def html_to_pdf(html: str, *, embedded: EmbeddedData | None = None, when: datetime) -> bytes:
+    """Render finished HTML as PDF/A-3u. Title, author and language come from the HTML head."""
+    document = HTML(string=html, base_url=ASSETS_DIR.as_uri() + "/", url_fetcher=SafeURLFetcher())
+    return document.write_pdf(
+        finisher=_single_af_entries, stylesheets=[stylesheet()], pdf_variant=PDF_VARIANT, output_intent=OUTPUT_INTENT,
+        color_profiles=_color_profiles(),
+        attachments=[embedded.attachment(when)] if embedded else None,
+        # The file identifier follows the content, so the same document rendered twice has the same /ID.
+        pdf_identifier=hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii"))
+

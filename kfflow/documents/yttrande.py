@@ -1,0 +1,59 @@
+"""The yttrande (the board's or a committee's formal statement on an audit) as data, PDF and .docx."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from kfflow.documents.render import EmbeddedData, genitive, html_to_pdf, render_html
+
+TEMPLATES = {"board": "yttrande_board.html", "committee": "yttrande_committee.html"}
+DEFAULT_ORGANISATION = "Regionen"
+
+
+def yttrande_data(audit, *, organisation: str, draft: bool, document_date: date,
+                  document_number: int | None = None, version: int | None = None) -> dict:
+    """Everything the yttrande says, as plain data: the template's input and the embedded JSON copy."""
+    recommendations = []
+    for rec in sorted(audit.recommendations, key=lambda r: r.number):
+        recommendations.append({
+            "number": rec.number, "text": rec.text, "answer": rec.answer or "",
+            "no_measure_reason": rec.no_measure_reason,
+            "measures": [{"id": m.id, "title": m.title, "state": m.state,
+                          "due_date": m.due_date.isoformat() if m.due_date else None} for m in rec.measures],
+        })
+    decision = None
+    if audit.meeting_date is not None:
+        decision = {"body": audit.body, "meeting_date": audit.meeting_date.isoformat(),
+                    "paragraph": audit.paragraph}
+    return {
+        "kind": "yttrande", "draft": draft, "organisation": organisation,
+        "document_date": document_date.isoformat(), "document_number": document_number, "version": version,
+        "audit": {"id": audit.id, "name": audit.name, "number": audit.number, "subject": audit.subject,
+                  "diarienummer": audit.diarienummer, "state": audit.state,
+                  "received": audit.received.isoformat() if audit.received else None,
+                  "responding_body": audit.responding_body, "addressee": audit.addressee,
+                  "template": audit.template, "summary": audit.summary,
+                  "signatories": list(audit.signatories or [])},
+        "decision": decision,
+        "recommendations": recommendations,
+    }
+
+
+def yttrande_title(data: dict) -> str:
+    a = data["audit"]
+    return f"{genitive(a['responding_body'])} yttrande över {a['name']} nr {a['number']} {a['subject']}"
+
+
+def yttrande_html(data: dict) -> str:
+    """The finished HTML of the yttrande (the input WeasyPrint lays out)."""
+    a = data["audit"]
+    context = {"d": data, "a": a, "title": yttrande_title(data), "organisation": data["organisation"],
+               "draft": data["draft"], "author": a["responding_body"], "document_date": data["document_date"],
+               "diarienummer": a["diarienummer"]}
+    return render_html(TEMPLATES[a["template"]], context)
+
+
+def yttrande_pdf(data: dict, *, when: datetime) -> bytes:
+    dnr = (data["audit"]["diarienummer"] or "utan-dnr").replace("/", "-")
+    embedded = EmbeddedData(name=f"yttrande-{dnr}.json", data=data,
+                            description="Ärendets uppgifter i maskinläsbar form (JSON)")
+    return html_to_pdf(yttrande_html(data), embedded=embedded, when=when)

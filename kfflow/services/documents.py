@@ -1,0 +1,210 @@
+"""Generating the formal documents and registering them: previews for everyone, registration by the registrar.
+
+A registered document is written once (O_EXCL) and recorded with its SHA-256 in the append-only
+register; generating it again makes a new version with a new document number.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kfflow.db import utcnow, write_transaction
+from kfflow.documents.reports import delrapport_data, report_pdf, slutredovisning_data
+from kfflow.documents.docx_yttrande import yttrande_docx as yttrande_docx_bytes
+from kfflow.documents.yttrande import DEFAULT_ORGANISATION, yttrande_data, yttrande_pdf
+from kfflow.errors import GuardFailed, KfflowError, NotFound, ValidationError
+from kfflow.models import Audit, DocumentRecord, Setting
+from kfflow.services._common import add_history, load_actor
+from kfflow.services.access import require_role
+from kfflow.workflow.definition import FieldDef
+from kfflow.workflow.fields import parse_fields
+
+log = logging.getLogger(__name__)
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# A final yttrande states what the body adopted; before the decision there is only a draft.
+REGISTRABLE_STATES = ("decided", "sent", "followed_up")
+
+
+class StoredDocumentCorrupt(KfflowError):
+    """The stored file no longer matches the hash in the register."""
+    code = "corrupt"
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    content: bytes
+    filename: str
+    media_type: str
+    record: DocumentRecord | None = None  # set when this is a registered version
+
+
+def organisation_name(session: Session) -> str:
+    setting = session.get(Setting, "organisation_name")
+    return (setting.value if setting and setting.value else DEFAULT_ORGANISATION)
+
+
+def _load_audit(session: Session, audit_id: int, *, lock: bool = False) -> Audit:
+    audit = session.get(Audit, audit_id, populate_existing=True, with_for_update=lock or None)
+    if audit is None:
+        raise NotFound("Granskningen finns inte.")
+    return audit
+
+
+def _file_stem(diarienummer: str | None) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", diarienummer or "utan-dnr").strip("-")
+
+
+def _letter_date(audit: Audit, now: datetime) -> date:
+    """The yttrande is dated the day the body adopted it; a draft carries today's date."""
+    return audit.meeting_date or now.date()
+
+
+def preview_yttrande(session: Session, actor, audit_id: int, *, now: datetime | None = None) -> bytes:
+    """The yttrande as it stands, marked UTKAST on every page. Anyone signed in may preview."""
+    now = now or utcnow()
+    load_actor(session, actor)
+    audit = _load_audit(session, audit_id)
+    data = yttrande_data(audit, organisation=organisation_name(session), draft=True,
+                         document_date=_letter_date(audit, now))
+    return yttrande_pdf(data, when=now)
+
+
+def _write_new_file(path: Path, content: bytes) -> None:
+    """Create the file or fail: a registered document is never overwritten."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(content)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def register_yttrande(session: Session, actor, audit_id: int, storage_dir: Path | str, *,
+                      now: datetime | None = None) -> DocumentRecord:
+    """Render the final yttrande, store it under a new version and document number, and register it."""
+    now = now or utcnow()
+    storage_dir = Path(storage_dir)
+    written: Path | None = None
+    try:
+        with write_transaction(session):
+            actor = load_actor(session, actor)
+            require_role(actor, "registrar", action="registrera handlingar")
+            audit = _load_audit(session, audit_id, lock=True)
+            if audit.state not in REGISTRABLE_STATES:
+                raise GuardFailed("Yttrandet kan registreras först när beslutet om det har förts in. "
+                                  "Förhandsgranska utkastet så länge.")
+            if not (audit.diarienummer or "").strip():
+                raise ValidationError("Granskningen saknar diarienummer.",
+                                      {"diarienummer": "Ange diarienummer innan yttrandet registreras."})
+            kind = DocumentRecord.KIND_YTTRANDE
+            version = 1 + (session.scalar(select(func.max(DocumentRecord.version)).where(
+                DocumentRecord.kind == kind, DocumentRecord.subject_kind == "audit",
+                DocumentRecord.subject_id == audit.id)) or 0)
+            number = 1 + (session.scalar(select(func.max(DocumentRecord.document_number)).where(
+                DocumentRecord.diarienummer == audit.diarienummer)) or 0)
+            data = yttrande_data(audit, organisation=organisation_name(session), draft=False,
+                                 document_date=_letter_date(audit, now), document_number=number, version=version)
+            content = yttrande_pdf(data, when=now)
+            stem = _file_stem(audit.diarienummer)
+            relative = f"{stem}/{stem}-{number:04d}-{kind}-v{version}.pdf"
+            _write_new_file(storage_dir / relative, content)
+            written = storage_dir / relative
+            record = DocumentRecord(
+                diarienummer=audit.diarienummer, document_number=number, kind=kind, subject_kind="audit",
+                subject_id=audit.id, version=version, document_date=now.date(),
+                sha256=hashlib.sha256(content).hexdigest(), size=len(content), media_type=PDF,
+                file_path=relative, generated_by_id=actor.id, created_at=now)
+            session.add(record)
+            session.flush()
+            add_history(session, case=audit, trigger="register_document", from_state=audit.state, actor=actor,
+                        at=now, fields={"document": kind, "document_number": number, "version": version,
+                                        "sha256": record.sha256})
+    except BaseException:
+        if written is not None:
+            written.unlink(missing_ok=True)  # never registered: leave no orphan behind
+        raise
+    log.info("registered %s v%s of audit %s as %s nr %s", kind, version, audit_id, record.diarienummer, number)
+    return record
+
+
+def registered_documents(session: Session, actor, audit_id: int) -> list[DocumentRecord]:
+    load_actor(session, actor)
+    return list(session.scalars(select(DocumentRecord).where(
+        DocumentRecord.subject_kind == "audit", DocumentRecord.subject_id == audit_id)
+        .order_by(DocumentRecord.version)))
+
+
+def read_registered(record: DocumentRecord, storage_dir: Path | str) -> bytes:
+    """The stored bytes of a registered document, checked against the register's hash."""
+    content = (Path(storage_dir) / record.file_path).read_bytes()
+    if hashlib.sha256(content).hexdigest() != record.sha256:
+        raise StoredDocumentCorrupt(f"Den lagrade handlingen {record.file_path} stämmer inte med registret.")
+    return content
+
+
+def current_yttrande(session: Session, actor, audit_id: int, storage_dir: Path | str, *,
+                     now: datetime | None = None) -> RenderedDocument:
+    """The latest registered version of the yttrande, else a draft."""
+    load_actor(session, actor)
+    audit = _load_audit(session, audit_id)
+    stem = _file_stem(audit.diarienummer)
+    record = session.scalar(DocumentRecord.latest_query(DocumentRecord.KIND_YTTRANDE, "audit", audit.id))
+    if record is not None:
+        return RenderedDocument(read_registered(record, storage_dir), Path(record.file_path).name, PDF, record)
+    return RenderedDocument(preview_yttrande(session, actor, audit_id, now=now), f"{stem}-yttrande-utkast.pdf", PDF)
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+def _report_diarienummer(session: Session, given: str | None) -> str | None:
+    if given:
+        return given
+    setting = session.get(Setting, "programme_diarienummer")
+    return setting.value if setting and setting.value else None
+
+
+def render_delrapport(session: Session, actor, start, end, *, diarienummer: str | None = None,
+                      now: datetime | None = None) -> bytes:
+    """The interim report (lägesbild) for the period start..end, both days included."""
+    now = now or utcnow()
+    load_actor(session, actor)
+    period = (FieldDef("from", "date", "Från"), FieldDef("to", "date", "Till"))
+    values, errors = parse_fields(session, period, {"from": start, "to": end})
+    if not errors and values["from"] > values["to"]:
+        errors["to"] = "Till-datumet måste vara samma dag som eller efter från-datumet."
+    if errors:
+        raise ValidationError("Perioden är felaktig.", errors)
+    data = delrapport_data(session, values["from"], values["to"], organisation=organisation_name(session),
+                           diarienummer=_report_diarienummer(session, diarienummer), document_date=now.date())
+    return report_pdf(data, when=now)
+
+
+def render_slutredovisning(session: Session, actor, *, diarienummer: str | None = None,
+                           now: datetime | None = None) -> bytes:
+    """The final report: decided measures by category, the working groups' status, the handover."""
+    now = now or utcnow()
+    load_actor(session, actor)
+    data = slutredovisning_data(session, organisation=organisation_name(session),
+                                diarienummer=_report_diarienummer(session, diarienummer), document_date=now.date())
+    return report_pdf(data, when=now)
+
+
+def yttrande_docx(session: Session, actor, audit_id: int, *, now: datetime | None = None) -> RenderedDocument:
+    """The yttrande as .docx for the registrar to edit wording before the meeting; a draft until decided."""
+    now = now or utcnow()
+    load_actor(session, actor)
+    audit = _load_audit(session, audit_id)
+    data = yttrande_data(audit, organisation=organisation_name(session),
+                         draft=audit.state not in REGISTRABLE_STATES, document_date=_letter_date(audit, now))
+    suffix = "-utkast" if data["draft"] else ""
+    return RenderedDocument(yttrande_docx_bytes(data), f"{_file_stem(audit.diarienummer)}-yttrande{suffix}.docx", DOCX)

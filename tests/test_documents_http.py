@@ -1,0 +1,103 @@
+"""The document routes: thin wrappers over the services; the acting user comes from current_actor()."""
+import hashlib
+
+import pytest
+from flask import g, request
+
+from kfflow.models import User
+from kfflow.documents import documents_dir
+from kfflow.services.documents import register_yttrande
+from kfflow.services.users import set_active
+from webui.db import get_session
+
+from tests.audit_factories import answered_audit, decide
+from tests.conftest import NOW
+from tests.pdf_checks import embedded_json, text
+
+
+@pytest.fixture
+def client(app):
+    """A client whose requests act as the user named in X-Test-User (standing in for the bearer token)."""
+    @app.before_request
+    def _as_test_user():
+        name = request.headers.get("X-Test-User")
+        if name:
+            g.api_user = get_session().query(User).filter_by(username=name).one()
+
+    return app.test_client()
+
+
+@pytest.fixture
+def api(client):
+
+    def get(url, user="contributor"):
+        return client.get(url, headers={"X-Test-User": user} if user else {})
+    return get
+
+
+def test_yttrande_pdf_is_a_draft_then_the_registered_version(session, users, api, settings):
+    audit, _ = answered_audit(session, users)
+    response = api(f"/api/v1/audits/{audit.id}/yttrande.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "RS-351-2022-yttrande-utkast.pdf" in response.headers["Content-Disposition"]
+    assert "UTKAST" in text(response.data)
+
+    decide(session, users, audit)
+    record = register_yttrande(session, users["registrar"], audit.id, documents_dir(settings.instance_path), now=NOW)
+    response = api(f"/api/v1/audits/{audit.id}/yttrande.pdf", user="owner")
+    assert response.status_code == 200
+    assert hashlib.sha256(response.data).hexdigest() == record.sha256 == response.headers["X-Document-SHA256"]
+    assert embedded_json(response.data)["draft"] is False
+
+
+def test_yttrande_docx(session, users, api):
+    audit, _ = answered_audit(session, users)
+    response = api(f"/api/v1/audits/{audit.id}/yttrande.docx", user="registrar")
+    assert response.status_code == 200 and response.data[:2] == b"PK"
+    assert response.mimetype.endswith("wordprocessingml.document")
+    assert "attachment" in response.headers["Content-Disposition"]
+
+
+def test_reports(session, users, api):
+    answered_audit(session, users)
+    response = api("/api/v1/reports/delrapport.pdf?from=2026-02-01&to=2026-03-02&dnr=RS/351/2022")
+    assert response.status_code == 200
+    assert embedded_json(response.data)["period"] == {"from": "2026-02-01", "to": "2026-03-02"}
+    response = api("/api/v1/reports/delrapport.pdf?from=2026-03-02")
+    assert response.status_code == 422 and set(response.get_json()["fields"]) == {"to"}
+    response = api("/api/v1/reports/slutredovisning.pdf", user="owner")
+    assert response.status_code == 200 and "Slutredovisning" in text(response.data)
+
+
+def test_errors_are_json(session, users, api):
+    audit, _ = answered_audit(session, users)
+    response = api(f"/api/v1/audits/{audit.id}/yttrande.pdf", user=None)
+    assert response.status_code == 401 and response.get_json()["error"] == "unauthenticated"
+    response = api("/api/v1/audits/999999/yttrande.pdf")
+    assert response.status_code == 404 and response.get_json()["message"] == "Granskningen finns inte."
+    response = api("/api/v1/reports/slutredovisning.pdf", user=None)
+    assert response.status_code == 401
+    set_active(session, users["admin"], users["contributor"].id, False)
+    response = api(f"/api/v1/audits/{audit.id}/yttrande.pdf", user="contributor")
+    assert response.status_code == 403 and response.get_json()["error"] == "forbidden"
+
+
+def test_register_over_http(session, users, client, settings):
+    audit, _ = answered_audit(session, users)
+    url = f"/api/v1/audits/{audit.id}/yttrande"
+    response = client.post(url, headers={"X-Test-User": "registrar"})
+    assert response.status_code == 422 and "först när beslutet" in response.get_json()["message"]
+    decide(session, users, audit)
+    assert client.post(url, headers={"X-Test-User": "steering"}).status_code == 403
+    response = client.post(url, headers={"X-Test-User": "registrar"})
+    assert response.status_code == 201
+    created = response.get_json()
+    assert (created["version"], created["document_number"], created["generated_by"]) == (1, 1, "registrar")
+    assert response.headers["Location"].endswith(f"/audits/{audit.id}/yttrande.pdf")
+    pdf = client.get(response.headers["Location"], headers={"X-Test-User": "owner"})
+    assert hashlib.sha256(pdf.data).hexdigest() == created["sha256"]
+    listed = client.get(f"/api/v1/audits/{audit.id}/documents", headers={"X-Test-User": "owner"}).get_json()
+    assert [r["sha256"] for r in listed] == [created["sha256"]]
+    stored = documents_dir(settings.instance_path) / "RS-351-2022" / "RS-351-2022-0001-yttrande-v1.pdf"
+    assert stored.read_bytes() == pdf.data
