@@ -56,6 +56,7 @@ check-workflows: install
 
 bench: install postgres
 	$(PY) benchmarks/bench_fire.py
+	$(PY) benchmarks/bench_import.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts

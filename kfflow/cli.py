@@ -347,6 +347,157 @@ def render_slutredovisning_cmd(ctx: Context, diarienummer, output, as_user):
     output.write(content)
 
 
+# --- import and export ----------------------------------------------------------------------------
+
+def _acting_user(session, username: str | None, roles: tuple[str, ...] | None = None):
+    """The user named by --as, checked to be active (and to hold one of `roles`); None without --as."""
+    if username is None:
+        return None
+    user = _render_actor(session, username)
+    if roles and user.role not in roles:
+        fail(f"{user.username} har rollen {user.role}; det här kräver rollen {' eller '.join(roles)}.", 2)
+    return user
+
+
+def _progress():
+    """A rich progress bar on a terminal (on stderr, so stdout stays clean); nothing otherwise."""
+    import contextlib
+
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    @contextlib.contextmanager
+    def bar():
+        with Progress(SpinnerColumn(), TextColumn("{task.description}: {task.completed} rader"), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=True) as progress:
+            tasks = {}
+
+            def advance(phase: str, n: int) -> None:
+                if phase not in tasks:
+                    tasks[phase] = progress.add_task(phase, total=None)
+                progress.advance(tasks[phase], n)
+            yield advance
+    return bar()
+
+
+@main.group("import")
+def import_group():
+    """Läs in från kalkylark (.xlsx eller .csv)."""
+
+
+@import_group.command("measures")
+@click.argument("file")
+@click.option("--dry-run", is_flag=True, help="Visa vad som skulle skapas, uppdateras och lämnas; spara inget")
+@click.option("--update", is_flag=True, help="Uppdatera ändrade fält i åtgärder som redan finns")
+@click.option("--as", "as_user", metavar="ANVÄNDARNAMN",
+              help="Läs in som den här användaren (styrgrupp eller registrator); utan: som driftansvarig, "
+                   "historiken anger filen men ingen användare")
+@pass_ctx
+def import_measures_cmd(ctx: Context, file, dry_run, update, as_user):
+    """Läs in åtgärder från FILE: allt eller inget."""
+    from kfflow.importing.readers import ImportFileError
+    from kfflow.services.importing import IMPORTERS, ImportRejected, import_measures
+
+    if not os.path.isfile(file):
+        fail(f"Filen {file} finns inte.", 2)
+    with ctx.db.session() as session:
+        actor = _acting_user(session, as_user, IMPORTERS)
+        try:
+            with _progress() as progress:
+                result = import_measures(session, actor, file, update=update, dry_run=dry_run, progress=progress)
+        except ImportFileError as exc:
+            fail(f"{exc.message}\nInget har sparats.", 1)
+        except ImportRejected as exc:
+            fail("\n".join([exc.message, *exc.lines]), 1)
+    for note in result.notes:
+        click.echo(f"Obs: {note}")
+    if dry_run:
+        for plan in result.created:
+            click.echo(f"  skapas       rad {plan.row}: {plan.values['title']}")
+        for m in result.differing + result.updated:
+            click.echo(f"  {'uppdateras' if update else 'skiljer sig'}  rad {m.plan.row}: {m.measure.title} "
+                       f"(nr {m.measure.id}; {', '.join(m.changes)})")
+        for m in result.unchanged:
+            click.echo(f"  lämnas       rad {m.plan.row}: {m.measure.title} (nr {m.measure.id})")
+    verb = "skulle" if dry_run else ""
+    summary = (f"{result.file_name} (sha256 {result.sha256[:12]}…): "
+               f"{len(result.created)} {'skulle skapas' if dry_run else 'skapade'}, "
+               f"{len(result.updated)} {'skulle uppdateras' if dry_run else 'uppdaterade'}, "
+               f"{len(result.unchanged)} oförändrade")
+    if result.differing:
+        summary += f", {len(result.differing)} skiljer sig (läs in med --update för att uppdatera dem)"
+    click.echo(summary + "." + (" Inget sparat (--dry-run)." if verb else ""))
+
+
+@main.group("export")
+def export_group():
+    """Skriv ut till kalkylark (.xlsx eller CSV)."""
+
+
+def _export(ctx: Context, file: str, which: str) -> None:
+    from kfflow.importing import export
+
+    table, title, noun = {"measures": (export.measure_table, "Åtgärder", "åtgärder"),
+                          "audits": (export.audit_table, "Rekommendationer", "rekommendationer")}[which]
+    with ctx.db.session() as session:
+        headings, rows = table(session)
+        count = export.write_table(file, headings, rows, title=title, stdout=sys.stdout)
+    if file != "-":
+        click.echo(f"{count} {noun} skrivna till {file}.")
+
+
+@export_group.command("measures")
+@click.argument("file")
+@pass_ctx
+def export_measures_cmd(ctx: Context, file):
+    """Skriv alla åtgärder till FILE (.xlsx, annars CSV; - för CSV på standard output)."""
+    _export(ctx, file, "measures")
+
+
+@export_group.command("audits")
+@click.argument("file")
+@pass_ctx
+def export_audits_cmd(ctx: Context, file):
+    """Skriv granskningarnas rekommendationer, svar och kopplade åtgärder till FILE (som export measures)."""
+    _export(ctx, file, "audits")
+
+
+# --- handover -----------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--from-owner", required=True, metavar="ANVÄNDARNAMN", help="Nuvarande ansvarig")
+@click.option("--to-owner", required=True, metavar="ANVÄNDARNAMN", help="Ny ansvarig")
+@click.option("--reason", required=True, help="Motivering, sparas i varje ärendes historik")
+@click.option("--state", "states", multiple=True, help="Bara ärenden i det här läget (kan upprepas)")
+@click.option("--dry-run", is_flag=True, help="Visa vilka ärenden som skulle lämnas över; spara inget")
+@click.option("--as", "as_user", required=True, metavar="ANVÄNDARNAMN",
+              help="Användaren som gör överlämningen (måste få byta ansvarig, t.ex. styrgruppen)")
+@pass_ctx
+def handover(ctx: Context, from_owner, to_owner, reason, states, dry_run, as_user):
+    """Lämna över alla öppna ärenden från en ansvarig till en annan, allt eller inget."""
+    from kfflow.errors import PermissionDenied
+    from kfflow.services.handover import hand_over
+
+    with ctx.db.session() as session:
+        actor = _acting_user(session, as_user)
+        try:
+            result = hand_over(session, actor, from_owner=from_owner, to_owner=to_owner, reason=reason,
+                               states=list(states) or None, dry_run=dry_run)
+        except ValidationError as exc:
+            fail("\n".join([exc.message, *exc.fields.values()]), 2)
+        except PermissionDenied as exc:
+            fail(f"{exc.message} Inget har lämnats över.", 1)
+    kinds = {"measure": "åtgärd", "recommendation": "rekommendation"}
+    for kind, case_id, title in result.handed_over:
+        click.echo(f"  {'lämnas över' if dry_run else 'överlämnad'}: {kinds.get(kind, kind)} {case_id} {title}")
+    for kind, case_id, title, why in result.skipped:
+        click.echo(f"  hoppas över: {kinds.get(kind, kind)} {case_id} {title} ({why})")
+    click.echo(f"{len(result.handed_over)} ärenden {'skulle lämnas' if dry_run else 'lämnade'} över till "
+               f"{to_owner}, {len(result.skipped)} hoppades över." + (" Inget sparat (--dry-run)." if dry_run else ""))
+
+
 def run():
     try:
         main(standalone_mode=True)

@@ -47,6 +47,8 @@ ROWS = [
         anonymous=401),
     Row("auth.logout", "POST", "/logga-ut", everyone(302)),
     Row("accessibility.statement", "GET", "/tillganglighet", everyone(200), anonymous=200),
+    # The feed's URL token is the key, not the session: a made-up token is 404 for everyone.
+    Row("calendar.feed", "GET", "/kalender/not-a-real-token.ics", everyone(404), anonymous=404),
     Row("start.index", "GET", "/", everyone(200)),
     Row("measures.measure_list", "GET", "/atgarder?lage=decided&sortera=slutdatum&q=portal", everyone(200)),
     Row("measures.handover", "POST", "/atgarder/overlamning", only({"steering": 302}),

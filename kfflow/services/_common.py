@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, true
+from sqlalchemy import JSON, bindparam, func, insert, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -76,6 +76,14 @@ def flush_case_changes(session: Session) -> None:
 _HISTORY_INSERT = insert(HistoryEntry.__table__)  # Core: one compiled statement, parameters per call
 
 
+def history_row(*, case, trigger: str, from_state: str | None, actor: User | None, at: datetime | None = None,
+                fields: dict | None = None, comment: str | None = None) -> dict:
+    """The parameters of one history INSERT."""
+    return dict(case_kind=case.case_kind, case_id=case.id, trigger=trigger, from_state=from_state,
+                to_state=case.state, actor_id=actor.id if actor else None, at=at or utcnow(), fields=fields or {},
+                comment=comment, workflow_version=case.workflow_version)
+
+
 def add_history(session: Session, *, case, trigger: str, from_state: str | None, actor: User | None,
                 at: datetime | None = None, fields: dict | None = None, comment: str | None = None) -> None:
     """Append one history row. A plain INSERT: the row is never read back or changed in this transaction.
@@ -83,10 +91,8 @@ def add_history(session: Session, *, case, trigger: str, from_state: str | None,
     The case's own UPDATE is flushed first, so that a concurrent change surfaces as StaleCase here.
     """
     flush_case_changes(session)
-    session.execute(_HISTORY_INSERT, dict(
-        case_kind=case.case_kind, case_id=case.id, trigger=trigger, from_state=from_state, to_state=case.state,
-        actor_id=actor.id if actor else None, at=at or utcnow(), fields=fields or {}, comment=comment,
-        workflow_version=case.workflow_version))
+    session.execute(_HISTORY_INSERT, history_row(case=case, trigger=trigger, from_state=from_state, actor=actor,
+                                                 at=at, fields=fields, comment=comment))
 
 
 def column_length_errors(model, fields, values: dict) -> dict[str, str]:
@@ -99,3 +105,48 @@ def column_length_errors(model, fields, values: dict) -> dict[str, str]:
         if length and isinstance(value, str) and len(value) > length:
             errors[field.name] = f"{field.label}: högst {length} tecken."
     return errors
+
+
+def reserve_ids(session: Session, table, count: int) -> list[int]:
+    """`count` fresh primary keys for rows inserted in bulk without RETURNING (which is 3–4 × slower here).
+
+    PostgreSQL: from the table's sequence. SQLite: after the current maximum, which is safe because a
+    write transaction holds SQLite's write lock (BEGIN IMMEDIATE) until it commits.
+    """
+    if count <= 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        return list(session.scalars(select(func.nextval(sequence)).select_from(func.generate_series(1, count))))
+    start = session.scalar(select(func.coalesce(func.max(table.c.id), 0))) + 1
+    return list(range(start, start + count))
+
+
+def add_history_rows(session: Session, rows: list[dict]) -> None:
+    """Many `history_row`s in one go (an import appends thousands in one transaction)."""
+    bulk_insert(session, HistoryEntry.__table__, rows)
+
+
+COPY_FROM_ROWS = 50  # below this a plain INSERT is as quick
+
+
+def bulk_insert(session: Session, table, rows: list[dict]) -> None:
+    """Insert many rows with the same keys inside the session's transaction.
+
+    PostgreSQL: COPY, several times faster than an executemany of INSERTs; elsewhere one executemany.
+    The rows are the values the columns store (aware UTC datetimes, dicts for JSON), as for an INSERT.
+    """
+    if not rows:
+        return
+    if len(rows) < COPY_FROM_ROWS or session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    from psycopg.types.json import Jsonb
+
+    names = list(rows[0])
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    columns = ", ".join(f'"{n}"' for n in names)
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([Jsonb(row[n]) if n in json_columns and row[n] is not None else row[n] for n in names])

@@ -10,7 +10,7 @@ import kfflow.db
 
 
 revision = '0005_reminders'
-down_revision = '0004_documents'
+down_revision = '0002_web_sessions'
 branch_labels = None
 depends_on = None
 

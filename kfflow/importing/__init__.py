@@ -1,0 +1,1 @@
+"""Spreadsheets in and out: readers, the heading mapping, row validation and export."""

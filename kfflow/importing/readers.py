@@ -1,0 +1,224 @@
+"""Read a spreadsheet (.xlsx or .csv) into headings and rows, with limits and clear Swedish messages.
+
+Nothing here knows about measures: a reader yields the heading row and then each data row with the row
+number Excel shows, so every later message can point at "rad 19".
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kfflow.errors import KfflowError
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 20_000
+MAX_COLUMNS = 100
+EXTENSIONS = (".xlsx", ".csv")
+
+
+class ImportFileError(KfflowError):
+    """The file as a whole cannot be read (empty, corrupt, too large, unknown type)."""
+    code = "import_file"
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    row: int
+    column: int  # 0-based index into the headings
+    message: str
+
+
+@dataclass
+class Table:
+    headings: list[str]
+    rows: Iterator[tuple[int, list[Any]]]  # (row number as Excel shows it, cell values)
+    notes: list[str] = field(default_factory=list)  # things the user should know, not errors
+    problems: list[CellProblem] = field(default_factory=list)  # filled while `rows` is consumed
+    close: Callable[[], None] = lambda: None  # releases the file when the rows were not read to the end
+
+
+def read_table(path: Path | str, *, display_name: str | None = None) -> Table:
+    path = Path(path)
+    name = display_name or path.name
+    suffix = Path(name).suffix.lower()
+    if suffix not in EXTENSIONS:
+        raise ImportFileError(f"Filtypen ”{suffix or name}” kan inte läsas. Spara filen som .xlsx eller .csv "
+                              "(CSV med semikolon eller komma).")
+    size = path.stat().st_size
+    if size == 0:
+        raise ImportFileError(f"Filen {name} är tom.")
+    if size > MAX_FILE_BYTES:
+        raise ImportFileError(f"Filen {name} är {size / 1024 / 1024:.1f} MB; högst "
+                              f"{MAX_FILE_BYTES // 1024 // 1024} MB kan läsas in. Dela upp den.")
+    return _read_xlsx(path, name) if suffix == ".xlsx" else _read_csv(path, name)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _trimmed(values: list[Any]) -> list[Any]:
+    end = len(values)
+    while end and _blank(values[end - 1]):
+        end -= 1
+    return list(values[:end])
+
+
+def _headings(values: list[Any], name: str) -> list[str]:
+    headings = [("" if v is None else str(v)).strip() for v in _trimmed(values)]
+    if len(headings) > MAX_COLUMNS:
+        raise ImportFileError(f"Filen {name} har {len(headings)} kolumner; högst {MAX_COLUMNS} kan läsas in.")
+    return headings
+
+
+def _data_rows(table: Table, numbered: Iterator[tuple[int, list[Any]]], name: str):
+    """Skip blank rows, enforce the row limit, flag cells beyond the headings."""
+    count = 0
+    width = len(table.headings)
+    for number, values in numbered:
+        values = _trimmed(values)
+        if not values or all(_blank(v) for v in values):
+            continue
+        count += 1
+        if count > MAX_ROWS:
+            raise ImportFileError(f"Filen {name} har fler än {MAX_ROWS} rader; dela upp den.")
+        if len(values) > width:
+            table.problems.append(CellProblem(number, width, f"raden har {len(values)} celler men bara "
+                                                             f"{width} rubriker"))
+            values = values[:width]
+        yield number, values + [None] * (width - len(values))
+
+
+def _with_headings(table: Table, source: Iterator[tuple[int, list[Any]]], name: str, *, empty: str) -> Table:
+    """Take the first non-blank row as the headings; the rest become the table's data rows."""
+    table.close = source.close
+    try:
+        for _number, values in source:
+            if not all(_blank(v) for v in values):
+                table.headings = _headings(values, name)
+                break
+        else:
+            raise ImportFileError(empty)
+    except BaseException:
+        source.close()
+        raise
+    table.rows = _data_rows(table, source, name)
+    return table
+
+
+# --- xlsx ---------------------------------------------------------------------------------------
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+
+
+def _merged_ranges(path: Path, sheet_part: str | None) -> list[str]:
+    """openpyxl's read-only sheets do not report merged cells; the sheet XML lists them at its end."""
+    if not sheet_part:
+        return []
+    with zipfile.ZipFile(path) as archive:
+        data = archive.read(sheet_part.lstrip("/"))
+    return [m.decode() for m in _MERGE.findall(data)]
+
+
+def _read_xlsx(path: Path, name: str) -> Table:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:  # noqa: BLE001 - a broken file fails in many ways; the user needs one message
+        raise ImportFileError(f"Filen {name} går inte att läsa som en Excel-fil (.xlsx): den är skadad eller "
+                              f"inte en .xlsx-fil ({exc.__class__.__name__}).") from None
+    try:
+        return _xlsx_table(workbook, path, name)
+    except BaseException:
+        workbook.close()
+        raise
+
+
+def _xlsx_table(workbook, path: Path, name: str) -> Table:
+    notes = []
+    visible = [ws for ws in workbook.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+    if not visible:
+        raise ImportFileError(f"Filen {name} har inget synligt blad.")
+    sheet = visible[0]
+    if len(workbook.worksheets) > 1:
+        notes.append(f"Filen har {len(workbook.worksheets)} blad; bara det första synliga, ”{sheet.title}”, "
+                     "läses in.")
+    try:
+        merged = _merged_ranges(path, getattr(sheet, "_worksheet_path", None))
+    except (KeyError, zipfile.BadZipFile):
+        merged = []
+    if merged:
+        shown = ", ".join(merged[:10]) + (" …" if len(merged) > 10 else "")
+        raise ImportFileError(f"Bladet ”{sheet.title}” har sammanfogade celler ({shown}). Dela upp dem så att "
+                              "varje rad har sina egna värden och läs in filen igen.")
+    rows = sheet.iter_rows()
+    # Not sheet.max_row: without a <dimension> element openpyxl parses the whole sheet once more for it.
+    table = Table(headings=[], rows=iter(()), notes=notes)
+
+    def numbered() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for cells in rows:
+                number = None
+                values = []
+                for index, cell in enumerate(cells):
+                    if number is None and getattr(cell, "row", None):
+                        number = cell.row
+                    if getattr(cell, "data_type", None) == "f":
+                        table.problems.append(CellProblem(number or 0, index, "cellen innehåller en formel "
+                                                          f"({str(cell.value)[:40]}); spara värdet i stället"))
+                        values.append(None)
+                    else:
+                        values.append(cell.value)
+                if number is not None:
+                    yield number, values
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise ImportFileError(f"Filen {name} är skadad och kan inte läsas till slut "
+                                  f"({exc.__class__.__name__}).") from None
+        finally:
+            rows.close()  # the sheet's open stream inside the zip, then the zip itself
+            workbook.close()
+
+    return _with_headings(table, numbered(), name, empty=f"Filen {name} är tom: bladet ”{sheet.title}” har "
+                                                         "inga rubriker och inga rader.")
+
+
+# --- csv ----------------------------------------------------------------------------------------
+
+def decode_csv(data: bytes) -> str:
+    """UTF-8 with or without a BOM; otherwise Windows-1252, as Swedish Excel saves "CSV (semikolonavgränsad)"."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def sniff_delimiter(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    return ";" if first.count(";") >= first.count(",") and ";" in first else ","
+
+
+def _read_csv(path: Path, name: str) -> Table:
+    text = decode_csv(path.read_bytes())
+    if not text.strip():
+        raise ImportFileError(f"Filen {name} är tom.")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    table = Table(headings=[], rows=iter(()))
+
+    def numbered() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            # Excel shows one row per record even when a cell holds line breaks.
+            for number, values in enumerate(reader, start=1):
+                yield number, values
+        except csv.Error as exc:
+            raise ImportFileError(f"Filen {name} är inte en giltig CSV-fil: {exc}.") from None
+
+    return _with_headings(table, numbered(), name, empty=f"Filen {name} är tom.")

@@ -1,0 +1,216 @@
+"""Import measures from a spreadsheet: every row validated first, then all written in one transaction.
+
+- All or nothing: any error in any row (or in the database) and nothing is written.
+- Idempotent: a row matches an existing measure by its ID, else by normalised title and category; a
+  matched row is left as it is, or with `update=True` its changed attributes are edited through the
+  same service step as the edit form, one history entry per measure.
+- New measures enter the lifecycle through `propose_measures_in_transaction` with a history entry naming
+  the file and its SHA-256. A row whose status says Beslutad (with an owner and a due date) is then
+  recorded as decided by an `import` history entry: the decision was taken before kfflow, so the
+  `due_date_not_past` guard of a new decision does not apply to it, and the history says so.
+- `actor` None is the operator at the command line (they hold the database already); history then has
+  no actor. Through the web a user must be steering or a registrar.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from kfflow.db import utcnow, write_transaction
+from kfflow.errors import KfflowError, PermissionDenied
+from kfflow.importing.mapping import match_headings, normalise
+from kfflow.importing.plan import Lookups, RowError, RowPlan, Validator, report_errors
+from kfflow.importing.readers import read_table
+from kfflow.models import Body, Measure, User
+from kfflow.services._common import add_history_rows, history_row, load_actor
+from kfflow.services.measures import (EDITORS, NewMeasure, change_measure_in_transaction,
+                                      propose_measures_in_transaction)
+from kfflow.workflow import get_workflows
+
+IMPORTERS = EDITORS
+BATCH = 2500  # rows per bulk insert: bounds memory, paces the progress bar
+
+
+class ImportRejected(KfflowError):
+    """The file has errors; nothing was written. `lines` is the Swedish report, one error a line."""
+    code = "import_rejected"
+
+    def __init__(self, message: str, lines: list[str]):
+        super().__init__(message)
+        self.lines = lines
+
+
+@dataclass
+class Matched:
+    plan: RowPlan
+    measure: Measure
+    changes: dict  # field → (old, new) of attributes the file changes
+    notes: list[str] = field(default_factory=list)  # differences an import does not apply
+
+
+@dataclass
+class ImportResult:
+    file_name: str
+    sha256: str
+    created: list[RowPlan] = field(default_factory=list)
+    updated: list[Matched] = field(default_factory=list)
+    unchanged: list[Matched] = field(default_factory=list)
+    differing: list[Matched] = field(default_factory=list)  # would change with update=True
+    notes: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    update: bool = False
+    created_ids: list[int] = field(default_factory=list)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _lookups(session: Session) -> Lookups:
+    users, names = {}, {}
+    for user_id, username, display_name in session.execute(
+            select(User.id, User.username, User.display_name).where(User.active.is_(True))):
+        users[normalise(username)] = user_id
+        names.setdefault(normalise(display_name), []).append(user_id)
+    bodies = {normalise(name): body_id for body_id, name in session.execute(select(Body.id, Body.name))}
+    return Lookups(users=users, user_names=names, bodies=bodies,
+                   measure_ids=set(session.scalars(select(Measure.id))))
+
+
+def _validate(session: Session, path: Path, name: str, progress) -> tuple[list[RowPlan], list[str], Validator]:
+    table = read_table(path, display_name=name)
+    try:
+        return _validate_table(session, table, name, progress)
+    finally:
+        table.close()
+
+
+def _validate_table(session: Session, table, name: str, progress) -> tuple[list[RowPlan], list[str], Validator]:
+    fields, unknown, heading_errors = match_headings(table.headings)
+    notes = list(table.notes)
+    if unknown:
+        notes.append("Kolumner som inte läses in: " + ", ".join(f"”{h}”" for h in unknown) + ".")
+    if heading_errors:
+        raise ImportRejected(f"Filen {name} kan inte läsas in; inget har sparats.",
+                             [str(RowError(1, None, e)) for e in heading_errors])
+    validator = Validator(session, table, fields, _lookups(session))
+    plans = []
+    for number, cells in table.rows:
+        plan = validator.row(number, cells)
+        if plan is not None:
+            plans.append(plan)
+        if progress:
+            progress("Kontrollerade", 1)
+    validator.problems_of_reader()
+    _raise_errors(validator, name)
+    if not plans:
+        raise ImportRejected(f"Filen {name} har rubriker men inga rader; inget har sparats.", [])
+    return plans, notes, validator
+
+
+def _raise_errors(validator: Validator, name: str) -> None:
+    if validator.errors:
+        count = len(validator.errors)
+        raise ImportRejected(f"Filen {name} har {count} fel; inget har sparats.", report_errors(validator.errors))
+
+
+def _match(session: Session, plans: list[RowPlan], user_names: dict[int, str]) -> tuple[list[RowPlan], list[Matched]]:
+    by_id, by_key = {}, {}
+    for measure in session.scalars(select(Measure).order_by(Measure.id)):
+        by_id[measure.id] = measure
+        by_key.setdefault((normalise(measure.title), measure.category), measure)
+    new, matched = [], []
+    for plan in plans:
+        measure = by_id.get(plan.measure_id) if plan.measure_id else by_key.get(plan.key)
+        if measure is None:
+            new.append(plan)
+            continue
+        changes = {k: (getattr(measure, k), v) for k, v in plan.values.items() if getattr(measure, k) != v}
+        notes = []
+        if plan.owner_id is not None and plan.owner_id != measure.owner_id:
+            notes.append(f"ansvarig {user_names.get(plan.owner_id)} ändras inte av en import; byt ansvarig i "
+                         "ärendet eller med kfflow handover")
+        if plan.due_date is not None and plan.due_date != measure.due_date:
+            notes.append(f"slutdatum {plan.due_date.isoformat()} ändras inte av en import; ändra det i ärendet")
+        if plan.state_given and plan.state != measure.state:
+            notes.append("läget ändras inte av en import; för ärendet vidare i dess livscykel")
+        matched.append(Matched(plan, measure, changes, notes))
+    return new, matched
+
+
+def import_measures(session: Session, actor, path: Path | str, *, display_name: str | None = None,
+                    update: bool = False, dry_run: bool = False, now: datetime | None = None,
+                    expected_sha256: str | None = None,
+                    progress: Callable[[str, int], None] | None = None) -> ImportResult:
+    """Validate the whole file, then create, update or leave each row's measure in one transaction.
+
+    `expected_sha256`: the hash shown with a preview (a dry run); the import is refused if the file is
+    not the one previewed.
+    """
+    path = Path(path)
+    now = now or utcnow()
+    name = display_name or path.name
+    result = ImportResult(file_name=name, sha256=file_sha256(path), dry_run=dry_run, update=update)
+    if expected_sha256 is not None and expected_sha256 != result.sha256:
+        raise ImportRejected(f"Filen {name} är inte den som förhandsgranskades; inget har sparats.",
+                             ["Ladda upp filen igen och granska förhandsvisningen innan du bekräftar."])
+    comment = f"Importerad från fil {name} (sha256 {result.sha256})"
+    with write_transaction(session):
+        if actor is not None:
+            actor = load_actor(session, actor)
+            if actor.role not in IMPORTERS:
+                raise PermissionDenied("Bara styrgruppen och registratorer kan läsa in åtgärder från fil.")
+        plans, result.notes, validator = _validate(session, path, name, progress)
+        user_names = dict(session.execute(select(User.id, User.username)).all())
+        new, matched = _match(session, plans, user_names)
+        for plan in new:
+            validator.check_new(plan)
+        _raise_errors(validator, name)
+        result.created = new
+        for m in matched:
+            result.notes.extend(f"rad {m.plan.row}: {n}" for n in m.notes)
+            if not m.changes:
+                result.unchanged.append(m)
+            else:
+                (result.updated if update else result.differing).append(m)
+        if dry_run:
+            return result
+        for m in result.updated:
+            change_measure_in_transaction(session, actor, m.measure, {k: new for k, (_, new) in m.changes.items()},
+                                          now=now, comment=comment.replace("Importerad", "Uppdaterad"))
+        for start in range(0, len(new), BATCH):
+            chunk = new[start:start + BATCH]
+            values = [{**p.values, "owner_id": p.owner_id, "due_date": p.due_date} for p in chunk]
+            ids = propose_measures_in_transaction(session, actor, values, now=now, comments=[comment] * len(chunk))
+            _record_decided(session, [(i, p) for i, p in zip(ids, chunk) if p.state == "decided"], actor, now,
+                            comment, user_names)
+            result.created_ids.extend(ids)
+            if progress:
+                progress("Sparade", len(chunk))
+    return result
+
+
+def _record_decided(session: Session, decided: list[tuple[int, RowPlan]], actor, now: datetime, comment: str,
+                    user_names: dict[int, str]) -> None:
+    """Measures the file says were decided before kfflow: recorded as such, not decided anew."""
+    if not decided:
+        return
+    wf = get_workflows().current("measure")
+    session.execute(update(Measure.__table__).where(Measure.id.in_([i for i, _ in decided]))
+                    .values(state="decided", version=Measure.version + 1))
+    note = f"{comment}: beslutad före kfflow enligt filen (slutdatumet prövas inte mot dagens datum)"
+    add_history_rows(session, [
+        history_row(case=NewMeasure(measure_id, "decided", wf.version), trigger="import", from_state="proposed",
+                    actor=actor, at=now, comment=note,
+                    fields={"owner": user_names.get(plan.owner_id), "due_date": plan.due_date.isoformat()})
+        for measure_id, plan in decided])
