@@ -5,7 +5,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, NotFound, PermissionDenied, StaleCase, ValidationError
@@ -160,8 +159,4 @@ def update_recommendation(session: Session, actor, rec_id: int, changes: dict, e
             rec.updated_at = now  # an UPDATE of the row, so the version moves even for link-only edits
             add_history(session, case=rec, trigger="edit_answer", from_state=rec.state, actor=actor, at=now,
                         fields=changed)
-            try:
-                session.flush()
-            except StaleDataError:
-                raise StaleCase(STALE_MESSAGE) from None
     return rec

@@ -7,7 +7,6 @@ from typing import ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
@@ -165,10 +164,6 @@ def change_measure_in_transaction(session: Session, actor, measure: Measure, val
     if changed:
         add_history(session, case=measure, trigger="edit", from_state=measure.state, actor=actor, at=now,
                     fields=changed, comment=comment)
-        try:
-            session.flush()
-        except StaleDataError:
-            raise StaleCase(STALE_MESSAGE) from None
     return changed
 
 
