@@ -11,6 +11,8 @@ PORT   ?= 5000
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation \
                 chromium qpdf poppler-utils
 PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+# Two workers, one per core: the suite is mostly waiting on databases, browsers and PDF layout.
+PYTEST_ARGS ?= -n 2 -p no:cacheprovider
 
 .PHONY: run test install system-deps postgres bench clean check-workflows
 

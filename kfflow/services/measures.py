@@ -12,7 +12,7 @@ from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
 from kfflow.models import Body, Measure, ProgressReport
 from kfflow.services._common import (add_history, add_history_rows, bulk_insert, history_row, load_actor,
-                                     load_case, reserve_ids)
+                                     load_actor_and_case, reserve_ids)
 from kfflow.services.access import has_relation
 from kfflow.services.cases import STALE_MESSAGE
 from kfflow.workflow import get_workflows
@@ -137,8 +137,7 @@ def update_measure(session: Session, actor, measure_id: int, changes: dict, expe
     """Edit plain attributes; one history entry lists what changed from what."""
     now = now or utcnow()
     with write_transaction(session):
-        actor = load_actor(session, actor)
-        measure = load_case(session, "measure", measure_id)
+        actor, measure = load_actor_and_case(session, actor, "measure", measure_id)
         if not may_edit(actor, measure):
             raise PermissionDenied("Du får inte ändra den här åtgärden.")
         values, errors = _parse_attributes(session, changes, partial=True)
@@ -174,8 +173,7 @@ def add_progress_report(session: Session, actor, measure_id: int, *, done: str |
     now = now or utcnow()
     texts = {"done": (done or "").strip(), "ongoing": (ongoing or "").strip(), "planned": (planned or "").strip()}
     with write_transaction(session):
-        actor = load_actor(session, actor)
-        measure = load_case(session, "measure", measure_id)
+        actor, measure = load_actor_and_case(session, actor, "measure", measure_id)
         if not (actor.role == "steering" or has_relation(actor, measure, "owner")):
             raise PermissionDenied("Bara åtgärdens ansvarig eller styrgruppen kan rapportera läget.")
         if not any(texts.values()):
