@@ -56,8 +56,12 @@ test: install system-deps postgres
 check-workflows: install
 	$(KFFLOW) workflows check
 
+# Each benchmark prints JSON and compares against a bare floor measured in the same run.
 bench: install postgres
 	$(PY) benchmarks/bench_fire.py
+	$(PY) benchmarks/bench_list.py
+	$(PY) benchmarks/bench_render.py
+	$(PY) benchmarks/bench_sweep.py
 	$(PY) benchmarks/bench_import.py
 
 clean:
