@@ -152,7 +152,8 @@ def _pages(live, role: str) -> list[str]:
     extra = {
         "contributor": ["/atgarder/ny", "/granskningar", f"/granskningar/{ids['audit']}", "/tillganglighet",
                         "/finns-inte", f"/atgarder/{ids['measure']}/andra"],  # the last two: 404 and 403 pages
-        "owner": [f"/atgarder/{ids['measure']}/andra", f"/atgarder/{ids['measure']}/steg/implement"],
+        "owner": [f"/atgarder/{ids['measure']}/andra", f"/atgarder/{ids['measure']}/steg/implement",
+                  "/aviseringar", "/installningar/aviseringar"],
         "council": ["/atgarder?lage=decided&sortera=titel&ordning=fallande"],
         "steering": [f"/atgarder/{ids['measure']}/steg/reassign", "/atgarder?forsenad=1"],
         "registrar": ["/granskningar/ny", f"/granskningar/{ids['audit']}", f"/rekommendationer/{ids['rec']}/steg/reassign"],
