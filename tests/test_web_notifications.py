@@ -133,3 +133,33 @@ def test_every_link_in_a_reminder_mail_opens_a_page_for_its_recipient(make_web_a
                 _page(client, link[len(BASE):])
                 checked.add(re.sub(r"\d+", "N", link[len(BASE):]))
     assert checked == {"/atgarder/N", "/rekommendationer/N", "/installningar/aviseringar"}
+
+
+def test_mark_all_read_and_a_bad_id_marks_nothing(make_web_app, session, users, database):
+    measure_in_state(session, users, "decided", title="Förmånsportal")
+    measure_in_state(session, users, "decided", title="Karriärmodeller")
+    sweep(database, at(future(), days=-3))
+    owner = sign_in(make_web_app(csrf=False), session, users["owner"])
+    assert "(2 olästa)" in _page(owner, "/aviseringar")
+    assert owner.post("/aviseringar/las", data={"id": "alla"}).status_code == 302
+    assert "(2 olästa)" in _page(owner, "/aviseringar")
+    response = owner.post("/aviseringar/las", follow_redirects=True)
+    assert "2 aviseringar markerade som lästa." in response.get_data(as_text=True)
+    assert list_notifications(session, users["owner"], unread_only=True) == []
+
+
+def test_the_error_page_after_a_database_error_still_renders_with_the_header(make_web_app, session, users):
+    """On PostgreSQL the failed statement aborts the transaction, so the header's COUNT fails too."""
+    from sqlalchemy import text
+
+    from webui.db import get_session
+
+    app = make_web_app(csrf=False)
+
+    @app.get("/trasig")
+    def broken():
+        get_session().execute(text("SELECT * FROM no_such_table"))
+
+    response = sign_in(app, session, users["owner"]).get("/trasig")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500 and "Ett fel har uppstått" in page and 'href="/aviseringar"' in page

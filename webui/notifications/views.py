@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import logging
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from kfflow.errors import ValidationError
 from kfflow.models.notification import DELIVERY_MODES
@@ -13,6 +16,8 @@ from webui.auth import current_actor
 from webui.db import get_session
 from webui.notifications import bp
 
+log = logging.getLogger(__name__)
+
 # The case page each notification links to, by case kind.
 CASE_ENDPOINTS = {"measure": ("measures.measure_page", "measure_id"),
                   "recommendation": ("audits.recommendation_page", "rec_id")}
@@ -22,7 +27,14 @@ CASE_ENDPOINTS = {"measure": ("measures.measure_page", "measure_id"),
 def _unread_count():
     """The header's unread count: one COUNT query, only for a signed-in user."""
     def unread() -> int:
-        return count_unread(get_session(), current_user.user) if current_user.is_authenticated else 0
+        if not current_user.is_authenticated:
+            return 0
+        try:
+            return count_unread(get_session(), current_user.user)
+        except SQLAlchemyError:
+            # The 500 page after a database error renders this header too: a badge must not break it.
+            log.warning("unread count unavailable", exc_info=True)
+            return 0
     return {"unread_notifications": unread}
 
 
@@ -39,8 +51,9 @@ def notification_list():
 
 @bp.route("/aviseringar/las", methods=["POST"])
 def mark_read():
-    ids = [int(i) for i in request.form.getlist("id") if i.isdigit()]
-    marked = mark_notifications_read(get_session(), current_actor(), ids or None)
+    # No "id" field: mark all. Ids given but none valid: mark none (never all by accident).
+    ids = [int(i) for i in request.form.getlist("id") if i.isdigit()] if "id" in request.form else None
+    marked = mark_notifications_read(get_session(), current_actor(), ids) if ids != [] else 0
     flash(_("%(count)s aviseringar markerade som lästa.", count=marked) if marked != 1
           else _("Aviseringen är markerad som läst."), "success")
     return redirect(url_for("notifications.notification_list"))
