@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -87,7 +88,16 @@ def preferences():
 def calendar_issue():
     # Rendered, not redirected: the token is shown this once and never stored (nor put in the cookie).
     token = issue_calendar_token(get_session(), current_actor())
-    return _render_preferences(feed_url=url_for("calendar.feed", token=token, _external=True))
+    return _render_preferences(feed_url=_feed_url(token))
+
+
+def _feed_url(token: str) -> str:
+    """KFFLOW_BASE_URL when set, like the links in mails and in the feed (behind a proxy the host
+    Flask sees may not be the one Outlook can reach); else the host of this request."""
+    configured = os.environ.get("KFFLOW_BASE_URL")
+    if configured:
+        return configured.rstrip("/") + url_for("calendar.feed", token=token)
+    return url_for("calendar.feed", token=token, _external=True)
 
 
 @bp.route("/installningar/aviseringar/kalender/aterkalla", methods=["POST"])
