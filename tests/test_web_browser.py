@@ -3,7 +3,7 @@ as each role (0 violations of WCAG 2.0/2.1 A and AA). SQLite only; see tests/bro
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -13,6 +13,7 @@ from kfflow.services.users import create_user
 from tests.browser_support import ARTIFACTS, AXE_JS, LiveServer, launch, require
 from tests.conftest import TEST_PASSWORD
 from tests.factories import measure_in_state
+from tests.reminders_support import sweep
 
 ROLES = ("contributor", "owner", "council", "steering", "registrar", "admin")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -34,6 +35,7 @@ def live(tmp_path_factory, password_hash):
                                      "Regionstyrelsen bör säkerställa att beslutade åtgärder följs upp.")
             fire(s, users["registrar"], rec, "assign", {"owner": "owner"})
             server.ids = {"measure": decided.id, "audit": audit.id, "rec": rec.id}
+        sweep(server.database, datetime.now(timezone.utc))  # in-app notifications for the list page
         yield server
 
 
@@ -152,7 +154,8 @@ def _pages(live, role: str) -> list[str]:
     extra = {
         "contributor": ["/atgarder/ny", "/granskningar", f"/granskningar/{ids['audit']}", "/tillganglighet",
                         "/finns-inte", f"/atgarder/{ids['measure']}/andra"],  # the last two: 404 and 403 pages
-        "owner": [f"/atgarder/{ids['measure']}/andra", f"/atgarder/{ids['measure']}/steg/implement"],
+        "owner": [f"/atgarder/{ids['measure']}/andra", f"/atgarder/{ids['measure']}/steg/implement",
+                  "/aviseringar", "/installningar/aviseringar"],
         "council": ["/atgarder?lage=decided&sortera=titel&ordning=fallande"],
         "steering": [f"/atgarder/{ids['measure']}/steg/reassign", "/atgarder?forsenad=1"],
         "registrar": ["/granskningar/ny", f"/granskningar/{ids['audit']}", f"/rekommendationer/{ids['rec']}/steg/reassign"],
@@ -186,6 +189,11 @@ def test_axe_on_every_page_type(browser, live, role):
     page.get_by_role("button", name="Skicka förslaget").click()
     page.get_by_text("fältet måste fyllas i").wait_for()
     violations += _axe(page)
+    if role == "owner":  # the calendar link, shown once after it is made
+        page.goto("/installningar/aviseringar")
+        page.get_by_role("button", name="Skapa kalenderlänk").click()
+        page.get_by_label("Din kalenderlänk (visas bara nu, spara den i din kalender):").wait_for()
+        violations += _axe(page)
     context.close()
     assert violations == []
 

@@ -57,6 +57,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from webui.accessibility import bp as accessibility_bp
     for blueprint in (start_bp, audits_bp, admin_bp, accessibility_bp):
         app.register_blueprint(blueprint)
+    # reminders (issue 6): the in-app list of notifications and the preferences page
+    from webui.notifications import bp as notifications_bp
+    app.register_blueprint(notifications_bp)
 
     # The JSON API (/api/v1); exempts itself from CSRF when CSRFProtect is installed.
     from webui import api

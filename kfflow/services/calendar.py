@@ -45,6 +45,12 @@ def revoke_calendar_token(session: Session, actor: User, *, now: datetime | None
     return result.rowcount
 
 
+def has_calendar_token(session: Session, actor: User) -> bool:
+    """Whether the actor has a feed URL that still works (the token itself is never stored)."""
+    return session.scalar(select(CalendarToken.id).where(
+        CalendarToken.user_id == actor.id, CalendarToken.revoked_at.is_(None)).limit(1)) is not None
+
+
 def calendar_for_token(session: Session, token: str, *, base: str | None = None) -> bytes:
     """The feed as iCalendar bytes; NotFound for an unknown or revoked token or an inactive user."""
     user = session.scalar(select(User).join(CalendarToken, CalendarToken.user_id == User.id).where(

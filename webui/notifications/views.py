@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from kfflow.errors import ValidationError
+from kfflow.models.notification import DELIVERY_MODES
+from kfflow.services.calendar import has_calendar_token, issue_calendar_token, revoke_calendar_token
+from kfflow.services.notifications import (DELIVERY_LABELS, count_unread, get_preferences, list_notifications,
+                                           mark_notifications_read, set_preferences)
+from webui.auth import current_actor
+from webui.db import get_session
+from webui.notifications import bp
+
+log = logging.getLogger(__name__)
+
+# The case page each notification links to, by case kind.
+CASE_ENDPOINTS = {"measure": ("measures.measure_page", "measure_id"),
+                  "recommendation": ("audits.recommendation_page", "rec_id")}
+
+
+@bp.app_context_processor
+def _unread_count():
+    """The header's unread count: one COUNT query, only for a signed-in user."""
+    def unread() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        try:
+            return count_unread(get_session(), current_user.user)
+        except SQLAlchemyError:
+            # The 500 page after a database error renders this header too: a badge must not break it.
+            log.warning("unread count unavailable", exc_info=True)
+            return 0
+    return {"unread_notifications": unread}
+
+
+def case_link(note) -> str | None:
+    endpoint = CASE_ENDPOINTS.get(note.case_kind)
+    return url_for(endpoint[0], **{endpoint[1]: note.case_id}) if endpoint else None
+
+
+@bp.route("/aviseringar")
+def notification_list():
+    notes = list_notifications(get_session(), current_actor())
+    return render_template("notifications/list.html", notes=notes, case_link=case_link)
+
+
+@bp.route("/aviseringar/las", methods=["POST"])
+def mark_read():
+    # No "id" field: mark all. Ids given but none valid: mark none (never all by accident).
+    ids = [int(i) for i in request.form.getlist("id") if i.isdigit()] if "id" in request.form else None
+    marked = mark_notifications_read(get_session(), current_actor(), ids) if ids != [] else 0
+    flash(_("%(count)s aviseringar markerade som lästa.", count=marked) if marked != 1
+          else _("Aviseringen är markerad som läst."), "success")
+    return redirect(url_for("notifications.notification_list"))
+
+
+def _render_preferences(*, values=None, errors=None, message=None, feed_url=None, status=200):
+    session = get_session()
+    actor = current_actor()
+    prefs = get_preferences(session, actor)
+    values = values or {"mail_enabled": prefs.mail_enabled, "delivery": prefs.delivery}
+    return render_template("notifications/preferences.html", values=values, errors=errors or {}, message=message,
+                           modes=[(mode, DELIVERY_LABELS[mode]) for mode in DELIVERY_MODES],
+                           has_feed=has_calendar_token(session, actor), feed_url=feed_url,
+                           has_email=bool(actor.email)), status
+
+
+@bp.route("/installningar/aviseringar", methods=["GET", "POST"])
+def preferences():
+    if request.method == "GET":
+        return _render_preferences()
+    values = {"mail_enabled": request.form.get("mail_enabled") == "1", "delivery": request.form.get("delivery", "")}
+    try:
+        set_preferences(get_session(), current_actor(), **values)
+    except ValidationError as exc:
+        return _render_preferences(values=values, errors=exc.fields, message=exc.message, status=422)
+    flash(_("Dina aviseringsinställningar är sparade."), "success")
+    return redirect(url_for("notifications.preferences"))
+
+
+@bp.route("/installningar/aviseringar/kalender", methods=["POST"])
+def calendar_issue():
+    # Rendered, not redirected: the token is shown this once and never stored (nor put in the cookie).
+    token = issue_calendar_token(get_session(), current_actor())
+    return _render_preferences(feed_url=_feed_url(token))
+
+
+def _feed_url(token: str) -> str:
+    """KFFLOW_BASE_URL when set, like the links in mails and in the feed (behind a proxy the host
+    Flask sees may not be the one Outlook can reach); else the host of this request."""
+    configured = os.environ.get("KFFLOW_BASE_URL")
+    if configured:
+        return configured.rstrip("/") + url_for("calendar.feed", token=token)
+    return url_for("calendar.feed", token=token, _external=True)
+
+
+@bp.route("/installningar/aviseringar/kalender/aterkalla", methods=["POST"])
+def calendar_revoke():
+    revoked = revoke_calendar_token(get_session(), current_actor())
+    flash(_("Kalenderlänken är återkallad och slutar fungera nu.") if revoked
+          else _("Du hade ingen aktiv kalenderlänk."), "success")
+    return redirect(url_for("notifications.preferences"))
