@@ -57,6 +57,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from webui.accessibility import bp as accessibility_bp
     for blueprint in (start_bp, audits_bp, admin_bp, accessibility_bp):
         app.register_blueprint(blueprint)
+    # Import (upload, preview, confirm) and export of measures (issue 7).
+    from webui.imports import bp as imports_bp
+    app.register_blueprint(imports_bp)
 
     # The JSON API (/api/v1); exempts itself from CSRF when CSRFProtect is installed.
     from webui import api

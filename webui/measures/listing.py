@@ -70,14 +70,23 @@ def _conditions(f: MeasureFilter, today, *, with_state: bool) -> list:
     return conds
 
 
+def _matching(f: MeasureFilter, today):
+    """Every measure the filter matches, in the list's order, with what a row shows loaded."""
+    column = SORTS[f.sort]
+    order = [column.desc() if f.descending else column.asc(), Measure.id]
+    return (select(Measure).where(*_conditions(f, today, with_state=True)).order_by(*order)
+            .options(selectinload(Measure.owner), selectinload(Measure.owner_body)))
+
+
+def all_matching(session, f: MeasureFilter, today) -> list:
+    """All pages of the list at once (the export of the filtered set)."""
+    return session.scalars(_matching(f, today)).all()
+
+
 def list_measures(session, f: MeasureFilter, today, page_size: int = PAGE_SIZE) -> MeasurePage:
     conds = _conditions(f, today, with_state=True)
     total = session.scalar(select(func.count(Measure.id)).where(*conds))
-    column = SORTS[f.sort]
-    order = [column.desc() if f.descending else column.asc(), Measure.id]
-    measures = session.scalars(select(Measure).where(*conds).order_by(*order)
-                               .options(selectinload(Measure.owner), selectinload(Measure.owner_body))
-                               .limit(page_size).offset((f.page - 1) * page_size)).all()
+    measures = session.scalars(_matching(f, today).limit(page_size).offset((f.page - 1) * page_size)).all()
     counts = dict(session.execute(select(Measure.state, func.count(Measure.id))
                                   .where(*_conditions(f, today, with_state=False)).group_by(Measure.state)).all())
     return MeasurePage(measures=measures, total=total, pages=max((total + page_size - 1) // page_size, 1),
