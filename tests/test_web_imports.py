@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 
 import openpyxl
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kfflow.importing.readers import MAX_FILE_BYTES
+from kfflow.importing.uploads import KEEP_SECONDS, prune_uploads
 from kfflow.models import HistoryEntry, Measure
 from kfflow.services.cases import history_of
 from kfflow.services.importing import import_measures
@@ -206,7 +208,23 @@ def test_export_holds_exactly_the_filtered_rows_and_reimports_unchanged(web, ses
         assert (len(result.created), len(result.updated), len(result.differing)) == (0, 0, 0)
         assert len(result.unchanged) == (3 if name.endswith("xlsx") else 1)
     assert counts(session) == before
+    # The same through the upload page: the preview has nothing to confirm.
+    page = upload(sign_in(web, session, users["registrar"]), data, name="urval.xlsx", update=True)
+    assert "<dt>Oförändrade</dt><dd>3</dd>" in page and "Importen skulle inte ändra något." in page
+    assert "Bekräfta import" not in page
 
 
 def test_export_of_an_unknown_format_is_404(web, session, users):
     assert sign_in(web, session, users["owner"]).get("/atgarder/exportera.pdf").status_code == 404
+
+
+def test_previews_nobody_confirmed_are_pruned_after_a_day(tmp_path):
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    old, fresh, other = folder / f"{'a' * 64}.xlsx", folder / f"{'b' * 64}.csv", folder / "README"
+    for path in (old, fresh, other):
+        path.write_bytes(b"x")
+    os.utime(old, (1000, 1000))
+    os.utime(other, (1000, 1000))
+    assert prune_uploads(folder, now=1000 + KEEP_SECONDS + 1) == 1
+    assert sorted(p.name for p in folder.iterdir()) == sorted([fresh.name, other.name])

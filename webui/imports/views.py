@@ -12,7 +12,7 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from kfflow.importing.export import measure_table, write_csv, write_xlsx
 from kfflow.importing.mapping import measure_columns
 from kfflow.importing.readers import MAX_FILE_BYTES, ImportFileError
-from kfflow.importing.uploads import save_upload, stored_upload
+from kfflow.importing.uploads import prune_uploads, save_upload, stored_upload
 from kfflow.services.importing import ImportRejected, import_measures, may_import, require_importer
 from kfflow.workflow import get_workflows
 from webui.auth import current_actor
@@ -21,9 +21,9 @@ from webui.imports import bp
 from webui.measures.listing import MeasureFilter, all_matching
 from webui.start import local_today
 
-UPLOAD_ENDPOINT = "imports.upload"
 # The multipart envelope adds a little to the file; the file itself is held to MAX_FILE_BYTES on saving.
 MAX_REQUEST_BYTES = MAX_FILE_BYTES + 64 * 1024
+REQUEST_LIMITS = {"imports.upload": MAX_REQUEST_BYTES, "imports.confirm": 64 * 1024}
 PREVIEW_KEY = "import_preview"  # in the signed session cookie: which stored file this browser previewed
 LISTED = 200  # rows listed per part of a preview or result; the counts are always complete
 EXPORT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -38,8 +38,8 @@ def _may_import():
 @bp.url_value_preprocessor
 def _limit_upload(endpoint, values):
     # Runs before any before_request handler, so the limit holds before the CSRF check parses the form.
-    if endpoint == UPLOAD_ENDPOINT and request.method == "POST":
-        request.max_content_length = MAX_REQUEST_BYTES
+    if endpoint in REQUEST_LIMITS and request.method == "POST":
+        request.max_content_length = REQUEST_LIMITS[endpoint]
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -75,6 +75,7 @@ def upload():
     if upload_file is None or not upload_file.filename:
         return _upload_page(message=_("Välj en fil att läsa in."), update=update, status=422)
     name = Path(upload_file.filename.replace("\\", "/")).name[:200]
+    prune_uploads(_folder())
     try:
         sha, path = save_upload(upload_file.stream, name, _folder())
     except ImportFileError as exc:
