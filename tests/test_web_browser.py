@@ -2,9 +2,11 @@
 as each role (0 violations of WCAG 2.0/2.1 A and AA). SQLite only; see tests/browser_support.py."""
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, datetime, timedelta, timezone
 
+import openpyxl
 import pytest
 
 from kfflow.services.audits import add_recommendation, register_audit
@@ -157,8 +159,9 @@ def _pages(live, role: str) -> list[str]:
         "owner": [f"/atgarder/{ids['measure']}/andra", f"/atgarder/{ids['measure']}/steg/implement",
                   "/aviseringar", "/installningar/aviseringar"],
         "council": ["/atgarder?lage=decided&sortera=titel&ordning=fallande"],
-        "steering": [f"/atgarder/{ids['measure']}/steg/reassign", "/atgarder?forsenad=1"],
-        "registrar": ["/granskningar/ny", f"/granskningar/{ids['audit']}", f"/rekommendationer/{ids['rec']}/steg/reassign"],
+        "steering": [f"/atgarder/{ids['measure']}/steg/reassign", "/atgarder?forsenad=1", "/atgarder/importera"],
+        "registrar": ["/granskningar/ny", f"/granskningar/{ids['audit']}", f"/rekommendationer/{ids['rec']}/steg/reassign",
+                      "/atgarder/importera"],
         "admin": ["/admin/anvandare", "/admin/roller", "/admin/organ"],
     }
     return by_role + extra[role]
@@ -193,6 +196,33 @@ def test_axe_on_every_page_type(browser, live, role):
         page.goto("/installningar/aviseringar")
         page.get_by_role("button", name="Skapa kalenderlänk").click()
         page.get_by_label("Din kalenderlänk (visas bara nu, spara den i din kalender):").wait_for()
+        violations += _axe(page)
+    context.close()
+    assert violations == []
+
+
+def _sheet(rows) -> bytes:
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Åtgärd", "Kategori"])
+    for row in rows:
+        workbook.active.append(list(row))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_axe_on_the_import_report_and_preview(browser, live):
+    """The upload page's two answers: the error report tied to the file field, and the preview (nothing confirmed)."""
+    context, page = signed_in(browser, live, "registrar", axe=True)
+    violations = []
+    for rows, expect in (([("Nytt arbetssätt", "Okänd")], "rad 2, kolumn Kategori"),
+                         ([("Nytt arbetssätt", "Behålla"), ("Förmånsportal, införande", "Rekrytera")], "Bekräfta import")):
+        page.goto("/atgarder/importera")
+        page.get_by_label("Fil").set_input_files(
+            {"name": "plan.xlsx", "buffer": _sheet(rows),
+             "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+        page.get_by_role("button", name="Förhandsgranska").click()
+        page.get_by_text(expect).first.wait_for()
         violations += _axe(page)
     context.close()
     assert violations == []

@@ -65,6 +65,12 @@ ROWS = [
     Row("measures.progress", "POST", "/atgarder/{decided}/lagesrapport", only({"owner": 422, "steering": 422}),
         {"done": "", "ongoing": "", "planned": ""}),
     Row("measures.comment", "POST", "/atgarder/{decided}/kommentar", everyone(422), {"body": ""}),
+    # Import from a file: steering and registrars (the service's rule); export: anyone who may read the list.
+    Row("imports.upload", "GET", "/atgarder/importera", only({"steering": 200, "registrar": 200})),
+    Row("imports.upload", "POST", "/atgarder/importera", only({"steering": 422, "registrar": 422}), {"uppdatera": "1"}),
+    Row("imports.confirm", "POST", "/atgarder/importera/bekrafta", only({"steering": 422, "registrar": 422}),
+        {"sha256": "0" * 64}),
+    Row("imports.export_measures", "GET", "/atgarder/exportera.xlsx?lage=decided&sortera=slutdatum", everyone(200)),
     Row("audits.audit_list", "GET", "/granskningar", everyone(200)),
     Row("audits.register", "GET", "/granskningar/ny", only({"registrar": 200})),
     Row("audits.register", "POST", "/granskningar/ny", only({"registrar": 422}), {"name": ""}),

@@ -60,6 +60,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # reminders (issue 6): the in-app list of notifications and the preferences page
     from webui.notifications import bp as notifications_bp
     app.register_blueprint(notifications_bp)
+    # Import (upload, preview, confirm) and export of measures (issue 7).
+    from webui.imports import bp as imports_bp
+    app.register_blueprint(imports_bp)
 
     # The JSON API (/api/v1); exempts itself from CSRF when CSRFProtect is installed.
     from webui import api

@@ -9,12 +9,14 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 from typing import BinaryIO
 
 from kfflow.importing.readers import EXTENSIONS, MAX_FILE_BYTES, ImportFileError
 
 _STORED = re.compile(r"^[0-9a-f]{64}\.(xlsx|csv)$")
+KEEP_SECONDS = 24 * 3600  # a preview nobody confirmed within a day is not kept
 
 
 def save_upload(stream: BinaryIO, filename: str, folder: Path) -> tuple[str, Path]:
@@ -48,3 +50,16 @@ def stored_upload(folder: Path, stored_name: str) -> Path:
     if not _STORED.match(stored_name or "") or not (folder / stored_name).is_file():
         raise ImportFileError("Den uppladdade filen finns inte längre; ladda upp den igen.")
     return folder / stored_name
+
+
+def prune_uploads(folder: Path, *, now: float | None = None, keep_seconds: int = KEEP_SECONDS) -> int:
+    """Remove stored uploads (and left-over partial files) older than `keep_seconds`; returns how many."""
+    if not folder.is_dir():
+        return 0
+    limit = (now if now is not None else time.time()) - keep_seconds
+    removed = 0
+    for path in folder.iterdir():
+        if (_STORED.match(path.name) or path.suffix == ".part") and path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -68,6 +68,16 @@ class ImportResult:
     created_ids: list[int] = field(default_factory=list)
 
 
+def may_import(actor) -> bool:
+    """Whether `actor` may load measures from a file (the web upload page asks before storing a file)."""
+    return actor is not None and actor.active and actor.role in IMPORTERS
+
+
+def require_importer(actor) -> None:
+    if not may_import(actor):
+        raise PermissionDenied("Bara styrgruppen och registratorer kan läsa in åtgärder från fil.")
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -168,8 +178,7 @@ def import_measures(session: Session, actor, path: Path | str, *, display_name: 
     with write_transaction(session):
         if actor is not None:
             actor = load_actor(session, actor)
-            if actor.role not in IMPORTERS:
-                raise PermissionDenied("Bara styrgruppen och registratorer kan läsa in åtgärder från fil.")
+            require_importer(actor)
         plans, result.notes, validator = _validate(session, path, name, progress)
         user_names = dict(session.execute(select(User.id, User.username)).all())
         new, matched = _match(session, plans, user_names)

@@ -61,21 +61,30 @@ def filtered(stmt: Select, f: MeasureFilter) -> Select:
     return stmt
 
 
-def list_measures(session: Session, f: MeasureFilter, *, limit: int = 50, offset: int = 0,
-                  sort: str = "id") -> tuple[list[Measure], int]:
-    """(one page of measures, the total matching); `sort` is a key of SORTS, '-' in front for descending."""
+def _ordered(f: MeasureFilter, sort: str) -> Select:
+    """The matching measures in `sort` order (a key of SORTS, '-' in front for descending)."""
     key = sort.lstrip("-")
     column = SORTS[key]
     # Empty values last either way, on SQLite as on PostgreSQL.
     order = [(column.desc() if sort.startswith("-") else column.asc()).nulls_last(), Measure.id.asc()]
     if key == "id":
         order = order[:1]
+    return (filtered(select(Measure), f)
+            .options(joinedload(Measure.owner), joinedload(Measure.owner_body), joinedload(Measure.proposer))
+            .order_by(*order))
+
+
+def list_measures(session: Session, f: MeasureFilter, *, limit: int = 50, offset: int = 0,
+                  sort: str = "id") -> tuple[list[Measure], int]:
+    """(one page of measures, the total matching); `sort` is a key of SORTS, '-' in front for descending."""
     total = session.scalar(filtered(select(func.count(Measure.id)), f))
-    page = session.scalars(
-        filtered(select(Measure), f)
-        .options(joinedload(Measure.owner), joinedload(Measure.owner_body), joinedload(Measure.proposer))
-        .order_by(*order).limit(max(0, min(limit, MAX_LIMIT))).offset(max(0, offset))).all()
+    page = session.scalars(_ordered(f, sort).limit(max(0, min(limit, MAX_LIMIT))).offset(max(0, offset))).all()
     return list(page), total
+
+
+def all_measures(session: Session, f: MeasureFilter, *, sort: str = "id") -> list[Measure]:
+    """Every matching measure, unpaged, in the list's order (the export of a filtered list)."""
+    return list(session.scalars(_ordered(f, sort)).all())
 
 
 def counts_by_state(session: Session, f: MeasureFilter) -> dict[str, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kfflow.services.measure_list import MeasureFilter as Query
-from kfflow.services.measure_list import counts_by_state
+from kfflow.services.measure_list import all_measures, counts_by_state
 from kfflow.services.measure_list import list_measures as query_measures
 
 PAGE_SIZE = 50
@@ -50,12 +50,23 @@ class MeasurePage:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def list_measures(session, f: MeasureFilter, today, page_size: int = PAGE_SIZE) -> MeasurePage:
-    """The page through the read model the API uses too, so both lists mean the same by every filter."""
+def _query(f: MeasureFilter, today) -> tuple[Query, str]:
+    """The read model's filter and sort key for the page's arguments."""
     query = Query(states=[f.state] if f.state else [], category=f.category or None,
                   working_group=f.working_group or None, owner=f.owner or None, overdue=f.overdue,
                   q=f.text or None, today=today)
-    sort = ("-" if f.descending else "") + SORTS[f.sort]
+    return query, ("-" if f.descending else "") + SORTS[f.sort]
+
+
+def all_matching(session, f: MeasureFilter, today) -> list:
+    """All pages of the list at once, in its order (the export of the filtered set)."""
+    query, sort = _query(f, today)
+    return all_measures(session, query, sort=sort)
+
+
+def list_measures(session, f: MeasureFilter, today, page_size: int = PAGE_SIZE) -> MeasurePage:
+    """The page through the read model the API uses too, so both lists mean the same by every filter."""
+    query, sort = _query(f, today)
     measures, total = query_measures(session, query, limit=page_size, offset=(f.page - 1) * page_size, sort=sort)
     return MeasurePage(measures=measures, total=total, pages=max((total + page_size - 1) // page_size, 1),
                        counts=counts_by_state(session, query))

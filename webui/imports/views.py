@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from flask import current_app, render_template, request, send_file
+from flask import session as flask_session
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
+
+from kfflow.importing.export import measure_table, write_csv, write_xlsx
+from kfflow.importing.mapping import measure_columns
+from kfflow.importing.readers import MAX_FILE_BYTES, ImportFileError
+from kfflow.importing.uploads import prune_uploads, save_upload, stored_upload
+from kfflow.services.importing import ImportRejected, import_measures, may_import, require_importer
+from kfflow.workflow import get_workflows
+from webui.auth import current_actor
+from webui.db import get_session
+from webui.imports import bp
+from webui.measures.listing import MeasureFilter, all_matching
+from webui.start import local_today
+
+# The multipart envelope adds a little to the file; the file itself is held to MAX_FILE_BYTES on saving.
+MAX_REQUEST_BYTES = MAX_FILE_BYTES + 64 * 1024
+REQUEST_LIMITS = {"imports.upload": MAX_REQUEST_BYTES, "imports.confirm": 64 * 1024}
+PREVIEW_KEY = "import_preview"  # in the signed session cookie: which stored file this browser previewed
+LISTED = 200  # rows listed per part of a preview or result; the counts are always complete
+EXPORT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "csv": "text/csv; charset=utf-8"}
+
+
+@bp.app_context_processor
+def _may_import():
+    return {"may_import_measures": lambda: current_user.is_authenticated and may_import(current_user.user)}
+
+
+@bp.url_value_preprocessor
+def _limit_upload(endpoint, values):
+    # Runs before any before_request handler, so the limit holds before the CSRF check parses the form.
+    if endpoint in REQUEST_LIMITS and request.method == "POST":
+        request.max_content_length = REQUEST_LIMITS[endpoint]
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(exc):
+    message = _("Filen är för stor. Högst %(mb)s MB kan läsas in; dela upp filen.", mb=MAX_FILE_BYTES // 1024 // 1024)
+    return _upload_page(message=message, status=413)
+
+
+def _folder() -> Path:
+    return current_app.config["KFFLOW_SETTINGS"].instance_path / "uploads"
+
+
+def _upload_page(*, message: str | None = None, lines=(), update: bool = False, status: int = 200):
+    return render_template("imports/upload.html", message=message, lines=list(lines), update=update,
+                           max_mb=MAX_FILE_BYTES // 1024 // 1024), status
+
+
+def _refused(exc: ImportRejected | ImportFileError, update: bool):
+    """The upload page with the Swedish report: row and column of each error, or why the file is unreadable."""
+    lines = exc.lines if isinstance(exc, ImportRejected) else [_("Inget har sparats.")]
+    return _upload_page(message=exc.message, lines=lines, update=update, status=422)
+
+
+@bp.route("/atgarder/importera", methods=["GET", "POST"])
+def upload():
+    """Store the file under its SHA-256 and show what an import would do, or why it cannot be done."""
+    actor = current_actor()
+    require_importer(actor)
+    if request.method == "GET":
+        return _upload_page()
+    update = request.form.get("uppdatera") == "1"
+    upload_file = request.files.get("fil")
+    if upload_file is None or not upload_file.filename:
+        return _upload_page(message=_("Välj en fil att läsa in."), update=update, status=422)
+    name = Path(upload_file.filename.replace("\\", "/")).name[:200]
+    prune_uploads(_folder())
+    try:
+        sha, path = save_upload(upload_file.stream, name, _folder())
+    except ImportFileError as exc:
+        return _refused(exc, update)
+    try:
+        result = import_measures(get_session(), actor, path, display_name=name, update=update, dry_run=True)
+    except (ImportRejected, ImportFileError) as exc:
+        path.unlink(missing_ok=True)  # nothing can be confirmed from a file with errors
+        return _refused(exc, update)
+    flask_session[PREVIEW_KEY] = {"stored": path.name, "name": name, "update": update}
+    return render_template("imports/preview.html", result=result, **_table_context())
+
+
+@bp.route("/atgarder/importera/bekrafta", methods=["POST"])
+def confirm():
+    """Import exactly the previewed file: the form names its SHA-256 and the service compares."""
+    actor = current_actor()
+    require_importer(actor)
+    preview = flask_session.get(PREVIEW_KEY)
+    if not preview:
+        return _upload_page(message=_("Det finns ingen förhandsgranskad fil att läsa in. Ladda upp filen igen."),
+                            status=422)
+    try:
+        path = stored_upload(_folder(), preview["stored"])
+        result = import_measures(get_session(), actor, path, display_name=preview["name"], update=preview["update"],
+                                 expected_sha256=request.form.get("sha256", ""))
+    except (ImportRejected, ImportFileError) as exc:
+        return _refused(exc, preview["update"])
+    flask_session.pop(PREVIEW_KEY, None)
+    path.unlink(missing_ok=True)
+    return render_template("imports/result.html", result=result, **_table_context())
+
+
+def _table_context() -> dict:
+    """What the row tables name things by: the file's column headings and the lifecycle's state labels."""
+    states = get_workflows().current("measure").states
+    return {"headings": {c.field: c.heading for c in measure_columns()},
+            "state_labels": {name: s.label for name, s in states.items()}, "listed": LISTED}
+
+
+@bp.route("/atgarder/exportera.<fmt>")
+def export_measures(fmt: str):
+    """The measure list's filtered set (all pages, in its order) in the import's columns."""
+    if fmt not in EXPORT_TYPES:
+        raise NotFound()
+    session = get_session()
+    measures = all_matching(session, MeasureFilter.from_args(request.args), local_today())
+    headings, rows = measure_table(session, measures=measures)
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        write_xlsx(buffer, headings, rows, title=_("Åtgärder"))
+        data = buffer.getvalue()
+    else:
+        text = io.StringIO()
+        write_csv(text, headings, rows)
+        data = text.getvalue().encode("utf-8-sig")
+    return send_file(io.BytesIO(data), mimetype=EXPORT_TYPES[fmt], as_attachment=True,
+                     download_name=f"atgarder-{local_today().isoformat()}.{fmt}")
