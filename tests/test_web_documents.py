@@ -60,6 +60,11 @@ def test_registrar_decides_in_the_browser_and_creates_the_yttrande(make_web_app,
             in page)
     assert f'<code class="hash">{record.sha256}</code>' in page and "<td>Test registrar</td>" in page
     assert "Senast registrerade yttrandet, version 1" in page
+    history = page[page.index("<h2>Historik</h2>"):]
+    for entry in ("Registrerade granskningen", "Påbörja yttrande", "För in beslutet om yttrandet",
+                  "Sammanträdesdatum: 2023-03-28", "Registrerade en handling", f"SHA-256: {record.sha256}",
+                  "Undertecknare: Åsa Ödmark (S), Ordförande; Jöns Ärlebäck, Regiondirektör"):
+        assert entry in history, entry
 
     # Anyone signed in downloads the registered version: the bytes the register hashed.
     owner = sign_in(app, session, users["owner"])

@@ -58,7 +58,8 @@ def _render_audit(audit_id: int, status: int = 200, **extra):
     context = dict(audit=audit, may_register=actor.role == "registrar", fields=RECOMMENDATION_FIELDS,
                    values={}, errors={}, message=None, transitions=available_transitions(actor, audit),
                    records=documents.registered_documents(session, actor, audit_id),
-                   registrable=audit.state in documents.REGISTRABLE_STATES, document_message=None)
+                   registrable=audit.state in documents.REGISTRABLE_STATES, document_message=None,
+                   history=timeline(audit, history_of(session, audit)))
     context.update(extra)
     return render_template("audits/page.html", **context), status
 
