@@ -6,13 +6,15 @@ KFFLOW := $(VENV)/bin/kfflow
 STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
-# Debian packages: WeasyPrint's libraries, fonts with Swedish coverage, the browser for UI tests,
-# and the PDF tools the document tests read back with.
-DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation \
-                chromium qpdf poppler-utils
+# Debian packages. To run: WeasyPrint's libraries and fonts with Swedish coverage. To test, also the
+# browser for the UI journeys and the PDF tools the document tests read back with.
+RUN_DEB_PACKAGES  := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation
+TEST_DEB_PACKAGES := $(RUN_DEB_PACKAGES) chromium qpdf poppler-utils
 PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+# Two workers, one per core: the suite is mostly waiting on databases, browsers and PDF layout.
+PYTEST_ARGS ?= -n 2 -p no:cacheprovider
 
-.PHONY: run test install system-deps postgres bench clean check-workflows
+.PHONY: run test install system-deps run-deps postgres bench clean check-workflows
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +25,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Installs only what is missing, so a machine that has everything never calls apt-get.
-system-deps:
+system-deps: DEB_PACKAGES = $(TEST_DEB_PACKAGES)
+run-deps: DEB_PACKAGES = $(RUN_DEB_PACKAGES)
+system-deps run-deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
@@ -42,7 +46,7 @@ postgres:
 	fi
 	@pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL does not answer at 127.0.0.1:5432"; exit 1; }
 
-run: install
+run: install run-deps
 	$(KFFLOW) db upgrade
 	$(KFFLOW) demo
 	@echo "kfflow: http://$(HOST):$(PORT)/"
@@ -54,8 +58,12 @@ test: install system-deps postgres
 check-workflows: install
 	$(KFFLOW) workflows check
 
+# Each benchmark prints JSON and compares against a bare floor measured in the same run.
 bench: install postgres
 	$(PY) benchmarks/bench_fire.py
+	$(PY) benchmarks/bench_list.py
+	$(PY) benchmarks/bench_render.py
+	$(PY) benchmarks/bench_sweep.py
 	$(PY) benchmarks/bench_import.py
 
 clean:

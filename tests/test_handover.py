@@ -41,3 +41,9 @@ def test_is_all_or_nothing_and_checks_roles(session, users):
     with pytest.raises(ValidationError) as err:
         hand_over(session, users["steering"], from_owner="owner", to_owner="nobody", reason="", now=NOW)
     assert set(err.value.fields) == {"to_owner", "reason"}
+
+
+def test_permission_is_checked_before_anything_is_skipped(session, users):
+    m = measure_in_state(session, users, "decided", owner=users["other_owner"])
+    with pytest.raises(PermissionDenied):
+        hand_over(session, users["owner"], case_ids=[("measure", m.id)], to_owner="other_owner", reason="x", now=NOW)

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from flask_babel import format_date, format_datetime, format_decimal
 
+from kfflow.services.measure_list import is_late
 from kfflow.workflow import get_workflows
 
 
@@ -48,3 +49,4 @@ def state_label(case) -> str:
 def init_app(app) -> None:
     for f in (sv_date, sv_long_date, sv_number, vocab_label, state_label):
         app.add_template_filter(f)
+    app.add_template_test(is_late, "late_on")  # {% if m is late_on(today) %}

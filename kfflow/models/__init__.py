@@ -1,21 +1,27 @@
-"""SQLAlchemy models. No business rules here beyond invariants."""
+"""SQLAlchemy models. No business rules here beyond invariants.
+
+Every model module is imported here so that the metadata (and Alembic) sees every table.
+"""
 from kfflow.db import Base
+from kfflow.models.api_token import ApiToken, TokenRequestFailure
 from kfflow.models.audit import Audit, Recommendation, RecommendationMeasure
+from kfflow.models.calendar import CalendarToken
+from kfflow.models.comment import Comment
 from kfflow.models.document import DocumentRecord, DocumentRegisterIsAppendOnly
 from kfflow.models.history import HistoryEntry, HistoryIsAppendOnly
+from kfflow.models.login import LoginFailure, LoginSession
 from kfflow.models.measure import Measure, ProgressReport
+from kfflow.models.notification import Notification, NotificationPreference
+from kfflow.models.outbox import OutboxMessage
 from kfflow.models.setting import Setting
 from kfflow.models.user import Body, User
-# reminders (issue 6)
-from kfflow.models.calendar import CalendarToken  # noqa: E402
-from kfflow.models.notification import Notification, NotificationPreference  # noqa: E402
-from kfflow.models.outbox import OutboxMessage  # noqa: E402
-from kfflow.models.api_token import ApiToken, TokenRequestFailure  # noqa: E402  (JSON API tokens)
-from kfflow.models.login import LoginFailure, LoginSession  # noqa: E402  (web sign-ins)
-from kfflow.models.comment import Comment  # noqa: E402  (comments on cases)
 
 CASE_MODELS = {cls.case_kind: cls for cls in (Measure, Recommendation, Audit)}
 
-__all__ = ["Base", "Audit", "Recommendation", "RecommendationMeasure", "HistoryEntry",
-           "HistoryIsAppendOnly", "Measure", "ProgressReport", "Body", "User", "Setting", "CASE_MODELS"]
-__all__ += ["DocumentRecord", "DocumentRegisterIsAppendOnly"]
+__all__ = [
+    "Base", "CASE_MODELS",
+    "ApiToken", "TokenRequestFailure", "Audit", "Recommendation", "RecommendationMeasure", "CalendarToken",
+    "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly",
+    "LoginFailure", "LoginSession", "Measure", "ProgressReport", "Notification", "NotificationPreference",
+    "OutboxMessage", "Setting", "Body", "User",
+]

@@ -5,12 +5,11 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, NotFound, PermissionDenied, StaleCase, ValidationError
 from kfflow.models import Audit, Measure, Recommendation, RecommendationMeasure
-from kfflow.services._common import add_history, column_length_errors, load_actor, load_case
+from kfflow.services._common import add_history, column_length_errors, load_actor, load_actor_and_case
 from kfflow.services.access import has_relation, require_role
 from kfflow.services.cases import STALE_MESSAGE
 from kfflow.workflow import get_workflows
@@ -119,8 +118,7 @@ def update_recommendation(session: Session, actor, rec_id: int, changes: dict, e
     """Edit the answer and the linked measures (in order) until the board has adopted the answer."""
     now = now or utcnow()
     with write_transaction(session):
-        actor = load_actor(session, actor)
-        rec = load_case(session, "recommendation", rec_id)
+        actor, rec = load_actor_and_case(session, actor, "recommendation", rec_id)
         if not may_edit_answer(actor, rec):
             if rec.state in ANSWER_FROZEN_STATES:
                 raise GuardFailed("Svaret är antaget och kan inte längre ändras.")
@@ -160,8 +158,4 @@ def update_recommendation(session: Session, actor, rec_id: int, changes: dict, e
             rec.updated_at = now  # an UPDATE of the row, so the version moves even for link-only edits
             add_history(session, case=rec, trigger="edit_answer", from_state=rec.state, actor=actor, at=now,
                         fields=changed)
-            try:
-                session.flush()
-            except StaleDataError:
-                raise StaleCase(STALE_MESSAGE) from None
     return rec

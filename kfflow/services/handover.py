@@ -78,12 +78,12 @@ def hand_over(session: Session, actor, *, to_owner: str, reason: str, from_owner
             if transition is None:
                 result.skipped.append((case.case_kind, case.id, _title(case), "inte öppen för ny ansvarig"))
                 continue
-            if case.owner_id == values["to_owner"].id:
-                result.skipped.append((case.case_kind, case.id, _title(case), "har redan den ansvarige"))
-                continue
             if not may_fire(actor, case, transition):
                 # One case the actor may not touch stops the whole handover: all or nothing.
                 raise PermissionDenied(f"Du får inte byta ansvarig för ”{_title(case)}”.")
+            if case.owner_id == values["to_owner"].id:
+                result.skipped.append((case.case_kind, case.id, _title(case), "har redan den ansvarige"))
+                continue
             if not dry_run:
                 fire_in_transaction(session, actor, case, TRIGGER,
                                     {"owner": values["to_owner"], "reason": values["reason"]}, None,

@@ -5,7 +5,7 @@ page size (the related rows a list shows are loaded eagerly).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import Select, func, or_, select
@@ -31,6 +31,11 @@ class MeasureFilter:
     overdue: bool = False
     q: str | None = None              # free text in title and description
     today: date | None = None         # needed when overdue is set
+
+
+def is_late(measure, today: date) -> bool:
+    """The one meaning of "late" (försenad) that lists, filters and pages share."""
+    return measure.state in LATE_STATES and measure.due_date is not None and measure.due_date < today
 
 
 def _like_pattern(text: str) -> str:
@@ -71,3 +76,9 @@ def list_measures(session: Session, f: MeasureFilter, *, limit: int = 50, offset
         .options(joinedload(Measure.owner), joinedload(Measure.owner_body), joinedload(Measure.proposer))
         .order_by(*order).limit(max(0, min(limit, MAX_LIMIT))).offset(max(0, offset))).all()
     return list(page), total
+
+
+def counts_by_state(session: Session, f: MeasureFilter) -> dict[str, int]:
+    """How many measures match the filter in each state (the state filter itself left out)."""
+    stmt = filtered(select(Measure.state, func.count(Measure.id)), replace(f, states=[])).group_by(Measure.state)
+    return dict(session.execute(stmt).all())

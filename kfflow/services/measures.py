@@ -7,13 +7,12 @@ from typing import ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
 from kfflow.models import Body, Measure, ProgressReport
 from kfflow.services._common import (add_history, add_history_rows, bulk_insert, history_row, load_actor,
-                                     load_case, reserve_ids)
+                                     load_actor_and_case, reserve_ids)
 from kfflow.services.access import has_relation
 from kfflow.services.cases import STALE_MESSAGE
 from kfflow.workflow import get_workflows
@@ -138,8 +137,7 @@ def update_measure(session: Session, actor, measure_id: int, changes: dict, expe
     """Edit plain attributes; one history entry lists what changed from what."""
     now = now or utcnow()
     with write_transaction(session):
-        actor = load_actor(session, actor)
-        measure = load_case(session, "measure", measure_id)
+        actor, measure = load_actor_and_case(session, actor, "measure", measure_id)
         if not may_edit(actor, measure):
             raise PermissionDenied("Du får inte ändra den här åtgärden.")
         values, errors = _parse_attributes(session, changes, partial=True)
@@ -165,10 +163,6 @@ def change_measure_in_transaction(session: Session, actor, measure: Measure, val
     if changed:
         add_history(session, case=measure, trigger="edit", from_state=measure.state, actor=actor, at=now,
                     fields=changed, comment=comment)
-        try:
-            session.flush()
-        except StaleDataError:
-            raise StaleCase(STALE_MESSAGE) from None
     return changed
 
 
@@ -179,8 +173,7 @@ def add_progress_report(session: Session, actor, measure_id: int, *, done: str |
     now = now or utcnow()
     texts = {"done": (done or "").strip(), "ongoing": (ongoing or "").strip(), "planned": (planned or "").strip()}
     with write_transaction(session):
-        actor = load_actor(session, actor)
-        measure = load_case(session, "measure", measure_id)
+        actor, measure = load_actor_and_case(session, actor, "measure", measure_id)
         if not (actor.role == "steering" or has_relation(actor, measure, "owner")):
             raise PermissionDenied("Bara åtgärdens ansvarig eller styrgruppen kan rapportera läget.")
         if not any(texts.values()):

@@ -1,16 +1,15 @@
-"""The filtered, sorted, paged measure list and its counts per state, read straight from the request."""
+"""The measure list's query arguments (Swedish names in the URL), and one page with its counts per state."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
-
-from kfflow.models import Measure, User
+from kfflow.services.measure_list import MeasureFilter as Query
+from kfflow.services.measure_list import counts_by_state
+from kfflow.services.measure_list import list_measures as query_measures
 
 PAGE_SIZE = 50
-SORTS = {"nr": Measure.id, "titel": Measure.title, "slutdatum": Measure.due_date, "lage": Measure.state,
-         "prioritet": Measure.priority}
+# The page's Swedish sort names, and the read model's keys they stand for.
+SORTS = {"nr": "id", "titel": "title", "slutdatum": "due_date", "lage": "state", "prioritet": "priority"}
 
 
 @dataclass
@@ -51,34 +50,12 @@ class MeasurePage:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _conditions(f: MeasureFilter, today, *, with_state: bool) -> list:
-    conds = []
-    if with_state and f.state:
-        conds.append(Measure.state == f.state)
-    if f.category:
-        conds.append(Measure.category == f.category)
-    if f.working_group:
-        conds.append(Measure.working_group == f.working_group)
-    if f.owner:
-        conds.append(Measure.owner_id == select(User.id).where(User.username == f.owner).scalar_subquery())
-    if f.overdue:
-        conds.append(Measure.state == "decided")
-        conds.append(Measure.due_date < today)
-    if f.text:
-        pattern = f"%{f.text.replace('%', '').replace('_', '')}%"
-        conds.append(or_(Measure.title.ilike(pattern), Measure.description.ilike(pattern)))
-    return conds
-
-
 def list_measures(session, f: MeasureFilter, today, page_size: int = PAGE_SIZE) -> MeasurePage:
-    conds = _conditions(f, today, with_state=True)
-    total = session.scalar(select(func.count(Measure.id)).where(*conds))
-    column = SORTS[f.sort]
-    order = [column.desc() if f.descending else column.asc(), Measure.id]
-    measures = session.scalars(select(Measure).where(*conds).order_by(*order)
-                               .options(selectinload(Measure.owner), selectinload(Measure.owner_body))
-                               .limit(page_size).offset((f.page - 1) * page_size)).all()
-    counts = dict(session.execute(select(Measure.state, func.count(Measure.id))
-                                  .where(*_conditions(f, today, with_state=False)).group_by(Measure.state)).all())
+    """The page through the read model the API uses too, so both lists mean the same by every filter."""
+    query = Query(states=[f.state] if f.state else [], category=f.category or None,
+                  working_group=f.working_group or None, owner=f.owner or None, overdue=f.overdue,
+                  q=f.text or None, today=today)
+    sort = ("-" if f.descending else "") + SORTS[f.sort]
+    measures, total = query_measures(session, query, limit=page_size, offset=(f.page - 1) * page_size, sort=sort)
     return MeasurePage(measures=measures, total=total, pages=max((total + page_size - 1) // page_size, 1),
-                       counts=counts)
+                       counts=counts_by_state(session, query))
