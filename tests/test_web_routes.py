@@ -71,10 +71,24 @@ ROWS = [
     Row("imports.confirm", "POST", "/atgarder/importera/bekrafta", only({"steering": 422, "registrar": 422}),
         {"sha256": "0" * 64}),
     Row("imports.export_measures", "GET", "/atgarder/exportera.xlsx?lage=decided&sortera=slutdatum", everyone(200)),
+    Row("measures.delrapport", "GET", "/atgarder/delrapport.pdf?from=2026-01-01&to=2026-03-31", everyone(200)),
+    Row("measures.slutredovisning", "GET", "/atgarder/slutredovisning.pdf", everyone(200)),
     Row("audits.audit_list", "GET", "/granskningar", everyone(200)),
     Row("audits.register", "GET", "/granskningar/ny", only({"registrar": 200})),
     Row("audits.register", "POST", "/granskningar/ny", only({"registrar": 422}), {"name": ""}),
     Row("audits.audit_page", "GET", "/granskningar/{audit}", everyone(200)),
+    Row("audits.audit_edit", "GET", "/granskningar/{audit}/andra", only({"registrar": 200})),
+    Row("audits.audit_edit", "POST", "/granskningar/{audit}/andra", only({"registrar": 422}),
+        {"name": "", "number": "7/2022", "subject": "Kompetens", "template": "board"}),
+    Row("audits.audit_transition", "GET", "/granskningar/{audit}/steg/start_drafting",
+        only({"registrar": 200, "steering": 200})),
+    Row("audits.audit_transition", "POST", "/granskningar/{audit}/steg/start_drafting",
+        only({"registrar": 422, "steering": 422}), {"owner": "nobody-at-all", "version": "{audit_version}"}),
+    Row("audits.yttrande_draft", "GET", "/granskningar/{audit}/utkast.pdf", everyone(200)),
+    Row("audits.yttrande_pdf", "GET", "/granskningar/{audit}/yttrande.pdf", everyone(200)),
+    Row("audits.yttrande_docx", "GET", "/granskningar/{audit}/yttrande.docx", everyone(200)),
+    # Not decided yet: the registrar is told so (422), the others may not register at all.
+    Row("audits.yttrande_register", "POST", "/granskningar/{audit}/yttrande", only({"registrar": 422})),
     Row("audits.recommendation_add", "POST", "/granskningar/{audit}/rekommendationer", only({"registrar": 422}),
         {"number": "x", "text": ""}),
     Row("audits.recommendation_page", "GET", "/rekommendationer/{rec}", everyone(200)),
@@ -116,7 +130,8 @@ def _cases(session, users, make_user):
     rec = add_recommendation(session, users["registrar"], audit.id, 1, "Regionstyrelsen bör säkerställa uppföljning.")
     rec = fire(session, users["registrar"], rec, "assign", {"owner": users["owner"].username})
     victim = make_user("victim", "contributor")
-    return {"decided": decided.id, "decided_version": decided.version, "audit": audit.id, "rec": rec.id,
+    return {"decided": decided.id, "decided_version": decided.version, "audit": audit.id,
+            "audit_version": audit.version, "rec": rec.id,
             "rec_version": rec.version, "victim": victim.id}
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from kfflow.errors import GuardFailed, StaleCase, ValidationError
 from kfflow.models import User
 from kfflow.services._common import load_case
+from kfflow.services.audits import AUDIT_FIELDS
 from kfflow.services.cases import available_transitions, fire, workflow_of
 from kfflow.services.measures import attribute_fields
 from kfflow.workflow.definition import FieldDef
@@ -26,7 +27,10 @@ SERVICE_TRIGGERS = {
     "report_progress": "Rapporterade läget",
     "register": "Registrerade rekommendationen",
     "edit_answer": "Ändrade svaret",
+    "register_document": "Registrerade en handling",
 }
+# Where the same service trigger means something else for another kind of case.
+KIND_TRIGGERS = {("audit", "register"): "Registrerade granskningen"}
 
 
 def active_people(session) -> list[User]:
@@ -64,7 +68,8 @@ def _field_for(case, name: str) -> FieldDef | None:
         for f in t.fields:
             if f.name == name:
                 return f
-    return next((f for f in attribute_fields() if f.name == name), None)
+    own_fields = AUDIT_FIELDS if case.case_kind == "audit" else attribute_fields()
+    return next((f for f in own_fields if f.name == name), None)
 
 
 def _label_for(case, name: str) -> str:
@@ -72,7 +77,9 @@ def _label_for(case, name: str) -> str:
     if f is not None:
         return f.label
     return {"answer": "Svar", "measure_ids": "Åtgärder", "number": "Nummer", "text": "Text",
-            "done": "Vad är gjort?", "ongoing": "Vad pågår?", "planned": "Vad finns planerat?"}.get(name, name)
+            "done": "Vad är gjort?", "ongoing": "Vad pågår?", "planned": "Vad finns planerat?",
+            "document": "Handling", "document_number": "Handling nr", "version": "Version", "sha256": "SHA-256",
+            "signatories": "Undertecknare"}.get(name, name)
 
 
 def _show(value, f: FieldDef | None = None) -> str:
@@ -82,6 +89,8 @@ def _show(value, f: FieldDef | None = None) -> str:
         value = next((o.label for o in f.options if o.value == value), value)
     if value is None or value == "":
         return "–"
+    if isinstance(value, list) and all(isinstance(v, dict) for v in value):  # e.g. signatories
+        return "; ".join(", ".join(str(x) for x in v.values() if x) for v in value) or "–"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "–"
     return str(value)
@@ -92,7 +101,8 @@ def timeline(case, entries) -> list[TimelineItem]:
     items = []
     for e in entries:
         t = wf.any_with_trigger(e.trigger)
-        label = _(SERVICE_TRIGGERS[e.trigger]) if e.trigger in SERVICE_TRIGGERS else (t.label if t else e.trigger)
+        service_label = KIND_TRIGGERS.get((case.case_kind, e.trigger)) or SERVICE_TRIGGERS.get(e.trigger)
+        label = _(service_label) if service_label else (t.label if t else e.trigger)
         items.append(TimelineItem(e, label, wf.state_label(e.from_state), wf.state_label(e.to_state),
                                   [(_label_for(case, k), _show(v, _field_for(case, k)))
                                    for k, v in (e.fields or {}).items()]))

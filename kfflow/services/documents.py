@@ -60,7 +60,7 @@ def _load_audit(session: Session, audit_id: int, *, lock: bool = False) -> Audit
     return audit
 
 
-def _file_stem(diarienummer: str | None) -> str:
+def file_stem(diarienummer: str | None) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", diarienummer or "utan-dnr").strip("-")
 
 
@@ -115,7 +115,7 @@ def register_yttrande(session: Session, actor, audit_id: int, storage_dir: Path 
             data = yttrande_data(audit, organisation=organisation_name(session), draft=False,
                                  document_date=_letter_date(audit, now), document_number=number, version=version)
             content = yttrande_pdf(data, when=now)
-            stem = _file_stem(audit.diarienummer)
+            stem = file_stem(audit.diarienummer)
             relative = f"{stem}/{stem}-{number:04d}-{kind}-v{version}.pdf"
             _write_new_file(storage_dir / relative, content)
             written = storage_dir / relative
@@ -157,7 +157,7 @@ def current_yttrande(session: Session, actor, audit_id: int, storage_dir: Path |
     """The latest registered version of the yttrande, else a draft."""
     load_actor(session, actor)
     audit = _load_audit(session, audit_id)
-    stem = _file_stem(audit.diarienummer)
+    stem = file_stem(audit.diarienummer)
     record = session.scalar(DocumentRecord.latest_query(DocumentRecord.KIND_YTTRANDE, "audit", audit.id))
     if record is not None:
         return RenderedDocument(read_registered(record, storage_dir), Path(record.file_path).name, PDF, record)
@@ -207,4 +207,4 @@ def yttrande_docx(session: Session, actor, audit_id: int, *, now: datetime | Non
     data = yttrande_data(audit, organisation=organisation_name(session),
                          draft=audit.state not in REGISTRABLE_STATES, document_date=_letter_date(audit, now))
     suffix = "-utkast" if data["draft"] else ""
-    return RenderedDocument(yttrande_docx_bytes(data), f"{_file_stem(audit.diarienummer)}-yttrande{suffix}.docx", DOCX)
+    return RenderedDocument(yttrande_docx_bytes(data), f"{file_stem(audit.diarienummer)}-yttrande{suffix}.docx", DOCX)

@@ -4,24 +4,27 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from kfflow.errors import GuardFailed, NotFound, StaleCase, ValidationError
+from kfflow.errors import GuardFailed, NotFound, PermissionDenied, StaleCase, ValidationError
 from kfflow.models import Audit, Recommendation
+from kfflow.services import documents
 from kfflow.services._common import load_case
 from kfflow.services.access import require_role
 from kfflow.services.audits import AUDIT_FIELDS, add_recommendation, may_edit_answer, register_audit, \
-    update_recommendation
+    update_audit, update_recommendation
 from kfflow.services.cases import available_transitions, history_of
 from kfflow.workflow.definition import FieldDef
 from webui.audits import bp
 from webui.auth import current_actor
-from webui.cases import active_people, create_form, read_version, timeline, transition_form
+from webui.cases import active_people, create_form, form_value, read_version, timeline, transition_form
 from webui.db import get_session
+from webui.documents import send_document, storage_dir
 from webui.errors import status_for
 
 RECOMMENDATION_FIELDS = (FieldDef("number", "number", "Nummer", min=1, max=999),
                          FieldDef("text", "text", "Rekommendationens text"))
 ANSWER_FIELDS = (FieldDef("answer", "text", "Svar", required=False),
                  FieldDef("measure_ids", "measures", "Åtgärder som svaret utlovar", required=False),
+                 FieldDef("no_measure_reason", "text", "Skäl till att ingen åtgärd vidtas", required=False),
                  FieldDef("owner", "user", "Ansvarig för svaret", required=False))
 
 
@@ -50,8 +53,13 @@ def _render_audit(audit_id: int, status: int = 200, **extra):
     audit = get_session().get(Audit, audit_id)
     if audit is None:
         raise NotFound(_("Granskningen finns inte."))
-    context = dict(audit=audit, may_register=current_actor().role == "registrar", fields=RECOMMENDATION_FIELDS,
-                   values={}, errors={}, message=None)
+    session = get_session()
+    actor = current_actor()
+    context = dict(audit=audit, may_register=actor.role == "registrar", fields=RECOMMENDATION_FIELDS,
+                   values={}, errors={}, message=None, transitions=available_transitions(actor, audit),
+                   records=documents.registered_documents(session, actor, audit_id),
+                   registrable=audit.state in documents.REGISTRABLE_STATES, document_message=None,
+                   history=timeline(audit, history_of(session, audit)))
     context.update(extra)
     return render_template("audits/page.html", **context), status
 
@@ -74,6 +82,7 @@ def recommendation_add(audit_id: int):
 
 def _answer_values(rec) -> dict:
     return {"answer": rec.answer or "", "measure_ids": ", ".join(str(m.id) for m in rec.measures),
+            "no_measure_reason": rec.no_measure_reason or "",
             "owner": rec.owner.username if rec.owner else ""}
 
 
@@ -120,3 +129,93 @@ def answer(rec_id: int):
 @bp.route("/rekommendationer/<int:rec_id>/steg/<trigger>", methods=["GET", "POST"])
 def transition(rec_id: int, trigger: str):
     return transition_form("recommendation", rec_id, trigger, "audits.recommendation_page", "rec_id")
+
+
+@bp.route("/granskningar/<int:audit_id>/steg/<trigger>", methods=["GET", "POST"])
+def audit_transition(audit_id: int, trigger: str):
+    return transition_form("audit", audit_id, trigger, "audits.audit_page", "audit_id")
+
+
+# --- editing the audit: what the yttrande says besides the answers --------------------------------
+
+SIGNATORIES_FIELD = FieldDef("signatories", "text", "Undertecknare", required=False)
+
+
+def _signatories_text(signatories) -> str:
+    return "\n".join(f"{s['name']}, {s['title']}" if s.get("title") else s["name"] for s in signatories or [])
+
+
+def _parse_signatories(text: str) -> list[dict]:
+    """One signatory a line, "name, title"; the last comma separates the title ("Anna Ek (S), Ordförande")."""
+    result = []
+    for line in text.splitlines():
+        name, _sep, title = line.rpartition(",") if "," in line else (line, "", "")
+        if line.strip():
+            result.append({"name": name.strip(), "title": title.strip()})
+    return result
+
+
+@bp.route("/granskningar/<int:audit_id>/andra", methods=["GET", "POST"])
+def audit_edit(audit_id: int):
+    session = get_session()
+    actor = current_actor()
+    audit = session.get(Audit, audit_id)
+    if audit is None:
+        raise NotFound(_("Granskningen finns inte."))
+    if request.method == "GET":
+        # The service checks again on POST; this only spares others a form they cannot send.
+        require_role(actor, "registrar", action="ändra granskningar")
+        values = {f.name: form_value(getattr(audit, f.name)) for f in AUDIT_FIELDS}
+        values["signatories"] = _signatories_text(audit.signatories)
+        return render_template("audits/edit.html", audit=audit, fields=AUDIT_FIELDS + (SIGNATORIES_FIELD,),
+                               values=values, errors={}, message=None)
+    values = request.form.to_dict()
+    changes = {f.name: values.get(f.name, "") for f in AUDIT_FIELDS}
+    changes["signatories"] = _parse_signatories(values.get("signatories", ""))
+    try:
+        update_audit(session, actor, audit_id, changes)
+    except ValidationError as exc:
+        return render_template("audits/edit.html", audit=audit, fields=AUDIT_FIELDS + (SIGNATORIES_FIELD,),
+                               values=values, errors=exc.fields, message=exc.message), 422
+    flash(_("Granskningens uppgifter är sparade."), "success")
+    return redirect(url_for("audits.audit_page", audit_id=audit_id))
+
+
+# --- the yttrande: drafts for everyone, registration by the registrar ----------------------------
+
+@bp.route("/granskningar/<int:audit_id>/utkast.pdf")
+def yttrande_draft(audit_id: int):
+    """Always a draft marked UTKAST, even after a version is registered: to see what a new one would say."""
+    session = get_session()
+    content = documents.preview_yttrande(session, current_actor(), audit_id)
+    audit = session.get(Audit, audit_id)
+    return send_document(content, f"{documents.file_stem(audit.diarienummer)}-yttrande-utkast.pdf", documents.PDF)
+
+
+@bp.route("/granskningar/<int:audit_id>/yttrande.pdf")
+def yttrande_pdf(audit_id: int):
+    """The latest registered version (else a draft), as the API serves it."""
+    found = documents.current_yttrande(get_session(), current_actor(), audit_id, storage_dir())
+    return send_document(found.content, found.filename, found.media_type)
+
+
+@bp.route("/granskningar/<int:audit_id>/yttrande.docx")
+def yttrande_docx(audit_id: int):
+    found = documents.yttrande_docx(get_session(), current_actor(), audit_id)
+    return send_document(found.content, found.filename, found.media_type, attachment=True)
+
+
+@bp.route("/granskningar/<int:audit_id>/yttrande", methods=["POST"])
+def yttrande_register(audit_id: int):
+    """"Skapa yttrande": the service decides who may and when; the page only reports its answer."""
+    try:
+        record = documents.register_yttrande(get_session(), current_actor(), audit_id, storage_dir())
+    except ValidationError as exc:
+        detail = " ".join([exc.message, *exc.fields.values()])
+        return _render_audit(audit_id, 422, document_message=detail)
+    except (GuardFailed, PermissionDenied) as exc:
+        return _render_audit(audit_id, status_for(exc), document_message=exc.message)
+    flash(_("Yttrandet är registrerat som version %(version)s, handling nr %(number)s i %(dnr)s "
+            "(SHA-256 %(sha)s).", version=record.version, number=record.document_number,
+            dnr=record.diarienummer, sha=record.sha256), "success")
+    return redirect(url_for("audits.audit_page", audit_id=audit_id) + "#yttrande")

@@ -25,11 +25,12 @@ def _actor():
     return api_user()
 
 
-def _storage():
+def storage_dir():
+    """Where registered documents are stored (shared with the web pages' routes)."""
     return documents_dir(current_app.config["KFFLOW_SETTINGS"].instance_path)
 
 
-def _send(content: bytes, filename: str, media_type: str, *, attachment: bool = False):
+def send_document(content: bytes, filename: str, media_type: str, *, attachment: bool = False):
     response = send_file(io.BytesIO(content), mimetype=media_type, download_name=filename,
                          as_attachment=attachment, max_age=0)
     response.headers["Cache-Control"] = "no-store"
@@ -44,8 +45,8 @@ bp.register_error_handler(KfflowError, api_domain_error)
 @bp.get("/audits/<int:audit_id>/yttrande.pdf")
 def yttrande_pdf(audit_id: int):
     """The latest registered version of the yttrande, else a draft marked UTKAST."""
-    found = documents.current_yttrande(get_session(), _actor(), audit_id, _storage())
-    response = _send(found.content, found.filename, found.media_type)
+    found = documents.current_yttrande(get_session(), _actor(), audit_id, storage_dir())
+    response = send_document(found.content, found.filename, found.media_type)
     if found.record is not None:
         response.headers["X-Document-SHA256"] = found.record.sha256
         response.headers["X-Document-Version"] = str(found.record.version)
@@ -63,7 +64,7 @@ def _record_json(record) -> dict:
 @bp.post("/audits/<int:audit_id>/yttrande")
 def register_yttrande(audit_id: int):
     """"Skapa yttrande": register a new version of the final yttrande (registrar, after the decision)."""
-    record = documents.register_yttrande(get_session(), _actor(), audit_id, _storage())
+    record = documents.register_yttrande(get_session(), _actor(), audit_id, storage_dir())
     response = jsonify(_record_json(record))
     response.status_code = 201
     response.headers["Location"] = f"{bp.url_prefix}/audits/{audit_id}/yttrande.pdf"
@@ -80,7 +81,7 @@ def audit_documents(audit_id: int):
 @bp.get("/audits/<int:audit_id>/yttrande.docx")
 def yttrande_docx(audit_id: int):
     found = documents.yttrande_docx(get_session(), _actor(), audit_id)
-    return _send(found.content, found.filename, found.media_type, attachment=True)
+    return send_document(found.content, found.filename, found.media_type, attachment=True)
 
 
 @bp.get("/reports/delrapport.pdf")
@@ -88,11 +89,11 @@ def delrapport_pdf():
     start, end = request.args.get("from", ""), request.args.get("to", "")
     content = documents.render_delrapport(get_session(), _actor(), start, end,
                                           diarienummer=request.args.get("dnr") or None)
-    return _send(content, f"delrapport-{start}-{end}.pdf", documents.PDF)
+    return send_document(content, f"delrapport-{start}-{end}.pdf", documents.PDF)
 
 
 @bp.get("/reports/slutredovisning.pdf")
 def slutredovisning_pdf():
     content = documents.render_slutredovisning(get_session(), _actor(),
                                                diarienummer=request.args.get("dnr") or None)
-    return _send(content, "slutredovisning.pdf", documents.PDF)
+    return send_document(content, "slutredovisning.pdf", documents.PDF)

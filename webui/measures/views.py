@@ -4,6 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kfflow.errors import GuardFailed, KfflowError, PermissionDenied, StaleCase, ValidationError
+from kfflow.services import documents
 from kfflow.services._common import load_case
 from kfflow.services.audits import update_recommendation
 from kfflow.services.cases import available_transitions, history_of
@@ -16,13 +17,14 @@ from webui.auth import current_actor
 from webui.cases import (active_people, create_form, due_date_revisions, form_value, read_version, timeline,
                          transition_form)
 from webui.db import get_session
+from webui.documents import send_document
 from webui.errors import status_for
 from webui.measures import bp
 from webui.measures.listing import MeasureFilter, list_measures
 from webui.start import local_today
 
 
-def _render_list(handover_values=None, handover_errors=None, status=200):
+def _render_list(handover_values=None, handover_errors=None, status=200, **reports):
     session = get_session()
     actor = current_actor()
     f = MeasureFilter.from_args(request.args)
@@ -31,12 +33,30 @@ def _render_list(handover_values=None, handover_errors=None, status=200):
     return render_template(
         "measures/list.html", page=page, f=f, states=wf.states, vocab=get_workflows().vocabulary,
         people=active_people(session), today=local_today(), may_hand_over=actor.role == "steering",
-        handover_values=handover_values or {}, handover_errors=handover_errors or {}), status
+        handover_values=handover_values or {}, handover_errors=handover_errors or {},
+        **{"report_values": {}, "report_errors": {}, "report_message": None, **reports}), status
 
 
 @bp.route("/atgarder")
 def measure_list():
     return _render_list()
+
+
+@bp.route("/atgarder/delrapport.pdf")
+def delrapport():
+    """The interim report for the period in the list page's form; a bad period re-renders the form."""
+    values = {"from": request.args.get("from", ""), "to": request.args.get("to", "")}
+    try:
+        content = documents.render_delrapport(get_session(), current_actor(), values["from"], values["to"])
+    except ValidationError as exc:
+        return _render_list(status=422, report_values=values, report_errors=exc.fields, report_message=exc.message)
+    return send_document(content, f"delrapport-{values['from']}-{values['to']}.pdf", documents.PDF)
+
+
+@bp.route("/atgarder/slutredovisning.pdf")
+def slutredovisning():
+    content = documents.render_slutredovisning(get_session(), current_actor())
+    return send_document(content, "slutredovisning.pdf", documents.PDF)
 
 
 @bp.route("/atgarder/overlamning", methods=["POST"])
