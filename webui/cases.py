@@ -14,7 +14,7 @@ from kfflow.models import User
 from kfflow.services._common import load_case
 from kfflow.services.audits import AUDIT_FIELDS
 from kfflow.services.cases import available_transitions, fire, workflow_of
-from kfflow.services.measures import attribute_fields
+from kfflow.workflow.measure_attributes import attribute_fields
 from kfflow.workflow.definition import FieldDef
 from webui.auth import current_actor
 from webui.db import get_session

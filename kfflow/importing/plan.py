@@ -59,7 +59,7 @@ class Lookups:
 
 class Validator:
     def __init__(self, session: Session, table: Table, fields: dict[str, int], lookups: Lookups):
-        from kfflow.services.measures import attribute_fields
+        from kfflow.workflow.measure_attributes import attribute_fields
         from kfflow.workflow import get_workflows
 
         self.session = session
@@ -124,7 +124,7 @@ class Validator:
                                       "slutdatum (Slutdatum)")
 
     def row(self, number: int, cells: list[Any]) -> RowPlan | None:
-        from kfflow.services.measures import parse_measure_attributes
+        from kfflow.workflow.measure_attributes import parse_measure_attributes
 
         raw = {f: cells[i] for f, i in self.fields.items()}
         text = {f: cell_text(v) for f, v in raw.items()}

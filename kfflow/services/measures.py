@@ -5,76 +5,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import ClassVar
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
-from kfflow.models import Body, Measure, ProgressReport
+from kfflow.models import Measure, ProgressReport
 from kfflow.services._common import (add_history, add_history_rows, bulk_insert, history_row, load_actor,
                                      load_actor_and_case, reserve_ids)
 from kfflow.services.access import has_relation
 from kfflow.services.cases import STALE_MESSAGE
 from kfflow.workflow import get_workflows
-from kfflow.workflow.definition import FieldDef
-from kfflow.workflow.fields import parse_fields, to_record
+from kfflow.workflow.fields import to_record
+from kfflow.workflow.measure_attributes import parse_measure_attributes
 
 OPEN_STATES = ("proposed", "prioritised", "decided", "implemented")
 REPORTABLE_STATES = ("decided", "implemented")
 EDITORS = ("steering", "registrar")  # roles that may edit any measure's plain attributes
-
-
-def _vocab(name: str):
-    return get_workflows().vocabulary(name)
-
-
-def attribute_fields() -> tuple[FieldDef, ...]:
-    """The plain attributes of a measure that people write directly (not through a transition)."""
-    return (
-        FieldDef("title", "text", "Titel"),
-        FieldDef("description", "text", "Beskrivning", required=False),
-        FieldDef("category", "choice", "Kategori", required=False, options=_vocab("categories")),
-        FieldDef("working_group", "choice", "Arbetsgrupp", required=False, options=_vocab("working_groups")),
-        FieldDef("strategic_area", "choice", "Strategiskt område", required=False, options=_vocab("strategic_areas")),
-        FieldDef("horizon", "choice", "Sikt", required=False, options=_vocab("horizons")),
-        FieldDef("governing_plans", "text", "Styrande planer", required=False),
-        FieldDef("expected_effect", "text", "Förväntad effekt", required=False),
-        FieldDef("indicator", "text", "Mätetal", required=False),
-        FieldDef("status_note", "text", "Status", required=False),
-    )
-
-
-def _parse_attributes(session: Session, data: dict, *, partial: bool,
-                      fields: tuple[FieldDef, ...] | None = None) -> tuple[dict, dict]:
-    fields = fields or attribute_fields()
-    if partial:
-        given = {f.name for f in fields} & set(data)
-        fields = tuple(FieldDef(f.name, f.type, f.label, required=f.required and f.name in given,
-                                options=f.options) for f in fields if f.name in given)
-    values, errors = parse_fields(session, fields, data)
-    if "title" in values and len(values["title"]) > 300:
-        errors["title"] = "Titel: högst 300 tecken."
-    if partial:
-        # An explicitly emptied optional attribute is cleared.
-        for f in fields:
-            if f.name not in values and f.name not in errors and not f.required:
-                values[f.name] = None
-    if data.get("owner_body"):
-        body = session.scalar(select(Body).where(Body.name == str(data["owner_body"]).strip()))
-        if body is None:
-            errors["owner_body"] = f"Ansvarig enhet: det finns ingen enhet ”{data['owner_body']}”."
-        else:
-            values["owner_body_id"] = body.id
-    return values, errors
-
-
-def parse_measure_attributes(session: Session, data: dict, *, partial: bool,
-                             fields: tuple[FieldDef, ...] | None = None) -> tuple[dict, dict]:
-    """(values, errors) for a measure's plain attributes, by the same rules as the forms.
-
-    The import passes `attribute_fields()` built once instead of once per row.
-    """
-    return _parse_attributes(session, data, partial=partial, fields=fields)
 
 
 def propose_measure(session: Session, actor, data: dict, *, now: datetime | None = None,
@@ -83,7 +29,7 @@ def propose_measure(session: Session, actor, data: dict, *, now: datetime | None
     now = now or utcnow()
     with write_transaction(session):
         actor = load_actor(session, actor)
-        values, errors = _parse_attributes(session, data, partial=False)
+        values, errors = parse_measure_attributes(session, data, partial=False)
         if errors:
             raise ValidationError("Förslaget kunde inte sparas.", errors)
         measure_id = propose_measures_in_transaction(session, actor, [values], now=now, comments=[comment])[0]
@@ -140,7 +86,7 @@ def update_measure(session: Session, actor, measure_id: int, changes: dict, expe
         actor, measure = load_actor_and_case(session, actor, "measure", measure_id)
         if not may_edit(actor, measure):
             raise PermissionDenied("Du får inte ändra den här åtgärden.")
-        values, errors = _parse_attributes(session, changes, partial=True)
+        values, errors = parse_measure_attributes(session, changes, partial=True)
         if errors:
             raise ValidationError("Ändringen kunde inte sparas.", errors)
         if expected_version is not None and int(expected_version) != measure.version:

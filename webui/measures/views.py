@@ -10,7 +10,7 @@ from kfflow.services.audits import update_recommendation
 from kfflow.services.cases import available_transitions, history_of
 from kfflow.services.comments import add_comment, comments_on
 from kfflow.services.handover import hand_over
-from kfflow.services.measures import (REPORTABLE_STATES, add_progress_report, attribute_fields, may_edit,
+from kfflow.services.measures import (REPORTABLE_STATES, add_progress_report, may_edit,
                                       propose_measure, update_measure)
 from kfflow.workflow import get_workflows
 from webui.auth import current_actor
@@ -19,6 +19,7 @@ from webui.cases import (active_people, create_form, due_date_revisions, form_va
 from webui.db import get_session
 from webui.documents import send_document
 from webui.errors import status_for
+from kfflow.workflow.measure_attributes import attribute_fields
 from webui.measures import bp
 from webui.measures.listing import MeasureFilter, list_measures
 from webui.start import local_today
