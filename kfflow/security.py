@@ -1,6 +1,9 @@
 """Password hashing with argon2id (argon2-cffi's RFC 9106 low-memory profile: above OWASP ASVS L2)."""
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -23,3 +26,13 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
+
+
+def new_secret_token() -> str:
+    """A random bearer secret (API key, sign-in session, calendar feed URL)."""
+    return secrets.token_urlsafe(32)
+
+
+def secret_hash(token: str) -> str:
+    """What is stored of a secret token: its SHA-256, so a database leak yields no usable token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

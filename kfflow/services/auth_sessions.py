@@ -6,9 +6,7 @@ stored in the database so the throttle holds across every server process.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
 from kfflow.models import LoginFailure, LoginSession, User
+from kfflow.security import new_secret_token, secret_hash
 from kfflow.services.users import authenticate
 
 log = logging.getLogger(__name__)
@@ -29,9 +28,6 @@ MAX_FAILURES_PER_USERNAME = 5
 # Higher: a whole office may share one address behind NAT.
 MAX_FAILURES_PER_ADDRESS = 20
 
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -81,9 +77,9 @@ def sign_in(session: Session, username: str, password: str, address: str, *,
 
 def start_session(session: Session, user: User, *, now: datetime | None = None) -> str:
     now = now or utcnow()
-    token = secrets.token_urlsafe(32)
+    token = new_secret_token()
     with write_transaction(session):
-        session.add(LoginSession(token_hash=_digest(token), user_id=user.id, created_at=now, last_seen=now))
+        session.add(LoginSession(token_hash=secret_hash(token), user_id=user.id, created_at=now, last_seen=now))
     return token
 
 
@@ -92,7 +88,7 @@ def user_for_token(session: Session, token: str | None, *, now: datetime | None 
     if not token:
         return None
     now = now or utcnow()
-    record = session.scalar(select(LoginSession).where(LoginSession.token_hash == _digest(token)))
+    record = session.scalar(select(LoginSession).where(LoginSession.token_hash == secret_hash(token)))
     if record is None or record.revoked_at is not None or record.last_seen < now - IDLE_TIMEOUT:
         return None
     user = session.get(User, record.user_id)
@@ -109,7 +105,7 @@ def end_session(session: Session, token: str | None, *, now: datetime | None = N
     if not token:
         return
     with write_transaction(session):
-        session.execute(update(LoginSession).where(LoginSession.token_hash == _digest(token),
+        session.execute(update(LoginSession).where(LoginSession.token_hash == secret_hash(token),
                                                    LoginSession.revoked_at.is_(None))
                         .values(revoked_at=now or utcnow()))
 

@@ -1,8 +1,6 @@
 """A personal iCalendar feed of one's own due dates, behind a revocable token in its URL."""
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime
 
 from icalendar import Calendar, Event
@@ -13,25 +11,23 @@ from kfflow.db import utcnow, write_transaction
 from kfflow.errors import NotFound
 from kfflow.models import Audit, CalendarToken, Measure, Recommendation, User
 from kfflow.reminders.mail import base_url, case_url
+from kfflow.security import new_secret_token, secret_hash
 from kfflow.services._common import load_actor
 
 # Cases whose date still matters to their owner.
 OPEN_STATES = ("proposed", "prioritised", "decided")
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
 
 def issue_calendar_token(session: Session, actor: User, *, now: datetime | None = None) -> str:
     """A new feed token for the actor; earlier ones stop working. Only its hash is stored."""
     now = now or utcnow()
-    token = secrets.token_urlsafe(32)
+    token = new_secret_token()
     with write_transaction(session):
         me = load_actor(session, actor)
         session.execute(update(CalendarToken).where(CalendarToken.user_id == me.id, CalendarToken.revoked_at.is_(None))
                         .values(revoked_at=now).execution_options(synchronize_session=False))
-        session.add(CalendarToken(user_id=me.id, token_hash=_hash(token), created_at=now))
+        session.add(CalendarToken(user_id=me.id, token_hash=secret_hash(token), created_at=now))
     return token
 
 
@@ -54,7 +50,7 @@ def has_calendar_token(session: Session, actor: User) -> bool:
 def calendar_for_token(session: Session, token: str, *, base: str | None = None) -> bytes:
     """The feed as iCalendar bytes; NotFound for an unknown or revoked token or an inactive user."""
     user = session.scalar(select(User).join(CalendarToken, CalendarToken.user_id == User.id).where(
-        CalendarToken.token_hash == _hash(token or ""), CalendarToken.revoked_at.is_(None)))
+        CalendarToken.token_hash == secret_hash(token or ""), CalendarToken.revoked_at.is_(None)))
     if user is None or not user.active:
         raise NotFound("Kalendern finns inte.")
     base = base or base_url()

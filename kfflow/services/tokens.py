@@ -5,9 +5,7 @@ so deactivating a user ends their API access at once.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +15,7 @@ from sqlalchemy.orm import Session
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import NotAuthenticated, TooManyAttempts
 from kfflow.models import ApiToken, TokenRequestFailure, User
+from kfflow.security import new_secret_token, secret_hash
 from kfflow.services.users import authenticate
 
 log = logging.getLogger(__name__)
@@ -32,9 +31,6 @@ class IssuedToken:
     expires: datetime
     user: User
 
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _recent_failures(session: Session, username: str, now: datetime) -> list[datetime]:
@@ -74,9 +70,9 @@ def grant_token(session: Session, user: User, *, now: datetime | None = None,
                 lifetime: timedelta = DEFAULT_LIFETIME) -> IssuedToken:
     """A new token for a user whose identity the caller has already established."""
     now = now or utcnow()
-    token = secrets.token_urlsafe(32)
+    token = new_secret_token()
     with write_transaction(session):
-        row = ApiToken(user_id=user.id, token_hash=token_hash(token), created_at=now, expires_at=now + lifetime)
+        row = ApiToken(user_id=user.id, token_hash=secret_hash(token), created_at=now, expires_at=now + lifetime)
         session.add(row)
     return IssuedToken(token=token, expires=row.expires_at, user=user)
 
@@ -88,7 +84,7 @@ def user_for_token(session: Session, token: str, *, now: datetime | None = None)
     now = now or utcnow()
     return session.scalars(
         select(User).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None),
+        .where(ApiToken.token_hash == secret_hash(token), ApiToken.revoked_at.is_(None),
                ApiToken.expires_at > now, User.active.is_(True))).first()
 
 
@@ -96,7 +92,7 @@ def revoke_token(session: Session, token: str, *, now: datetime | None = None) -
     """Revoke this token; True when it was valid until now."""
     now = now or utcnow()
     with write_transaction(session):
-        row = session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash(token),
+        row = session.scalars(select(ApiToken).where(ApiToken.token_hash == secret_hash(token),
                                                      ApiToken.revoked_at.is_(None))).first()
         if row is None:
             return False
