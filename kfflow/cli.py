@@ -5,6 +5,7 @@ import contextlib
 import logging
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -131,7 +132,14 @@ def workflows_check(ctx: Context, path):
     for name in loaded.names():
         wf = loaded.current(name)
         click.echo(f"{wf.source_file.name}: {name} version {wf.version}, "
-                   f"{len(wf.states)} lägen, {len(wf.transitions)} övergångar — OK")
+                   f"{len(wf.states)} lägen, {len(wf.transitions)} övergångar, {len(wf.actions)} andra behörigheter — OK")
+    from kfflow.importing.mapping import MAPPING_FILE, load_import_mapping
+
+    try:
+        columns = load_import_mapping(Path(folder), loaded.vocabularies)
+    except WorkflowDefinitionError as exc:
+        fail(f"Fel i importmappningen i {folder}:\n{exc.message}", 1)
+    click.echo(f"{MAPPING_FILE}: {len(columns)} kolumner — OK")
     # reminders (issue 6): the reminder rules live beside the lifecycles and are checked with them
     from kfflow.reminders.rules import load_reminder_rules
 
@@ -349,13 +357,18 @@ def render_slutredovisning_cmd(ctx: Context, diarienummer, output, as_user):
 
 # --- import and export ----------------------------------------------------------------------------
 
-def _acting_user(session, username: str | None, roles: tuple[str, ...] | None = None):
-    """The user named by --as, checked to be active (and to hold one of `roles`); None without --as."""
+def _acting_user(session, username: str | None, action: tuple[str, str] | None = None):
+    """The user named by --as, checked to be active (and to be allowed `action`, (kind, name) as in
+    workflows/); None without --as."""
     if username is None:
         return None
     user = _render_actor(session, username)
-    if roles and user.role not in roles:
-        fail(f"{user.username} har rollen {user.role}; det här kräver rollen {' eller '.join(roles)}.", 2)
+    if action is not None:
+        from kfflow.services.access import may
+
+        kind, name = action
+        if not may(user, name, kind=kind):
+            fail(f"{user.username} har rollen {user.role}, som inte får göra detta.", 2)
     return user
 
 
@@ -398,12 +411,12 @@ def import_group():
 def import_measures_cmd(ctx: Context, file, dry_run, update, as_user):
     """Läs in åtgärder från FILE: allt eller inget."""
     from kfflow.importing.readers import ImportFileError
-    from kfflow.services.importing import IMPORTERS, ImportRejected, import_measures
+    from kfflow.services.importing import ImportRejected, import_measures
 
     if not os.path.isfile(file):
         fail(f"Filen {file} finns inte.", 2)
     with ctx.db.session() as session:
-        actor = _acting_user(session, as_user, IMPORTERS)
+        actor = _acting_user(session, as_user, ("measure", "import"))
         try:
             with _progress() as progress:
                 result = import_measures(session, actor, file, update=update, dry_run=dry_run, progress=progress)

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import pytest
 
+from types import SimpleNamespace
+
 from kfflow.models import Audit, HistoryEntry, Measure, Recommendation
+from kfflow.services.access import available_actions, may
 from kfflow.services.cases import fire
 from kfflow.workflow import load_workflows
 from sqlalchemy import func, select
 
 from tests.conftest import NOW, ROLES, WORKFLOWS_PATH
-from tests.rules.table import PERMISSIONS, RELATIONS, expected_outcome, rule, valid_values
+from tests.rules.table import (ACTIONS, ORGANISATION, PERMISSIONS, RELATIONS, action_allowed, expected_outcome, rule,
+                               valid_values)
 
 WORKFLOWS = load_workflows(WORKFLOWS_PATH)
 CASES = [(wf, trigger) for wf in PERMISSIONS for trigger in PERMISSIONS[wf]]
@@ -21,15 +25,59 @@ def test_every_transition_has_exactly_its_row():
         wf = WORKFLOWS.current(name)
         defined = {}
         for t in wf.transitions:
-            defined.setdefault(t.trigger, {"from": [], "roles": sorted(t.roles), "relation": t.relation})
+            defined.setdefault(t.trigger, {"from": [], "roles": sorted(t.roles), "relation": t.relation,
+                                           "by_import": t.by_import})
             defined[t.trigger]["from"].extend(t.sources)
-        table = {trig: {"from": r["from"], "roles": sorted(r["roles"]), "relation": r.get("relation")}
+        table = {trig: {"from": r["from"], "roles": sorted(r["roles"]), "relation": r.get("relation"),
+                        "by_import": r.get("by_import", False)}
                  for trig, r in PERMISSIONS[name].items()}
         assert set(defined) == set(table), f"{name}: transitions and rule rows differ"
         for trig in defined:
             assert sorted(defined[trig]["from"]) == sorted(table[trig]["from"]), (name, trig)
             assert defined[trig]["roles"] == table[trig]["roles"], (name, trig)
             assert defined[trig]["relation"] == table[trig]["relation"], (name, trig)
+            assert defined[trig]["by_import"] == table[trig]["by_import"], (name, trig)
+
+
+def test_every_action_has_exactly_its_row():
+    assert set(ACTIONS) == set(WORKFLOWS.names())
+    for name in WORKFLOWS.names():
+        assert set(WORKFLOWS.current(name).actions) == set(ACTIONS[name]), f"{name}: actions and rule rows differ"
+    assert set(WORKFLOWS.actions) == set(ORGANISATION)
+
+
+ACTION_CASES = [(wf, action) for wf in ACTIONS for action in ACTIONS[wf]]
+MODELS = {"measure": Measure, "recommendation": Recommendation, "audit": Audit}
+
+
+@pytest.mark.parametrize("workflow,action", ACTION_CASES, ids=["-".join(c) for c in ACTION_CASES])
+def test_action(workflow, action):
+    """`may` against the table for every state, role and relation (no database: only the rules are read)."""
+    wf = WORKFLOWS.current(workflow)
+    for role in ROLES:
+        actor = SimpleNamespace(id=1, role=role, active=True)
+        where = f"{workflow}.{action} as {role} without a case"
+        assert may(actor, action, kind=workflow) == action_allowed(workflow, action, None, role, None), where
+        assert (action in available_actions(actor, kind=workflow)) == may(actor, action, kind=workflow), where
+        for state in wf.states:
+            for relation in RELATIONS:
+                case = MODELS[workflow](state=state, workflow_name=workflow, workflow_version=wf.version,
+                                        owner_id=1 if relation == "owner" else 2)
+                if workflow == "measure":
+                    case.proposer_id = 1 if relation == "proposer" else 2
+                elif relation == "proposer":
+                    continue
+                expected = action_allowed(workflow, action, state, role, relation)
+                assert may(actor, action, case) == expected, f"{workflow}.{action} in {state} as {role} ({relation})"
+    assert not may(SimpleNamespace(id=1, role="steering", active=False), action, kind=workflow)
+
+
+@pytest.mark.parametrize("action", sorted(ORGANISATION))
+def test_organisation_action(action):
+    for role in ROLES:
+        actor = SimpleNamespace(id=1, role=role, active=True)
+        assert may(actor, action) == action_allowed(None, action, None, role, None), (action, role)
+        assert (action in available_actions(actor)) == may(actor, action)
 
 
 def _case(session, workflow, state, actor, relation, users):

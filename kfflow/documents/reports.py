@@ -13,17 +13,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from kfflow.documents.render import EmbeddedData, html_to_pdf, render_html
 from kfflow.models import CASE_MODELS, HistoryEntry, Measure, Recommendation, User
-from kfflow.workflow import get_workflows
+from kfflow.workflow import get_workflows, is_late
 
 NO_CATEGORY = "Utan kategori"
 NO_GROUP = "Utan arbetsgrupp"
 QUESTIONS = (("done", "Vad är gjort?"), ("ongoing", "Vad pågår?"), ("planned", "Vad finns planerat?"))
 PERIOD_EVENTS = {"decide": "Beslutad", "implement": "Genomförd", "evaluate": "Utvärderad"}
-# Measures counted as decided in the final report: decided, and everything a decision led to.
-DECIDED_STATES = ("decided", "implemented", "evaluated")
-# Colours of the chart, one per measure state (grey for states without their own colour).
-STATE_COLOURS = {"proposed": "#c6dbef", "prioritised": "#6baed6", "decided": "#2171b5", "implemented": "#31a354",
-                 "evaluated": "#006d2c", "rejected": "#bdbdbd", "withdrawn": "#969696"}
+# Colours of the chart's segments, by a state's place in its lifecycle file: the way forward from light blue to
+# dark green, then greys for the ends (grey again for states beyond the palette).
+STATE_PALETTE = ("#c6dbef", "#6baed6", "#2171b5", "#31a354", "#006d2c", "#bdbdbd", "#969696")
 
 
 def _labels(vocabulary: str) -> dict[str, str]:
@@ -62,6 +60,7 @@ def state_chart(counts: dict[tuple[str, str | None], int], states: list[tuple[st
     shown = [(value, label) for value, label in categories if any(counts.get((s, value)) for s, _ in states)]
     largest = max([sum(counts.get((s, value), 0) for s, _ in states) for value, _ in shown] or [1]) or 1
     scale = (width - label_width - 40) / largest
+    colour = {state: STATE_PALETTE[i] if i < len(STATE_PALETTE) else "#999999" for i, (state, _) in enumerate(states)}
     bars = []
     for row, (value, label) in enumerate(shown):
         x, segments = label_width, []
@@ -69,11 +68,11 @@ def state_chart(counts: dict[tuple[str, str | None], int], states: list[tuple[st
             n = counts.get((state, value), 0)
             if n:
                 segments.append({"x": round(x, 2), "width": round(n * scale, 2), "count": n,
-                                 "colour": STATE_COLOURS.get(state, "#999999"), "label": state_label})
+                                 "colour": colour[state], "label": state_label})
                 x += n * scale
         bars.append({"label": label, "total": sum(s["count"] for s in segments),
                      "y": row * (bar_height + 8) + 4, "segments": segments})
-    legend = [{"label": label, "colour": STATE_COLOURS.get(state, "#999999")} for state, label in states
+    legend = [{"label": label, "colour": colour[state]} for state, label in states
               if any(counts.get((state, value)) for value, _ in categories)]
     height = len(bars) * (bar_height + 8) + 4
     return {"width": width, "height": height + 28, "bar_height": bar_height, "label_width": label_width,
@@ -145,7 +144,7 @@ def delrapport_data(session: Session, start: date, end: date, *, organisation: s
             "effect": effect_labels.get(fields.get("effect"), fields.get("effect")),
             "evaluation": fields.get("evaluation")})
 
-    overdue = sorted((m for m in measures if m.state == "decided" and m.due_date and m.due_date < end),
+    overdue = sorted((m for m in measures if is_late(m, end)),
                      key=lambda m: (m.due_date, m.id))
     return {
         "kind": "delrapport", "organisation": organisation, "diarienummer": diarienummer,
@@ -182,15 +181,14 @@ def _handovers(session: Session) -> dict[tuple[str, int], dict]:
 
 
 def _open_cases(session: Session) -> list:
-    """Cases whose work goes on after the report: not yet followed up, rejected or withdrawn."""
-    closed = {"evaluated", "rejected", "withdrawn"}
+    """Cases whose work goes on after the report: measures being carried out (`reportable`), and
+    recommendations not yet followed up or withdrawn (`open`)."""
     found = []
-    for kind in ("measure", "recommendation"):
+    for kind, tag in (("measure", "reportable"), ("recommendation", "open")):
         model = CASE_MODELS[kind]
-        stmt = select(model).where(model.state.not_in(closed)).order_by(model.id)
+        stmt = select(model).where(model.state.in_(get_workflows().current(kind).tagged(tag))).order_by(model.id)
         if model is Measure:
-            stmt = stmt.where(model.state.in_(("decided", "implemented"))).options(
-                selectinload(Measure.owner), selectinload(Measure.owner_body))
+            stmt = stmt.options(selectinload(Measure.owner), selectinload(Measure.owner_body))
         else:
             stmt = stmt.options(selectinload(Recommendation.owner), selectinload(Recommendation.audit))
         found.extend(session.scalars(stmt))
@@ -204,10 +202,15 @@ def slutredovisning_data(session: Session, *, organisation: str, diarienummer: s
                    "recommendation": wf.current("recommendation").state_label}
     category_labels = _labels("categories")
     measures = _measures(session)
+
+    def adopted(m: Measure) -> bool:
+        """Counted as decided: decided, and everything a decision led to."""
+        return wf.get(m.workflow_name, m.workflow_version).has_tag(m.state, "adopted")
+
     groups = []
     for value, label in _category_order():
         rows = [_measure_row(m, state_label["measure"], category_labels) for m in measures
-                if m.state in DECIDED_STATES and (m.category if m.category in category_labels else None) == value]
+                if adopted(m) and (m.category if m.category in category_labels else None) == value]
         if rows or value is not None:
             groups.append({"label": label, "measures": rows})
     handovers = _handovers(session)

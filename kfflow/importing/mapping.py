@@ -4,14 +4,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-import yaml
+from pydantic import Field
 
 from kfflow.errors import WorkflowDefinitionError
 from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import Option
+from kfflow.workflow.loader import Errors, Label, Strict, parse_file, read_yaml
 
 MAPPING_FILE = "import_mapping.yaml"
+# The fields a column may fill: what kfflow/importing/plan.py reads from a row.
+COLUMN_FIELDS = ("id", "title", "description", "category", "working_group", "owner", "state", "status", "started",
+                 "due_date", "expected_effect", "indicator")
+
+
+class MappingColumn(Strict):
+    field: str
+    headings: Annotated[list[Label], Field(min_length=1)]
+    vocabulary: str | None = None
+    required: bool = False
+
+
+class ImportMappingFile(Strict):
+    measure_columns: Annotated[list[MappingColumn], Field(min_length=1)]
 
 
 @dataclass(frozen=True)
@@ -32,19 +48,41 @@ def normalise(text: str) -> str:
     return " ".join(str(text).split()).casefold()
 
 
+def load_import_mapping(folder: Path, vocabularies: dict[str, tuple[Option, ...]]) -> tuple[Column, ...]:
+    """The spreadsheet columns of `folder`/import_mapping.yaml, validated strictly (`kfflow workflows check`):
+    known keys and fields, existing vocabularies, every heading in one column only."""
+    path = Path(folder) / MAPPING_FILE
+    errors = Errors()
+    spec = parse_file(ImportMappingFile, path.name, read_yaml(path, errors), errors) if path.exists() else None
+    if spec is None and not errors.lines:
+        errors.add(path.name, "missing")
+    headings: dict[str, str] = {}
+    fields: set[str] = set()
+    for column in spec.measure_columns if spec else ():
+        where = f"{path.name}, column {column.field!r}"
+        if column.field not in COLUMN_FIELDS:
+            errors.add(where, f"unknown field {column.field!r} (known: {', '.join(COLUMN_FIELDS)})")
+        if column.field in fields:
+            errors.add(where, "the field has two columns")
+        fields.add(column.field)
+        if column.vocabulary is not None and column.vocabulary not in vocabularies:
+            errors.add(where, f"unknown vocabulary {column.vocabulary!r}")
+        for heading in column.headings:
+            if normalise(heading) in headings:
+                errors.add(where, f"heading {heading!r} also belongs to {headings[normalise(heading)]!r}")
+            headings[normalise(heading)] = column.field
+    if errors.lines:
+        raise WorkflowDefinitionError("\n".join(errors.lines))
+    return tuple(Column(c.field, tuple(c.headings), c.vocabulary, c.required) for c in spec.measure_columns)
+
+
 @lru_cache(maxsize=4)
 def _load(path: Path) -> tuple[Column, ...]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        columns = tuple(Column(field=c["field"], headings=tuple(c["headings"]), vocabulary=c.get("vocabulary"),
-                               required=bool(c.get("required", False))) for c in data["measure_columns"])
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
-        raise WorkflowDefinitionError(f"{path}: the import mapping cannot be read ({exc})") from None
-    return columns
+    return load_import_mapping(path, get_workflows().vocabularies)
 
 
 def measure_columns() -> tuple[Column, ...]:
-    return _load(Path(get_workflows().path) / MAPPING_FILE)
+    return _load(Path(get_workflows().path))
 
 
 def match_headings(headings: list[str]) -> tuple[dict[str, int], list[str], list[str]]:

@@ -17,7 +17,6 @@ from kfflow.importing.readers import Table
 
 MAX_LISTED_ERRORS = 50
 ATTRIBUTES = ("title", "description", "category", "working_group", "expected_effect", "indicator", "status_note")
-IMPORTABLE_STATES = ("proposed", "decided")
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class RowError:
 class RowPlan:
     row: int
     values: dict[str, Any]          # parsed attributes of the columns the file has
-    state: str = "proposed"
+    state: str = ""                 # the lifecycle's initial state unless the file says more
     state_given: bool = False  # the file names a state (Läge, or a state label under Status)
     owner_id: int | None = None
     due_date: date | None = None
@@ -46,6 +45,11 @@ class RowPlan:
     @property
     def key(self) -> tuple[str, str | None]:
         return (normalise(self.values["title"]), self.values.get("category"))
+
+    def transition_values(self, transition, users: dict[int, Any]) -> dict[str, Any]:
+        """The row's values for the fields of the transition that brings it to its state (users by id)."""
+        found = {"owner": users.get(self.owner_id), "due_date": self.due_date}
+        return {f.name: found.get(f.name, self.values.get(f.name)) for f in transition.fields}
 
 
 @dataclass
@@ -115,13 +119,21 @@ class Validator:
     def check_new(self, plan: RowPlan) -> None:
         """What only a row that creates a measure must satisfy (a matched row keeps its state)."""
         fld = "state" if "state" in self.fields else "status"
-        if plan.state not in IMPORTABLE_STATES:
-            labels = " eller ".join(self.wf.state_label(s) for s in IMPORTABLE_STATES)
+        if plan.state == self.wf.initial:
+            return
+        # Beyond the initial state only where the lifecycle has a transition for the import (measure.yaml).
+        transition = next((t for t in self.wf.by_import(self.wf.initial) if t.dest == plan.state), None)
+        if transition is None:
+            states = [self.wf.initial] + [t.dest for t in self.wf.by_import(self.wf.initial)]
+            labels = " eller ".join(self.wf.state_label(s) for s in states)
             self.error(plan.row, fld, f"nya åtgärder kan bara läsas in som {labels}, inte "
                                       f"\"{self.wf.state_label(plan.state)}\"")
-        elif plan.state == "decided" and (plan.owner_id is None or plan.due_date is None):
-            self.error(plan.row, fld, "en beslutad åtgärd behöver en ansvarig person (Ansvarig) och ett "
-                                      "slutdatum (Slutdatum)")
+            return
+        given = plan.transition_values(transition, {plan.owner_id: plan.owner_id} if plan.owner_id else {})
+        missing = [self.heading.get(f.name, f.label) for f in transition.fields if f.required and given[f.name] is None]
+        if missing:
+            self.error(plan.row, fld, f"en {self.wf.state_label(plan.state).lower()} åtgärd behöver "
+                                      f"{' och '.join(missing)} ifyllt")
 
     def row(self, number: int, cells: list[Any]) -> RowPlan | None:
         from kfflow.workflow.measure_attributes import parse_measure_attributes
@@ -163,7 +175,7 @@ class Validator:
         for fld, message in errors.items():
             self.error(number, fld, message.split(": ", 1)[-1])
         plan.values.update({f.name: values.get(f.name) for f in self.file_fields})  # an empty cell clears
-        plan.state, plan.state_given = state or "proposed", state is not None
+        plan.state, plan.state_given = state or self.wf.initial, state is not None
         if text.get("title"):
             title = normalise(text["title"])
             if title in self.seen_titles:

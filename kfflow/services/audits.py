@@ -7,10 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
-from kfflow.errors import GuardFailed, NotFound, PermissionDenied, StaleCase, ValidationError
+from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
 from kfflow.models import Audit, Measure, Recommendation, RecommendationMeasure
 from kfflow.services._common import add_history, column_length_errors, load_actor, load_actor_and_case
-from kfflow.services.access import has_relation, require_role
+from kfflow.services.access import refusal, require
 from kfflow.services.cases import STALE_MESSAGE
 from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import FieldDef, Option
@@ -29,8 +29,6 @@ AUDIT_FIELDS = (
              options=(Option("board", "Styrelse"), Option("committee", "Nämnd"))),
     FieldDef("summary", "text", "Sammanfattning", required=False),
 )
-# Until the board has adopted the answer, these may still edit it.
-ANSWER_FROZEN_STATES = ("decided", "implemented", "evaluated", "withdrawn")
 
 
 def _signatories(value) -> list[dict]:
@@ -46,7 +44,7 @@ def register_audit(session: Session, actor, data: dict, *, now: datetime | None 
     now = now or utcnow()
     with write_transaction(session):
         actor = load_actor(session, actor)
-        require_role(actor, "registrar", action="registrera granskningar")
+        require(actor, "register", kind="audit")
         values, errors = parse_fields(session, AUDIT_FIELDS, data)
         errors.update(column_length_errors(Audit, AUDIT_FIELDS, values))
         if errors:
@@ -64,11 +62,8 @@ def register_audit(session: Session, actor, data: dict, *, now: datetime | None 
 
 def update_audit(session: Session, actor, audit_id: int, changes: dict) -> Audit:
     with write_transaction(session):
-        actor = load_actor(session, actor)
-        require_role(actor, "registrar", action="ändra granskningar")
-        audit = session.get(Audit, audit_id)
-        if audit is None:
-            raise NotFound("Granskningen finns inte.")
+        actor, audit = load_actor_and_case(session, actor, "audit", audit_id)
+        require(actor, "edit", audit)
         given = [f for f in AUDIT_FIELDS if f.name in changes]
         values, errors = parse_fields(session, tuple(given), changes)
         errors.update(column_length_errors(Audit, given, values))
@@ -85,11 +80,8 @@ def add_recommendation(session: Session, actor, audit_id: int, number, text: str
                        *, now: datetime | None = None) -> Recommendation:
     now = now or utcnow()
     with write_transaction(session):
-        actor = load_actor(session, actor)
-        require_role(actor, "registrar", action="registrera rekommendationer")
-        audit = session.get(Audit, audit_id)
-        if audit is None:
-            raise NotFound("Granskningen finns inte.")
+        actor, audit = load_actor_and_case(session, actor, "audit", audit_id)
+        require(actor, "add_recommendation", audit)
         fields = (FieldDef("number", "number", "Nummer", min=1, max=999), FieldDef("text", "text", "Rekommendation"))
         values, errors = parse_fields(session, fields, {"number": number, "text": text})
         if not errors and session.scalar(select(Recommendation.id).where(
@@ -107,22 +99,17 @@ def add_recommendation(session: Session, actor, audit_id: int, number, text: str
     return rec
 
 
-def may_edit_answer(actor, rec: Recommendation) -> bool:
-    if actor is None or not actor.active or rec.state in ANSWER_FROZEN_STATES:
-        return False
-    return actor.role == "registrar" or has_relation(actor, rec, "owner")
-
-
 def update_recommendation(session: Session, actor, rec_id: int, changes: dict, expected_version: int | None,
                           *, now: datetime | None = None) -> Recommendation:
     """Edit the answer and the linked measures (in order) until the board has adopted the answer."""
     now = now or utcnow()
     with write_transaction(session):
         actor, rec = load_actor_and_case(session, actor, "recommendation", rec_id)
-        if not may_edit_answer(actor, rec):
-            if rec.state in ANSWER_FROZEN_STATES:
-                raise GuardFailed("Svaret är antaget och kan inte längre ändras.")
-            raise PermissionDenied("Bara registratorn och den ansvariga kan ändra svaret.")
+        refused = refusal(actor, "edit_answer", rec)
+        if isinstance(refused, GuardFailed):
+            raise GuardFailed("Svaret är antaget och kan inte längre ändras.")
+        if refused is not None:
+            raise PermissionDenied("Du får inte ändra svaret på den här rekommendationen.")
         fields = []
         if "answer" in changes:
             fields.append(FieldDef("answer", "text", "Svar", required=False))

@@ -13,10 +13,7 @@ from kfflow.models import Audit, CalendarToken, Measure, Recommendation, User
 from kfflow.reminders.mail import base_url, case_url
 from kfflow.security import new_secret_token, secret_hash
 from kfflow.services._common import load_actor
-
-# Cases whose date still matters to their owner.
-OPEN_STATES = ("proposed", "prioritised", "decided")
-
+from kfflow.workflow import get_workflows
 
 
 def issue_calendar_token(session: Session, actor: User, *, now: datetime | None = None) -> str:
@@ -59,15 +56,20 @@ def calendar_for_token(session: Session, token: str, *, base: str | None = None)
     cal.add("prodid", "-//kfflow//kalender//SV")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", f"kfflow: {user.display_name}")
+    # Cases whose date still matters to their owner: those that can still be late.
+    workflows = get_workflows()
     measures = session.execute(select(Measure.id, Measure.title, Measure.due_date).where(
-        Measure.owner_id == user.id, Measure.state.in_(OPEN_STATES), Measure.due_date.is_not(None))
+        Measure.owner_id == user.id, Measure.state.in_(workflows.current("measure").tagged("can_be_late")),
+        Measure.due_date.is_not(None))
         .order_by(Measure.due_date, Measure.id))
     for case_id, title, due in measures:
         cal.add_component(_event(f"measure-{case_id}", f"Slutdatum: {title}", due,
                                  case_url("measure", case_id, base), stamp))
     recs = session.execute(select(Recommendation.id, Recommendation.number, Audit.name, Audit.number,
                                   Audit.response_due).join(Audit, Audit.id == Recommendation.audit_id).where(
-        Recommendation.owner_id == user.id, Recommendation.state.in_(OPEN_STATES), Audit.response_due.is_not(None))
+        Recommendation.owner_id == user.id,
+        Recommendation.state.in_(workflows.current("recommendation").tagged("can_be_late")),
+        Audit.response_due.is_not(None))
         .order_by(Audit.response_due, Recommendation.id))
     for case_id, number, audit_name, audit_number, due in recs:
         cal.add_component(_event(f"recommendation-{case_id}",

@@ -23,7 +23,7 @@ from kfflow.documents.yttrande import DEFAULT_ORGANISATION, yttrande_data, yttra
 from kfflow.errors import GuardFailed, KfflowError, NotFound, ValidationError
 from kfflow.models import Audit, DocumentRecord, Setting
 from kfflow.services._common import add_history, load_actor
-from kfflow.services.access import require_role
+from kfflow.services.access import require, workflow_of
 from kfflow.workflow.definition import FieldDef
 from kfflow.workflow.fields import parse_fields
 
@@ -31,8 +31,6 @@ log = logging.getLogger(__name__)
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-# A final yttrande states what the body adopted; before the decision there is only a draft.
-REGISTRABLE_STATES = ("decided", "sent", "followed_up")
 
 
 class StoredDocumentCorrupt(KfflowError):
@@ -62,6 +60,11 @@ def _load_audit(session: Session, audit_id: int, *, lock: bool = False) -> Audit
 
 def file_stem(diarienummer: str | None) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", diarienummer or "utan-dnr").strip("-")
+
+
+def is_adopted(audit: Audit) -> bool:
+    """A final yttrande states what the body adopted; before the decision there is only a draft."""
+    return workflow_of(audit).has_tag(audit.state, "adopted")
 
 
 def _letter_date(audit: Audit, now: datetime) -> date:
@@ -98,11 +101,12 @@ def register_yttrande(session: Session, actor, audit_id: int, storage_dir: Path 
     try:
         with write_transaction(session):
             actor = load_actor(session, actor)
-            require_role(actor, "registrar", action="registrera handlingar")
             audit = _load_audit(session, audit_id, lock=True)
-            if audit.state not in REGISTRABLE_STATES:
+            try:
+                require(actor, "register_document", audit)
+            except GuardFailed:
                 raise GuardFailed("Yttrandet kan registreras först när beslutet om det har förts in. "
-                                  "Förhandsgranska utkastet så länge.")
+                                  "Förhandsgranska utkastet så länge.") from None
             if not (audit.diarienummer or "").strip():
                 raise ValidationError("Granskningen saknar diarienummer.",
                                       {"diarienummer": "Ange diarienummer innan yttrandet registreras."})
@@ -205,6 +209,6 @@ def yttrande_docx(session: Session, actor, audit_id: int, *, now: datetime | Non
     load_actor(session, actor)
     audit = _load_audit(session, audit_id)
     data = yttrande_data(audit, organisation=organisation_name(session),
-                         draft=audit.state not in REGISTRABLE_STATES, document_date=_letter_date(audit, now))
+                         draft=not is_adopted(audit), document_date=_letter_date(audit, now))
     suffix = "-utkast" if data["draft"] else ""
     return RenderedDocument(yttrande_docx_bytes(data), f"{file_stem(audit.diarienummer)}-yttrande{suffix}.docx", DOCX)

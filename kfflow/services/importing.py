@@ -5,11 +5,12 @@
   matched row is left as it is, or with `update=True` its changed attributes are edited through the
   same service step as the edit form, one history entry per measure.
 - New measures enter the lifecycle through `propose_measures_in_transaction` with a history entry naming
-  the file and its SHA-256. A row whose status says Beslutad (with an owner and a due date) is then
-  recorded as decided by an `import` history entry: the decision was taken before kfflow, so the
-  `due_date_not_past` guard of a new decision does not apply to it, and the history says so.
+  the file and its SHA-256. A row whose status names a later state (Beslutad, with an owner and a due
+  date) then gets the lifecycle's `by_import` transition to that state (`record_earlier_decision` in
+  measure.yaml), fired through the engine: the decision was taken before kfflow, so the
+  `due_date_not_past` guard of a new decision is not part of it, and the history says so.
 - `actor` None is the operator at the command line (they hold the database already); history then has
-  no actor. Through the web a user must be steering or a registrar.
+  no actor. Through the web the user needs the `import` action of measure.yaml.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
@@ -28,12 +29,12 @@ from kfflow.importing.mapping import match_headings, normalise
 from kfflow.importing.plan import Lookups, RowError, RowPlan, Validator, report_errors
 from kfflow.importing.readers import read_table
 from kfflow.models import Body, Measure, User
-from kfflow.services._common import add_history_rows, history_row, load_actor
-from kfflow.services.measures import (EDITORS, NewMeasure, change_measure_in_transaction,
-                                      propose_measures_in_transaction)
+from kfflow.services._common import load_actor
+from kfflow.services.access import may
+from kfflow.services.cases import fire_imported_in_transaction
+from kfflow.services.measures import NewMeasure, change_measure_in_transaction, propose_measures_in_transaction
 from kfflow.workflow import get_workflows
 
-IMPORTERS = EDITORS
 BATCH = 2500  # rows per bulk insert: bounds memory, paces the progress bar
 
 
@@ -70,12 +71,12 @@ class ImportResult:
 
 def may_import(actor) -> bool:
     """Whether `actor` may load measures from a file (the web upload page asks before storing a file)."""
-    return actor is not None and actor.active and actor.role in IMPORTERS
+    return may(actor, "import", kind="measure")
 
 
 def require_importer(actor) -> None:
     if not may_import(actor):
-        raise PermissionDenied("Bara styrgruppen och registratorer kan läsa in åtgärder från fil.")
+        raise PermissionDenied("Din roll får inte läsa in åtgärder från fil.")
 
 
 def file_sha256(path: Path) -> str:
@@ -201,25 +202,23 @@ def import_measures(session: Session, actor, path: Path | str, *, display_name: 
             chunk = new[start:start + BATCH]
             values = [{**p.values, "owner_id": p.owner_id, "due_date": p.due_date} for p in chunk]
             ids = propose_measures_in_transaction(session, actor, values, now=now, comments=[comment] * len(chunk))
-            _record_decided(session, [(i, p) for i, p in zip(ids, chunk) if p.state == "decided"], actor, now,
-                            comment, user_names)
+            _record_earlier_states(session, actor, ids, chunk, now, comment)
             result.created_ids.extend(ids)
             if progress:
                 progress("Sparade", len(chunk))
     return result
 
 
-def _record_decided(session: Session, decided: list[tuple[int, RowPlan]], actor, now: datetime, comment: str,
-                    user_names: dict[int, str]) -> None:
-    """Measures the file says were decided before kfflow: recorded as such, not decided anew."""
-    if not decided:
-        return
+def _record_earlier_states(session: Session, actor, ids: list[int], plans: list[RowPlan], now: datetime,
+                           comment: str) -> None:
+    """New measures the file says were further on (decided before kfflow): the lifecycle's import transition."""
     wf = get_workflows().current("measure")
-    session.execute(update(Measure.__table__).where(Measure.id.in_([i for i, _ in decided]))
-                    .values(state="decided", version=Measure.version + 1))
-    note = f"{comment}: beslutad före kfflow enligt filen (slutdatumet prövas inte mot dagens datum)"
-    add_history_rows(session, [
-        history_row(case=NewMeasure(measure_id, "decided", wf.version), trigger="import", from_state="proposed",
-                    actor=actor, at=now, comment=note,
-                    fields={"owner": user_names.get(plan.owner_id), "due_date": plan.due_date.isoformat()})
-        for measure_id, plan in decided])
+    owners = {u.id: u for u in session.scalars(select(User).where(
+        User.id.in_({p.owner_id for p in plans if p.owner_id is not None})))}
+    for transition in wf.by_import(wf.initial):
+        moved = [(i, p) for i, p in zip(ids, plans) if p.state == transition.dest]
+        fire_imported_in_transaction(
+            session, actor, transition.trigger,
+            [NewMeasure(i, wf.initial, wf.version, owner_id=p.owner_id) for i, p in moved],
+            [p.transition_values(transition, owners) for _, p in moved], now=now,
+            comment=f"{comment}: {transition.label.lower()} enligt filen")

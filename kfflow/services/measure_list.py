@@ -12,9 +12,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from kfflow.models import Measure, User
-
-# States in which a past due date means the measure is late.
-LATE_STATES = ("proposed", "prioritised", "decided")
+from kfflow.workflow import get_workflows, is_late  # noqa: F401 (the list's meaning of late, re-exported)
 SORTS = {
     "id": Measure.id, "title": Measure.title, "state": Measure.state, "priority": Measure.priority,
     "due_date": Measure.due_date, "updated_at": Measure.updated_at, "created_at": Measure.created_at,
@@ -33,11 +31,6 @@ class MeasureFilter:
     today: date | None = None         # needed when overdue is set
 
 
-def is_late(measure, today: date) -> bool:
-    """The one meaning of "late" (försenad) that lists, filters and pages share."""
-    return measure.state in LATE_STATES and measure.due_date is not None and measure.due_date < today
-
-
 def _like_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -53,7 +46,8 @@ def filtered(stmt: Select, f: MeasureFilter) -> Select:
     if f.owner:
         stmt = stmt.where(Measure.owner_id.in_(select(User.id).where(User.username == f.owner.strip().lower())))
     if f.overdue:
-        stmt = stmt.where(Measure.due_date < (f.today or date.today()), Measure.state.in_(LATE_STATES))
+        stmt = stmt.where(Measure.due_date < (f.today or date.today()),
+                          Measure.state.in_(get_workflows().current("measure").tagged("can_be_late")))
     if f.q and f.q.strip():
         pattern = _like_pattern(f.q.strip().lower())
         stmt = stmt.where(or_(func.lower(Measure.title).like(pattern, escape="\\"),

@@ -8,27 +8,23 @@ from typing import ClassVar
 from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
-from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
+from kfflow.errors import PermissionDenied, StaleCase, ValidationError
 from kfflow.models import Measure, ProgressReport
 from kfflow.services._common import (add_history, add_history_rows, bulk_insert, history_row, load_actor,
                                      load_actor_and_case, reserve_ids)
-from kfflow.services.access import has_relation
+from kfflow.services.access import may, refusal, require
 from kfflow.services.cases import STALE_MESSAGE
 from kfflow.workflow import get_workflows
 from kfflow.workflow.fields import to_record
 from kfflow.workflow.measure_attributes import parse_measure_attributes
 
-OPEN_STATES = ("proposed", "prioritised", "decided", "implemented")
-REPORTABLE_STATES = ("decided", "implemented")
-EDITORS = ("steering", "registrar")  # roles that may edit any measure's plain attributes
-
-
 def propose_measure(session: Session, actor, data: dict, *, now: datetime | None = None,
                     comment: str | None = None) -> Measure:
-    """Any signed-in user proposes a measure; it starts in the lifecycle's initial state."""
+    """A signed-in user proposes a measure (`propose` in measure.yaml); it starts in the initial state."""
     now = now or utcnow()
     with write_transaction(session):
         actor = load_actor(session, actor)
+        require(actor, "propose", kind="measure")
         values, errors = parse_measure_attributes(session, data, partial=False)
         if errors:
             raise ValidationError("Förslaget kunde inte sparas.", errors)
@@ -36,13 +32,18 @@ def propose_measure(session: Session, actor, data: dict, *, now: datetime | None
         return session.get(Measure, measure_id)
 
 
-@dataclass(frozen=True)
+@dataclass
 class NewMeasure:
-    """What a history row needs of a measure inserted in bulk, without an ORM object."""
+    """A measure inserted in bulk, without an ORM object: what history rows and the engine need of it."""
     id: int
     state: str
     workflow_version: int
+    version: int = 1
+    proposer_id: int | None = None
+    owner_id: int | None = None
+    due_date: date | None = None
     case_kind: ClassVar[str] = "measure"
+    workflow_name: ClassVar[str] = "measure"
 
 
 def propose_measures_in_transaction(session: Session, actor, values_list: list[dict], *, now: datetime,
@@ -70,21 +71,13 @@ def propose_measures_in_transaction(session: Session, actor, values_list: list[d
     return ids
 
 
-def may_edit(actor, measure: Measure) -> bool:
-    if actor is None or not actor.active:
-        return False
-    if actor.role in EDITORS or has_relation(actor, measure, "owner"):
-        return True
-    return measure.state == "proposed" and has_relation(actor, measure, "proposer")
-
-
 def update_measure(session: Session, actor, measure_id: int, changes: dict, expected_version: int | None,
                    *, now: datetime | None = None) -> Measure:
     """Edit plain attributes; one history entry lists what changed from what."""
     now = now or utcnow()
     with write_transaction(session):
         actor, measure = load_actor_and_case(session, actor, "measure", measure_id)
-        if not may_edit(actor, measure):
+        if not may(actor, "edit", measure):  # a proposer's edit ends with the proposal, as if never given
             raise PermissionDenied("Du får inte ändra den här åtgärden.")
         values, errors = parse_measure_attributes(session, changes, partial=True)
         if errors:
@@ -115,17 +108,18 @@ def change_measure_in_transaction(session: Session, actor, measure: Measure, val
 def add_progress_report(session: Session, actor, measure_id: int, *, done: str | None, ongoing: str | None,
                         planned: str | None, reported_on: date | None = None,
                         now: datetime | None = None) -> ProgressReport:
-    """"Vad är gjort? / Vad pågår? / Vad finns planerat?" from the owner (or steering) of a running measure."""
+    """"Vad är gjort? / Vad pågår? / Vad finns planerat?" on a running measure (`report_progress`)."""
     now = now or utcnow()
     texts = {"done": (done or "").strip(), "ongoing": (ongoing or "").strip(), "planned": (planned or "").strip()}
     with write_transaction(session):
         actor, measure = load_actor_and_case(session, actor, "measure", measure_id)
-        if not (actor.role == "steering" or has_relation(actor, measure, "owner")):
-            raise PermissionDenied("Bara åtgärdens ansvarig eller styrgruppen kan rapportera läget.")
+        refused = refusal(actor, "report_progress", measure)
+        if isinstance(refused, PermissionDenied):
+            raise PermissionDenied("Du får inte rapportera läget för den här åtgärden.")
         if not any(texts.values()):
             raise ValidationError("Rapporten är tom.", {"done": "Fyll i minst en av frågorna."})
-        if measure.state not in REPORTABLE_STATES:
-            raise GuardFailed("Läget kan bara rapporteras för beslutade eller genomförda åtgärder.")
+        if refused is not None:
+            raise refused
         report = ProgressReport(measure_id=measure.id, reported_on=reported_on or now.date(), author_id=actor.id,
                                 created_at=now, **{k: v or None for k, v in texts.items()})
         session.add(report)

@@ -12,6 +12,7 @@ from kfflow.errors import NotFound, PermissionDenied, ValidationError
 from kfflow.models import Notification, NotificationPreference, User
 from kfflow.models.notification import DELIVERY_MODES
 from kfflow.services._common import load_actor
+from kfflow.services.access import may
 
 DELIVERY_LABELS = {"immediate": "Direkt", "daily": "Daglig sammanställning", "weekly": "Veckosammanställning"}
 
@@ -40,7 +41,7 @@ def set_preferences(session: Session, actor: User, *, mail_enabled: bool, delive
     with write_transaction(session):
         me = load_actor(session, actor)
         target = user_id if user_id is not None else me.id
-        if target != me.id and me.role != "admin":
+        if target != me.id and not may(me, "administer"):
             raise PermissionDenied("Du får bara ändra dina egna aviseringsinställningar.")
         if session.get(User, target) is None:
             raise NotFound("Användaren finns inte.")

@@ -10,7 +10,7 @@ from kfflow.db import write_transaction
 from kfflow.errors import NotFound, ValidationError
 from kfflow.models import Body, User
 from kfflow.security import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
-from kfflow.services.access import require_role
+from kfflow.services.access import require
 from kfflow.workflow import get_workflows
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
@@ -42,7 +42,7 @@ def create_user(session: Session, actor: User | None, *, username: str, role: st
     errors = _validate_user(username, role, email, password)
     with write_transaction(session):
         if actor is not None:
-            require_role(session.get(User, actor.id), "admin", action="hantera användare")
+            require(session.get(User, actor.id), "administer", denied="Din roll får inte hantera användare.")
         if not errors.get("username") and session.scalar(select(User.id).where(User.username == username)):
             errors["username"] = f"Användarnamnet ”{username}” är upptaget."
         body_obj = None
@@ -73,7 +73,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 def set_active(session: Session, actor: User, user_id: int, active: bool) -> User:
     with write_transaction(session):
-        require_role(session.get(User, actor.id), "admin", action="hantera användare")
+        require(session.get(User, actor.id), "administer", denied="Din roll får inte hantera användare.")
         user = session.get(User, user_id)
         if user is None:
             raise NotFound("Användaren finns inte.")

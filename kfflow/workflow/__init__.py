@@ -19,6 +19,13 @@ def configure(workflows: WorkflowSet | Path | str) -> WorkflowSet:
     return loaded
 
 
+def is_late(case, today) -> bool:
+    """The one meaning of "late" (försenad) that lists, filters, pages and reports share: a due date before
+    `today` in a state its lifecycle tags `can_be_late`."""
+    return (case.due_date is not None and case.due_date < today
+            and get_workflows().get(case.workflow_name, case.workflow_version).has_tag(case.state, "can_be_late"))
+
+
 def get_workflows() -> WorkflowSet:
     """The configured definitions; loaded from KFFLOW_WORKFLOWS (default ./workflows) on first use."""
     global _current
@@ -31,4 +38,4 @@ def get_workflows() -> WorkflowSet:
     return _current
 
 
-__all__ = ["WorkflowSet", "load_workflows", "configure", "get_workflows"]
+__all__ = ["WorkflowSet", "load_workflows", "configure", "get_workflows", "is_late"]

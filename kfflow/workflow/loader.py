@@ -1,25 +1,123 @@
-"""Load the lifecycle files and validate them strictly: every error names its file, transition and value."""
+"""Load the lifecycle files and validate them strictly: every error names its file, transition and value.
+
+Two steps. The shape of each file (which keys, which types) is a pydantic model with `extra="forbid"`, so an
+unknown or misspelt key is an error, never ignored. Then the references between files are checked by hand:
+roles, relations, states, tags, guards, effects, vocabularies and case attributes must all exist.
+"""
 from __future__ import annotations
 
 import re
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Union
 
 import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from kfflow.errors import WorkflowDefinitionError
-from kfflow.workflow.definition import FIELD_TYPES, FieldDef, Option, StateDef, TransitionDef, WorkflowDef
+from kfflow.workflow.definition import (FIELD_TYPES, TAGS, ActionDef, FieldDef, Grant, Option, StateDef,
+                                        TransitionDef, WorkflowDef)
 from kfflow.workflow.registry import EFFECTS, GUARDS
 
 ROLES_FILE = "roles.yaml"
 VOCABULARIES_FILE = "vocabularies.yaml"
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
-TRANSITION_KEYS = {"trigger", "label", "source", "dest", "roles", "relation", "fields", "guards", "effects"}
-FIELD_KEYS = {"name", "type", "label", "required", "assign", "options", "vocabulary", "min", "max"}
-WORKFLOW_KEYS = {"name", "version", "initial", "states", "transitions"}
 
+
+# --- the shape of the files -----------------------------------------------------------------------
+
+def _listed(value):
+    """A single name where a list is expected (`source: proposed`) is a list of one."""
+    return [value] if isinstance(value, str) else value
+
+
+Names = Annotated[list[str], BeforeValidator(_listed)]
+Label = Annotated[str, Field(min_length=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class OptionSpec(Strict):
+    value: Union[str, int]
+    label: Label
+    aliases: Names = []
+
+
+class RoleSpec(Strict):
+    label: Label
+    description: str = ""
+
+
+class RelationSpec(Strict):
+    label: Label
+
+
+class TagRef(Strict):
+    tag: str
+
+
+class GrantSpec(Strict):
+    roles: Names = []
+    relation: str | None = None
+    states: Union[Names, TagRef, None] = None
+
+
+class ActionSpec(GrantSpec):
+    label: Label
+    grants: list[GrantSpec] | None = None
+    transition: str | None = None
+
+
+class RolesFile(Strict):
+    roles: dict[str, RoleSpec]
+    relations: dict[str, RelationSpec] = {}
+    actions: dict[str, ActionSpec] = {}  # what is done outside any one case (administer kfflow)
+
+
+class FieldSpec(Strict):
+    name: str
+    type: str
+    label: str | None = None
+    required: bool = True
+    assign: bool = False
+    options: list[Union[str, OptionSpec]] | None = None
+    vocabulary: str | None = None
+    min: float | None = None
+    max: float | None = None
+
+
+class StateSpec(Strict):
+    label: Label
+    final: bool = False
+    tags: Names = []
+
+
+class TransitionSpec(Strict):
+    trigger: str
+    label: str | None = None
+    source: Names = []
+    dest: str | None = None
+    roles: Names = []
+    relation: str | None = None
+    fields: list[FieldSpec] = []
+    guards: Names = []
+    effects: Names = []
+    by_import: bool = False
+
+
+class WorkflowFile(Strict):
+    name: str
+    version: int = Field(ge=1)
+    initial: str
+    states: dict[str, StateSpec] = Field(min_length=1)
+    transitions: list[TransitionSpec]
+    actions: dict[str, ActionSpec] = {}
+
+
+# --- the loaded set -------------------------------------------------------------------------------
 
 @dataclass
 class Role:
@@ -37,6 +135,7 @@ class WorkflowSet:
     vocabularies: dict[str, tuple[Option, ...]]
     definitions: dict[tuple[str, int], WorkflowDef] = field(default_factory=dict)
     path: Path | None = None
+    actions: dict[str, ActionDef] = field(default_factory=dict)  # organisation-wide, from roles.yaml
 
     def current(self, name: str) -> WorkflowDef:
         versions = [v for (n, v) in self.definitions if n == name]
@@ -57,7 +156,7 @@ class WorkflowSet:
         return self.vocabularies[name]
 
 
-class _Errors:
+class Errors:
     def __init__(self):
         self.lines: list[str] = []
 
@@ -65,7 +164,7 @@ class _Errors:
         self.lines.append(f"{where}: {message}")
 
 
-def _read_yaml(path: Path, errors: _Errors) -> Any:
+def read_yaml(path: Path, errors: Errors) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -73,50 +172,81 @@ def _read_yaml(path: Path, errors: _Errors) -> Any:
         return None
 
 
-def _load_roles(path: Path, errors: _Errors) -> tuple[dict[str, Role], dict[str, str]]:
-    data = _read_yaml(path, errors) if path.exists() else errors.add(path.name, "missing") or None
-    if not isinstance(data, dict) or not isinstance(data.get("roles"), dict):
-        if data is not None:
-            errors.add(path.name, "must have a mapping 'roles'")
-        return {}, {}
-    roles = {}
-    for name, spec in data["roles"].items():
-        spec = spec or {}
-        if not IDENTIFIER.match(str(name)) or not isinstance(spec, dict) or not spec.get("label"):
-            errors.add(path.name, f"role {name!r} needs an identifier name and a label")
-            continue
-        roles[name] = Role(name, spec["label"], spec.get("description", ""))
-    relations = {}
-    for name, spec in (data.get("relations") or {}).items():
-        relations[name] = (spec or {}).get("label", name)
-    return roles, relations
+_CONTAINERS = {"transitions": ("transition", "trigger"), "fields": ("field", "name"), "grants": ("grant", None),
+               "measure_columns": ("column", "field")}
+_MAPPINGS = {"states": "state", "actions": "action", "roles": "role", "relations": "relation"}
 
 
-def _load_vocabularies(path: Path, errors: _Errors) -> dict[str, tuple[Option, ...]]:
+def _where(fname: str, data: Any, loc: tuple) -> tuple[str, list]:
+    """("measure.yaml, transition 'decide', field 'owner'", remaining loc) for a pydantic error location."""
+    parts, node, rest = [fname], data, list(loc)
+    while rest:
+        key = rest[0]
+        if key in _CONTAINERS and len(rest) > 1 and isinstance(rest[1], int) and isinstance(node, dict):
+            kind, name_key = _CONTAINERS[key]
+            items = node.get(key)
+            item = items[rest[1]] if isinstance(items, list) and rest[1] < len(items) else None
+            name = item.get(name_key) if name_key and isinstance(item, dict) else None
+            parts.append(f"{kind} {name!r}" if name else f"{kind} #{rest[1] + 1}")
+            node, rest = item, rest[2:]
+        elif key in _MAPPINGS and len(rest) > 1 and isinstance(node, dict):
+            parts.append(f"{_MAPPINGS[key]} {rest[1]!r}")
+            node, rest = (node.get(key) or {}).get(rest[1]), rest[2:]
+        else:
+            break
+    return ", ".join(parts), rest
+
+
+def parse_file(model: type[BaseModel], fname: str, data: Any, errors: Errors):
+    """The file as `model`, or None with every shape error added (unknown keys by name)."""
+    if not isinstance(data, dict):
+        errors.add(fname, "must be a mapping")
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("str", "list["))))
+            where, rest = _where(fname, data, loc)
+            if err["type"] == "extra_forbidden":
+                errors.add(where, f"unknown key {rest[-1]!r}")
+            else:
+                key = ".".join(str(p) for p in rest)
+                errors.add(where, f"{key + ': ' if key else ''}{err['msg']} (found {err.get('input')!r})")
+        return None
+
+
+def _load_roles(path: Path, errors: Errors) -> RolesFile | None:
+    if not path.exists():
+        errors.add(path.name, "missing")
+        return None
+    spec = parse_file(RolesFile, path.name, read_yaml(path, errors), errors)
+    if spec is not None:
+        for name in list(spec.roles) + list(spec.relations):
+            if not IDENTIFIER.match(name):
+                errors.add(path.name, f"{name!r} must be an identifier")
+    return spec
+
+
+def _load_vocabularies(path: Path, errors: Errors) -> dict[str, tuple[Option, ...]]:
     if not path.exists():
         return {}
-    data = _read_yaml(path, errors)
-    vocabularies: dict[str, tuple[Option, ...]] = {}
+    data = read_yaml(path, errors)
+    if data is None:
+        return {}
     if not isinstance(data, dict):
-        if data is not None:
-            errors.add(path.name, "must be a mapping of lists")
-        return vocabularies
+        errors.add(path.name, "must be a mapping of lists")
+        return {}
+    vocabularies: dict[str, tuple[Option, ...]] = {}
     for name, items in data.items():
-        options = []
-        for i, item in enumerate(items or []):
-            if not isinstance(item, dict) or "value" not in item or "label" not in item:
-                errors.add(path.name, f"{name}[{i}] needs value and label")
-                continue
-            options.append(Option(str(item["value"]), str(item["label"]),
-                                  tuple(str(a) for a in item.get("aliases") or ())))
-        vocabularies[name] = tuple(options)
+        parsed = parse_file(_Vocabulary, f"{path.name}, vocabulary {name!r}", {"options": items}, errors)
+        if parsed is not None:
+            vocabularies[name] = tuple(Option(str(o.value), o.label, tuple(o.aliases)) for o in parsed.options)
     return vocabularies
 
 
-def _as_list(value) -> list:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, (list, tuple)) else [value]
+class _Vocabulary(Strict):
+    options: list[OptionSpec]
 
 
 def _case_attributes(name: str) -> set[str] | None:
@@ -128,123 +258,153 @@ def _case_attributes(name: str) -> set[str] | None:
     return {c.key for c in model.__mapper__.column_attrs}
 
 
-def _parse_field(where: str, spec: Any, vocabularies, attributes, errors: _Errors) -> FieldDef | None:
-    if not isinstance(spec, dict) or not spec.get("name"):
-        errors.add(where, f"field {spec!r} needs a name")
-        return None
-    name = str(spec["name"])
-    here = f"{where}, field {name!r}"
-    for key in set(spec) - FIELD_KEYS:
-        errors.add(here, f"unknown key {key!r}")
-    ftype = spec.get("type")
-    if ftype not in FIELD_TYPES:
-        errors.add(here, f"unknown field type {ftype!r} (known: {', '.join(FIELD_TYPES)})")
+# --- references between files ---------------------------------------------------------------------
+
+@dataclass
+class _Context:
+    fname: str
+    roles: dict[str, Role]
+    relations: dict[str, str]
+    vocabularies: dict[str, tuple[Option, ...]]
+    errors: Errors
+    states: dict[str, StateDef] = field(default_factory=dict)
+
+
+def _check_roles(cx: _Context, where: str, roles: list[str], relation: str | None) -> None:
+    for r in roles:
+        if r not in cx.roles:
+            cx.errors.add(where, f"unknown role {r!r} (known: {', '.join(cx.roles)})")
+    if relation is not None and relation not in cx.relations:
+        cx.errors.add(where, f"unknown relation {relation!r} (known: {', '.join(cx.relations)})")
+
+
+def _field(cx: _Context, where: str, spec: FieldSpec, attributes) -> FieldDef | None:
+    here = f"{where}, field {spec.name!r}"
+    if spec.type not in FIELD_TYPES:
+        cx.errors.add(here, f"unknown field type {spec.type!r} (known: {', '.join(FIELD_TYPES)})")
         return None
     options: tuple[Option, ...] = ()
-    if ftype == "choice":
-        if spec.get("vocabulary"):
-            if spec["vocabulary"] not in vocabularies:
-                errors.add(here, f"unknown vocabulary {spec['vocabulary']!r}")
+    if spec.type == "choice":
+        if spec.vocabulary:
+            if spec.vocabulary not in cx.vocabularies:
+                cx.errors.add(here, f"unknown vocabulary {spec.vocabulary!r}")
                 return None
-            options = vocabularies[spec["vocabulary"]]
+            options = cx.vocabularies[spec.vocabulary]
         else:
-            options = tuple(Option(str(o["value"]), str(o.get("label", o["value"])))
-                            if isinstance(o, dict) else Option(str(o), str(o))
-                            for o in _as_list(spec.get("options")))
+            options = tuple(Option(o, o) if isinstance(o, str) else Option(str(o.value), o.label)
+                            for o in spec.options or ())
         if not options:
-            errors.add(here, "a choice needs options or a vocabulary")
-    assign = bool(spec.get("assign", False))
-    if assign and attributes is not None:
-        column = f"{name}_id" if ftype == "user" else name
+            cx.errors.add(here, "a choice needs options or a vocabulary")
+    if spec.assign and attributes is not None:
+        column = f"{spec.name}_id" if spec.type == "user" else spec.name
         if column not in attributes:
-            errors.add(here, f"assign: the case has no attribute {column!r}")
-    for bound in ("min", "max"):
-        if spec.get(bound) is not None and not isinstance(spec[bound], (int, float)):
-            errors.add(here, f"{bound} must be a number, not {spec[bound]!r}")
-    return FieldDef(name=name, type=ftype, label=str(spec.get("label") or name),
-                    required=bool(spec.get("required", True)), assign=assign, options=options,
-                    min=spec.get("min"), max=spec.get("max"))
+            cx.errors.add(here, f"assign: the case has no attribute {column!r}")
+    return FieldDef(name=spec.name, type=spec.type, label=spec.label or spec.name, required=spec.required,
+                    assign=spec.assign, options=options, min=spec.min, max=spec.max)
 
 
-def _parse_workflow(path: Path, data: dict, roles, relations, vocabularies, errors: _Errors) -> WorkflowDef | None:
+def _states_of(cx: _Context, where: str, states) -> frozenset[str] | None:
+    if states is None:
+        return None
+    if isinstance(states, TagRef):
+        if states.tag not in TAGS:
+            cx.errors.add(where, f"unknown tag {states.tag!r} (known: {', '.join(TAGS)})")
+        return frozenset(n for n, s in cx.states.items() if states.tag in s.tags)
+    for s in states:
+        if s not in cx.states:
+            cx.errors.add(where, f"unknown state {s!r}")
+    return frozenset(states)
+
+
+def _action(cx: _Context, name: str, spec: ActionSpec, triggers: set[str] | None) -> ActionDef:
+    where = f"{cx.fname}, action {name!r}"
+    own = spec.roles or spec.relation or spec.states is not None
+    if not IDENTIFIER.match(name):
+        cx.errors.add(where, "the name must be an identifier")
+    if sum(map(bool, (own, spec.grants is not None, spec.transition is not None))) != 1:
+        cx.errors.add(where, "needs exactly one of: roles/relation (with states), grants, transition")
+    if spec.transition is not None:
+        if triggers is None:
+            cx.errors.add(where, "an organisation-wide action cannot be a transition")
+        elif spec.transition not in triggers:
+            cx.errors.add(where, f"unknown transition {spec.transition!r}")
+        return ActionDef(name, spec.label, (), spec.transition)
+    grants = []
+    for i, g in enumerate(spec.grants if spec.grants is not None else [spec]):
+        here = where if spec.grants is None else f"{where}, grant #{i + 1}"
+        if not g.roles and not g.relation:
+            cx.errors.add(here, "needs roles or a relation")
+        _check_roles(cx, here, g.roles, g.relation)
+        if triggers is None and (g.relation or g.states is not None):
+            cx.errors.add(here, "an organisation-wide action has no case: roles only")
+        grants.append(Grant(frozenset(g.roles), g.relation, _states_of(cx, here, g.states)))
+    return ActionDef(name, spec.label, tuple(grants))
+
+
+def _parse_workflow(path: Path, data: dict, roles, relations, vocabularies, errors: Errors) -> WorkflowDef | None:
     fname = path.name
-    for key in set(data) - WORKFLOW_KEYS:
-        errors.add(fname, f"unknown key {key!r}")
-    name, version = data.get("name"), data.get("version")
-    if not isinstance(name, str) or not IDENTIFIER.match(name):
-        errors.add(fname, f"name {name!r} must be an identifier")
+    spec = parse_file(WorkflowFile, fname, data, errors)
+    if spec is None:
         return None
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        errors.add(fname, f"version {version!r} must be a whole number from 1")
+    if not IDENTIFIER.match(spec.name):
+        errors.add(fname, f"name {spec.name!r} must be an identifier")
         return None
-    raw_states = data.get("states")
-    if not isinstance(raw_states, dict) or not raw_states:
-        errors.add(fname, "states must be a non-empty mapping")
-        return None
-    states = {}
-    for sname, spec in raw_states.items():
-        spec = spec or {}
-        if not IDENTIFIER.match(str(sname)) or not isinstance(spec, dict) or not spec.get("label"):
-            errors.add(fname, f"state {sname!r} needs an identifier name and a label")
-            continue
-        states[sname] = StateDef(sname, str(spec["label"]), bool(spec.get("final", False)))
-    initial = data.get("initial")
-    if initial not in states:
-        errors.add(fname, f"initial state {initial!r} is not a defined state")
-    attributes = _case_attributes(name)
+    cx = _Context(fname, roles, relations, vocabularies, errors)
+    for sname, s in spec.states.items():
+        if not IDENTIFIER.match(sname):
+            errors.add(fname, f"state {sname!r} needs an identifier name")
+        for tag in s.tags:
+            if tag not in TAGS:
+                errors.add(f"{fname}, state {sname!r}", f"unknown tag {tag!r} (known: {', '.join(TAGS)})")
+        if "open" in s.tags and "closed" in s.tags:
+            errors.add(f"{fname}, state {sname!r}", "a state cannot be both open and closed")
+        cx.states[sname] = StateDef(sname, s.label, s.final, frozenset(s.tags))
+    states = cx.states
+    if spec.initial not in states:
+        errors.add(fname, f"initial state {spec.initial!r} is not a defined state")
+    attributes = _case_attributes(spec.name)
     transitions: list[TransitionDef] = []
-    seen: dict[tuple[str, str], int] = {}
-    for i, spec in enumerate(_as_list(data.get("transitions"))):
-        if not isinstance(spec, dict):
-            errors.add(fname, f"transition #{i + 1} must be a mapping")
+    seen: set[tuple[str, str]] = set()
+    for t in spec.transitions:
+        where = f"{fname}, transition {t.trigger!r}"
+        if not IDENTIFIER.match(t.trigger):
+            errors.add(where, f"trigger {t.trigger!r} must be an identifier")
             continue
-        trigger = spec.get("trigger")
-        where = f"{fname}, transition {trigger!r}" if trigger else f"{fname}, transition #{i + 1}"
-        if not isinstance(trigger, str) or not IDENTIFIER.match(trigger):
-            errors.add(where, f"trigger {trigger!r} must be an identifier")
-            continue
-        for key in set(spec) - TRANSITION_KEYS:
-            errors.add(where, f"unknown key {key!r}")
-        sources = [str(s) for s in _as_list(spec.get("source"))]
-        if not sources:
+        if not t.source:
             errors.add(where, "needs a source")
-        for s in sources:
+        for s in t.source:
             if s not in states:
                 errors.add(where, f"unknown source state {s!r}")
-            if (trigger, s) in seen:
+            if (t.trigger, s) in seen:
                 errors.add(where, f"the same trigger twice from source {s!r}")
-            seen[(trigger, s)] = i
-        dest = spec.get("dest")
-        if dest is not None and dest not in states:
-            errors.add(where, f"unknown dest state {dest!r}")
-        role_list = [str(r) for r in _as_list(spec.get("roles"))]
-        if not role_list and not spec.get("relation"):
+            seen.add((t.trigger, s))
+        if t.dest is not None and t.dest not in states:
+            errors.add(where, f"unknown dest state {t.dest!r}")
+        if not t.roles and not t.relation:
             errors.add(where, "needs roles or a relation")
-        for r in role_list:
-            if r not in roles:
-                errors.add(where, f"unknown role {r!r} (known: {', '.join(roles)})")
-        relation = spec.get("relation")
-        if relation is not None and relation not in relations:
-            errors.add(where, f"unknown relation {relation!r} (known: {', '.join(relations)})")
-        fields = [f for f in (_parse_field(where, fs, vocabularies, attributes, errors)
-                              for fs in _as_list(spec.get("fields"))) if f]
+        _check_roles(cx, where, t.roles, t.relation)
+        fields = [f for f in (_field(cx, where, fs, attributes) for fs in t.fields) if f]
         names = [f.name for f in fields]
-        for dup in {n for n in names if names.count(n) > 1}:
+        for dup in sorted({n for n in names if names.count(n) > 1}):
             errors.add(where, f"field {dup!r} given twice")
-        guards = [str(g) for g in _as_list(spec.get("guards"))]
-        for g in guards:
+        for g in t.guards:
             if g not in GUARDS:
                 errors.add(where, f"unknown guard {g!r} (known: {', '.join(sorted(GUARDS))})")
-        effects = [str(e) for e in _as_list(spec.get("effects"))]
-        for e in effects:
+        for e in t.effects:
             if e not in EFFECTS:
                 errors.add(where, f"unknown effect {e!r} (known: {', '.join(sorted(EFFECTS))})")
         transitions.append(TransitionDef(
-            trigger=trigger, label=str(spec.get("label") or trigger), sources=tuple(sources), dest=dest,
-            roles=frozenset(role_list), relation=relation, fields=tuple(fields),
-            guards=tuple(guards), effects=tuple(effects)))
-    if initial in states:
-        reachable, queue = {initial}, deque([initial])
+            trigger=t.trigger, label=t.label or t.trigger, sources=tuple(t.source), dest=t.dest,
+            roles=frozenset(t.roles), relation=t.relation, fields=tuple(fields), guards=tuple(t.guards),
+            effects=tuple(t.effects), by_import=t.by_import))
+    triggers = {t.trigger for t in transitions}
+    actions = {}
+    for name, a in spec.actions.items():
+        if name in triggers:
+            errors.add(f"{fname}, action {name!r}", "has the name of a transition")
+        actions[name] = _action(cx, name, a, triggers)
+    if spec.initial in states:
+        reachable, queue = {spec.initial}, deque([spec.initial])
         while queue:
             current = queue.popleft()
             for t in transitions:
@@ -255,25 +415,30 @@ def _parse_workflow(path: Path, data: dict, roles, relations, vocabularies, erro
                         queue.append(nxt)
         for s in states:
             if s not in reachable:
-                errors.add(fname, f"state {s!r} is unreachable from {initial!r}")
-    return WorkflowDef(name=name, version=version, initial=initial, states=states,
-                       transitions=tuple(transitions), source_file=path)
+                errors.add(fname, f"state {s!r} is unreachable from {spec.initial!r}")
+    return WorkflowDef(name=spec.name, version=spec.version, initial=spec.initial, states=states,
+                       transitions=tuple(transitions), actions=actions, source_file=path)
 
 
 def load_workflows(path: Path | str) -> WorkflowSet:
     """Load and validate every definition under `path` (and `path/archive`); raise on any error."""
     path = Path(path)
-    errors = _Errors()
+    errors = Errors()
     if not path.is_dir():
         raise WorkflowDefinitionError(f"{path}: not a folder of workflow files")
-    roles, relations = _load_roles(path / ROLES_FILE, errors)
+    roles_spec = _load_roles(path / ROLES_FILE, errors)
+    roles = {n: Role(n, r.label, r.description) for n, r in (roles_spec.roles if roles_spec else {}).items()}
+    relations = {n: r.label for n, r in (roles_spec.relations if roles_spec else {}).items()}
     vocabularies = _load_vocabularies(path / VOCABULARIES_FILE, errors)
     result = WorkflowSet(roles=roles, relations=relations, vocabularies=vocabularies, path=path)
+    if roles_spec is not None:
+        cx = _Context(ROLES_FILE, roles, relations, vocabularies, errors)
+        result.actions = {n: _action(cx, n, a, None) for n, a in roles_spec.actions.items()}
     files = sorted(path.glob("*.yaml")) + sorted((path / "archive").glob("*.yaml"))
     for file in files:
         if file.name in (ROLES_FILE, VOCABULARIES_FILE):
             continue
-        data = _read_yaml(file, errors)
+        data = read_yaml(file, errors)
         if not isinstance(data, dict) or "transitions" not in data:
             continue  # not a lifecycle (other data files live here too)
         wf = _parse_workflow(file, data, roles, relations, vocabularies, errors)

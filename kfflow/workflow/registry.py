@@ -71,7 +71,11 @@ def _answer_drafted(ctx: FireContext) -> str | None:
 
 @guard("linked_measures_implemented")
 def _linked_measures_implemented(ctx: FireContext) -> str | None:
-    pending = [m for m in ctx.case.measures if m.state not in ("implemented", "evaluated")]
+    from kfflow.workflow import get_workflows
+
+    workflows = get_workflows()
+    pending = [m for m in ctx.case.measures
+               if not workflows.get(m.workflow_name, m.workflow_version).has_tag(m.state, "done")]
     if pending:
         titles = "; ".join(m.title for m in pending[:5])
         return f"{len(pending)} kopplade åtgärder är inte genomförda: {titles}."

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from kfflow.errors import ValidationError
 from kfflow.models import Body, User
-from kfflow.services.access import require_role
+from kfflow.services.access import require
 from kfflow.services.auth_sessions import end_sessions_of
 from kfflow.services.users import create_user, set_active
 from kfflow.workflow import get_workflows
@@ -18,7 +18,7 @@ from webui.db import get_session
 
 @bp.before_request
 def _admins_only():
-    require_role(current_actor(), "admin", action="administrera kfflow")
+    require(current_actor(), "administer")
 
 
 def _render_users(values=None, errors=None, message=None, status=200):

@@ -8,10 +8,10 @@ from kfflow.errors import GuardFailed, NotFound, PermissionDenied, StaleCase, Va
 from kfflow.models import Audit, Recommendation
 from kfflow.services import documents
 from kfflow.services._common import load_case
-from kfflow.services.access import require_role
-from kfflow.services.audits import AUDIT_FIELDS, add_recommendation, may_edit_answer, register_audit, \
-    update_audit, update_recommendation
-from kfflow.services.cases import available_transitions, history_of
+from kfflow.services.access import available_actions, require
+from kfflow.services.audits import AUDIT_FIELDS, add_recommendation, register_audit, update_audit, \
+    update_recommendation
+from kfflow.services.cases import history_of
 from kfflow.workflow.definition import FieldDef
 from webui.audits import bp
 from webui.auth import current_actor
@@ -35,14 +35,14 @@ def audit_list():
         .group_by(Recommendation.audit_id).subquery()
     rows = session.execute(select(Audit, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.audit_id == Audit.id)
                            .order_by(Audit.received.desc().nulls_last(), Audit.id.desc())).all()
-    return render_template("audits/list.html", rows=rows, may_register=current_actor().role == "registrar")
+    return render_template("audits/list.html", rows=rows, offer=available_actions(current_actor(), kind="audit"))
 
 
 @bp.route("/granskningar/ny", methods=["GET", "POST"])
 def register():
     if request.method == "GET":
         # The service checks again on POST; this only spares others a form they cannot send.
-        require_role(current_actor(), "registrar", action="registrera granskningar")
+        require(current_actor(), "register", kind="audit")
     return create_form(
         _("Registrera granskning"), _("Registrera"), AUDIT_FIELDS,
         lambda values: register_audit(get_session(), current_actor(), values),
@@ -55,10 +55,10 @@ def _render_audit(audit_id: int, status: int = 200, **extra):
         raise NotFound(_("Granskningen finns inte."))
     session = get_session()
     actor = current_actor()
-    context = dict(audit=audit, may_register=actor.role == "registrar", fields=RECOMMENDATION_FIELDS,
-                   values={}, errors={}, message=None, transitions=available_transitions(actor, audit),
-                   records=documents.registered_documents(session, actor, audit_id),
-                   registrable=audit.state in documents.REGISTRABLE_STATES, document_message=None,
+    offer = available_actions(actor, audit)
+    context = dict(audit=audit, offer=offer, fields=RECOMMENDATION_FIELDS,
+                   values={}, errors={}, message=None, transitions=offer.transitions,
+                   records=documents.registered_documents(session, actor, audit_id), document_message=None,
                    history=timeline(audit, history_of(session, audit)))
     context.update(extra)
     return render_template("audits/page.html", **context), status
@@ -90,8 +90,9 @@ def _render_recommendation(rec_id: int, status: int = 200, **extra):
     session = get_session()
     actor = current_actor()
     rec = load_case(session, "recommendation", rec_id, for_write=False)
-    context = dict(rec=rec, transitions=available_transitions(actor, rec), history=timeline(rec, history_of(session, rec)),
-                   may_edit=may_edit_answer(actor, rec), fields=ANSWER_FIELDS, values=_answer_values(rec),
+    offer = available_actions(actor, rec)
+    context = dict(rec=rec, offer=offer, transitions=offer.transitions, history=timeline(rec, history_of(session, rec)),
+                   fields=ANSWER_FIELDS, values=_answer_values(rec),
                    errors={}, message=None, stale=False, version=rec.version, people=active_people(session))
     context.update(extra)
     return render_template("audits/recommendation.html", **context), status
@@ -164,7 +165,7 @@ def audit_edit(audit_id: int):
         raise NotFound(_("Granskningen finns inte."))
     if request.method == "GET":
         # The service checks again on POST; this only spares others a form they cannot send.
-        require_role(actor, "registrar", action="ändra granskningar")
+        require(actor, "edit", audit)
         values = {f.name: form_value(getattr(audit, f.name)) for f in AUDIT_FIELDS}
         values["signatories"] = _signatories_text(audit.signatories)
         return render_template("audits/edit.html", audit=audit, fields=AUDIT_FIELDS + (SIGNATORIES_FIELD,),

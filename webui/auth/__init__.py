@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user
 
+from kfflow.services.access import may
 from kfflow.services.auth_sessions import user_for_token
 from webui.db import get_session
 
@@ -36,6 +37,15 @@ def current_actor():
     if not current_user.is_authenticated:
         abort(401)
     return current_user.user
+
+
+@bp.app_context_processor
+def _may():
+    """`{% if may("administer") %}`, `{% if may("import", kind="measure") %}`: templates ask the rules of
+    workflows/ (kfflow.services.access), never a role's name."""
+    def may_now(action: str, case=None, kind: str | None = None) -> bool:
+        return current_user.is_authenticated and may(current_user.user, action, case, kind=kind)
+    return {"may": may_now}
 
 
 def _load(token: str):

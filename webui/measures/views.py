@@ -7,11 +7,11 @@ from kfflow.errors import GuardFailed, KfflowError, PermissionDenied, StaleCase,
 from kfflow.services import documents
 from kfflow.services._common import load_case
 from kfflow.services.audits import update_recommendation
-from kfflow.services.cases import available_transitions, history_of
+from kfflow.services.cases import history_of
 from kfflow.services.comments import add_comment, comments_on
 from kfflow.services.handover import hand_over
-from kfflow.services.measures import (REPORTABLE_STATES, add_progress_report, may_edit,
-                                      propose_measure, update_measure)
+from kfflow.services.access import available_actions, may
+from kfflow.services.measures import add_progress_report, propose_measure, update_measure
 from kfflow.workflow import get_workflows
 from webui.auth import current_actor
 from webui.cases import (active_people, create_form, due_date_revisions, form_value, read_version, timeline,
@@ -33,7 +33,7 @@ def _render_list(handover_values=None, handover_errors=None, status=200, **repor
     wf = get_workflows().current("measure")
     return render_template(
         "measures/list.html", page=page, f=f, states=wf.states, vocab=get_workflows().vocabulary,
-        people=active_people(session), today=local_today(), may_hand_over=actor.role == "steering",
+        people=active_people(session), today=local_today(), offer=available_actions(actor, kind="measure"),
         handover_values=handover_values or {}, handover_errors=handover_errors or {},
         **{"report_values": {}, "report_errors": {}, "report_message": None, **reports}), status
 
@@ -115,11 +115,10 @@ def _render_page(measure_id: int, status: int = 200, **extra):
     actor = current_actor()
     measure = load_case(session, "measure", measure_id, for_write=False)
     entries = history_of(session, measure)
+    offer = available_actions(actor, measure)
     context = dict(
-        measure=measure, transitions=available_transitions(actor, measure), history=timeline(measure, entries),
-        revisions=due_date_revisions(measure, entries), comments=comments_on(session, measure),
-        may_edit=may_edit(actor, measure), today=local_today(),
-        may_report=measure.state in REPORTABLE_STATES and (actor.role == "steering" or measure.owner_id == actor.id),
+        measure=measure, offer=offer, transitions=offer.transitions, history=timeline(measure, entries),
+        revisions=due_date_revisions(measure, entries), comments=comments_on(session, measure), today=local_today(),
         progress_values={}, progress_errors={}, comment_values={}, comment_errors={}, message=None)
     context.update(extra)
     return render_template("measures/page.html", **context), status
@@ -140,7 +139,7 @@ def edit(measure_id: int):
     session = get_session()
     actor = current_actor()
     measure = load_case(session, "measure", measure_id, for_write=False)
-    if not may_edit(actor, measure):
+    if not may(actor, "edit", measure):
         raise PermissionDenied(_("Du får inte ändra den här åtgärden."))
     fields = attribute_fields()
     context = dict(measure=measure, fields=fields, errors={}, message=None, stale=False)

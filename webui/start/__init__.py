@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from kfflow.models import Audit, Measure, Recommendation
-from kfflow.services.audits import ANSWER_FROZEN_STATES
+from kfflow.services.access import may
 from kfflow.services.cases import available_transitions
 from kfflow.workflow import get_workflows
 from webui.auth import current_actor
@@ -35,17 +35,17 @@ def _forward(wf, t, source: str) -> bool:
     return t.dest is not None and t.relation is None and order.index(t.dest) > order.index(source)
 
 
-def _waiting_states(workflow_name: str, role: str) -> list[str]:
+def _waiting_states(workflow_name: str, actor) -> list[str]:
     wf = get_workflows().current(workflow_name)
     return [s for s in wf.states
-            if any(role in t.roles and _forward(wf, t, s) for t in wf.transitions_from(s))]
+            if any(_forward(wf, t, s) and may(actor, t.trigger, kind=workflow_name) for t in wf.transitions_from(s))]
 
 
 def waiting_for(session, actor) -> list[tuple[object, list]]:
     """Cases where this user's role may take a forward step now, with those steps."""
     found = []
     for model in (Measure, Recommendation):
-        states = _waiting_states(model.case_kind, actor.role)
+        states = _waiting_states(model.case_kind, actor)
         if not states:
             continue
         cases = session.scalars(select(model).where(model.state.in_(states))
@@ -64,16 +64,19 @@ def index():
     session = get_session()
     actor = current_actor()
     today = local_today()
+    workflows = get_workflows()
     my_measures = session.scalars(
-        select(Measure).where(Measure.owner_id == actor.id, Measure.state == "decided",
+        select(Measure).where(Measure.owner_id == actor.id,
+                              Measure.state.in_(workflows.current("measure").tagged("can_be_late")),
                               Measure.due_date.is_not(None), Measure.due_date <= today + SOON)
         .order_by(Measure.due_date)).all()
     answers = (select(Recommendation).join(Audit)
-               .where(Recommendation.state.not_in(ANSWER_FROZEN_STATES), Audit.response_due.is_not(None),
+               .where(Recommendation.state.in_(workflows.current("recommendation").tagged("can_be_late")),
+                      Audit.response_due.is_not(None),
                       Audit.response_due <= today + SOON)
                .options(selectinload(Recommendation.audit))
                .order_by(Audit.response_due, Recommendation.number))
-    if actor.role not in ("registrar", "steering"):
+    if not may(actor, "follow_answers", kind="recommendation"):
         answers = answers.where(Recommendation.owner_id == actor.id)
     return render_template("start/index.html", my_measures=my_measures, waiting=waiting_for(session, actor),
                            answers=session.scalars(answers).all(), today=today)
