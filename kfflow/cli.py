@@ -364,11 +364,12 @@ def _acting_user(session, username: str | None, action: tuple[str, str] | None =
         return None
     user = _render_actor(session, username)
     if action is not None:
-        from kfflow.services.access import may
+        from kfflow.services.access import may, roles_for
 
         kind, name = action
         if not may(user, name, kind=kind):
-            fail(f"{user.username} har rollen {user.role}, som inte får göra detta.", 2)
+            fail(f"{user.username} har rollen {user.role}; det här kräver rollen "
+                 f"{' eller '.join(roles_for(name, kind=kind))}.", 2)
     return user
 
 

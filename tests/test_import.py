@@ -151,7 +151,7 @@ BAD_FILES = {
                      "kolumnen Åtgärd saknas"),
     "two-titles.csv": (lambda p: p.write_text("Åtgärd;Titel\nA;B\n", encoding="utf-8"), "betyder samma sak"),
     "decided.csv": (lambda p: p.write_text("Åtgärd;Status\nA;Beslutad\n", encoding="utf-8"),
-                    "en beslutad åtgärd behöver en ansvarig person"),
+                    "en beslutad åtgärd behöver Ansvarig och Slutdatum ifyllt"),
     "unknown-id.csv": (lambda p: p.write_text("ID;Åtgärd\n999;A\n", encoding="utf-8"),
                        "det finns ingen åtgärd med nummer 999"),
     "later-state.csv": (lambda p: p.write_text("Åtgärd;Läge\nA;Genomförd\n", encoding="utf-8"),
@@ -255,7 +255,8 @@ def test_a_decided_row_with_owner_and_past_due_date_is_recorded_as_decided_befor
     assert (m.state, m.owner_id, m.due_date, m.status_note) == ("decided", users["owner"].id, date(2023, 6, 30), None)
     propose, imported = history_of(session, m)
     assert (propose.trigger, propose.to_state) == ("propose", "proposed")
-    assert (imported.trigger, imported.from_state, imported.to_state) == ("import", "proposed", "decided")
+    assert (imported.trigger, imported.from_state, imported.to_state) == (
+        "record_earlier_decision", "proposed", "decided")  # measure.yaml's import transition, through the engine
     assert imported.fields == {"owner": "owner", "due_date": "2023-06-30"}
     assert "beslutad före kfflow" in imported.comment
 

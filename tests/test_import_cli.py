@@ -75,7 +75,7 @@ def test_dry_run_lists_what_would_happen(kf, session, tmp_path):
 def test_import_as_a_user_needs_an_importing_role(kf, users, session, tmp_path):
     path = xlsx(tmp_path / "plan.xlsx", final_report_rows())
     result = kf("import", "measures", "--as", "contributor", str(path))
-    assert result.exit_code == 2 and "kräver rollen steering eller registrar" in result.output
+    assert result.exit_code == 2 and "kräver rollen registrar eller steering" in result.output
     result = kf("import", "measures", "--as", "registrar", str(path))
     assert result.exit_code == 0
     entry = session.scalars(select(HistoryEntry).order_by(HistoryEntry.id)).first()

@@ -67,7 +67,42 @@ def _assign_unknown_attribute(d):
     _transition(d, "reject")["fields"][0]["assign"] = True  # Measure has no `reason` column
 
 
+def _unknown_tag(d):
+    d["states"]["decided"]["tags"] = ["open", "sen"]
+
+
+def _misspelt_state_key(d):
+    d["states"]["decided"]["tagz"] = ["open"]
+
+
+def _action_unknown_role(d):
+    d["actions"]["report_progress"]["roles"] = ["boss"]
+
+
+def _action_roles_and_transition(d):
+    d["actions"]["hand_over"]["roles"] = ["steering"]
+
+
+def _action_unknown_transition(d):
+    d["actions"]["hand_over"]["transition"] = "hand_it_over"
+
+
+def _action_states_by_unknown_tag(d):
+    d["actions"]["report_progress"]["states"] = {"tag": "reportabel"}
+
+
+def _label_as_number(d):
+    d["states"]["decided"]["label"] = 2023
+
+
 BROKEN = [
+    (_unknown_tag, "state 'decided'", "unknown tag 'sen'"),
+    (_misspelt_state_key, "state 'decided'", "unknown key 'tagz'"),
+    (_action_unknown_role, "action 'report_progress'", "unknown role 'boss'"),
+    (_action_roles_and_transition, "action 'hand_over'", "needs exactly one of"),
+    (_action_unknown_transition, "action 'hand_over'", "unknown transition 'hand_it_over'"),
+    (_action_states_by_unknown_tag, "action 'report_progress'", "unknown tag 'reportabel'"),
+    (_label_as_number, "state 'decided'", "label: Input should be a valid string"),
     (_unknown_state, "transition 'decide'", "unknown dest state 'beslutad_typo'"),
     (_unreachable, "measure.yaml", "state 'parked' is unreachable"),
     (_unknown_role, "transition 'decide'", "unknown role 'boss'"),
@@ -124,3 +159,35 @@ def test_one_machine_per_definition_never_per_case():
     assert machine_for(wf) is machine
     assert machine.models == []  # cases are handed to events, never registered on the machine
     assert set(machine.events) == {t.trigger for t in wf.transitions}
+
+
+def test_an_unknown_key_in_a_transition_is_named(tmp_path):
+    folder = tmp_path / "workflows"
+    shutil.copytree(WORKFLOWS_PATH, folder)
+    data = yaml.safe_load((folder / "measure.yaml").read_text(encoding="utf-8"))
+    _transition(data, "decide")["gaurds"] = ["due_date_not_past"]
+    (folder / "measure.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(WorkflowDefinitionError, match="measure.yaml, transition 'decide': unknown key 'gaurds'"):
+        load_workflows(folder)
+
+
+@pytest.mark.parametrize("change,what", [
+    (lambda cols: cols[1].update(field="titel"), "column 'titel': unknown field 'titel'"),
+    (lambda cols: cols[3].update(vocabulary="kategorier"), "unknown vocabulary 'kategorier'"),
+    (lambda cols: cols[2]["headings"].append("Titel"), "heading 'Titel' also belongs to 'title'"),
+    (lambda cols: cols[0].update(colour="red"), "column 'id': unknown key 'colour'"),
+], ids=["field", "vocabulary", "heading", "key"])
+def test_workflows_check_validates_the_import_mapping(tmp_path, change, what):
+    folder = tmp_path / "workflows"
+    shutil.copytree(WORKFLOWS_PATH, folder)
+    data = yaml.safe_load((folder / "import_mapping.yaml").read_text(encoding="utf-8"))
+    change(data["measure_columns"])
+    (folder / "import_mapping.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(main, ["workflows", "check", "--path", str(folder)])
+    assert result.exit_code != 0
+    assert "import_mapping.yaml" in result.output and what in result.output, result.output
+
+
+def test_workflows_check_reports_the_import_mapping():
+    result = CliRunner().invoke(main, ["workflows", "check", "--path", str(WORKFLOWS_PATH)])
+    assert result.exit_code == 0 and "import_mapping.yaml: 12 kolumner — OK" in result.output

@@ -103,6 +103,14 @@ def refusal(actor, action: str, case=None, *, kind: str | None = None) -> Kfflow
     return None
 
 
+def roles_for(action: str, *, kind: str | None = None) -> list[str]:
+    """The roles that may do `action` to cases of `kind` (or organisation-wide), sorted: for messages."""
+    wf, declared, trigger = _lookup(action, None, kind)
+    if trigger is not None:
+        return sorted({r for t in wf.transitions if t.trigger == trigger and not t.by_import for r in t.roles})
+    return sorted({r for g in declared.grants for r in g.roles})
+
+
 def may(actor, action: str, case=None, *, kind: str | None = None) -> bool:
     """Whether `actor` may do `action` (a declared action or a transition's trigger) to `case` now.
 

@@ -1,8 +1,8 @@
 """Hand open cases over to a new owner in bulk — as when the special programme ended and HR took over.
 
 One service for the web interface's bulk action and `kfflow handover`: every case is reassigned through
-its lifecycle's `reassign` transition (so roles and history work as for one case), all in one
-transaction: either every selected case is handed over or none is.
+the transition its lifecycle's `hand_over` action names (`reassign`; so roles and history work as for one
+case), all in one transaction: either every selected case is handed over or none is.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from kfflow.services.cases import fire_in_transaction, workflow_of
 from kfflow.workflow.fields import parse_fields
 from kfflow.workflow.definition import FieldDef
 
-TRIGGER = "reassign"
+ACTION = "hand_over"  # the action in each lifecycle file that names the handover's transition
 
 
 @dataclass
@@ -74,7 +74,8 @@ def hand_over(session: Session, actor, *, to_owner: str, reason: str, from_owner
             raise ValidationError("Överlämningen kunde inte göras.", errors)
         result = HandoverResult(dry_run=dry_run)
         for case in select_cases(session, from_owner=values.get("from_owner"), states=states, case_ids=case_ids):
-            transition = workflow_of(case).find(TRIGGER, case.state)
+            action = workflow_of(case).actions.get(ACTION)
+            transition = workflow_of(case).find(action.transition, case.state) if action else None
             if transition is None:
                 result.skipped.append((case.case_kind, case.id, _title(case), "inte öppen för ny ansvarig"))
                 continue
@@ -85,7 +86,7 @@ def hand_over(session: Session, actor, *, to_owner: str, reason: str, from_owner
                 result.skipped.append((case.case_kind, case.id, _title(case), "har redan den ansvarige"))
                 continue
             if not dry_run:
-                fire_in_transaction(session, actor, case, TRIGGER,
+                fire_in_transaction(session, actor, case, transition.trigger,
                                     {"owner": values["to_owner"], "reason": values["reason"]}, None,
                                     now=now, comment="Överlämning")
             result.handed_over.append((case.case_kind, case.id, _title(case)))

@@ -7,7 +7,8 @@ from sqlalchemy.orm import selectinload
 from kfflow.errors import NotFound
 from kfflow.models import Audit, Recommendation, RecommendationMeasure
 from kfflow.services.audits import add_recommendation, register_audit, update_audit, update_recommendation
-from kfflow.services.cases import available_transitions, fire
+from kfflow.services.access import available_actions
+from kfflow.services.cases import fire
 from webui.api import schemas as s
 from webui.api.framework import operation
 from webui.api.measures import case_history
@@ -34,7 +35,7 @@ def recommendation_detail(user, rec_id: int):
         selectinload(Recommendation.measure_links).selectinload(RecommendationMeasure.measure))).first()
     if rec is None:
         raise NotFound("Rekommendationen finns inte.")
-    return s.With(rec, measures=rec.measures, transitions=available_transitions(user, rec))
+    return s.With(rec, measures=rec.measures, **s.offered(available_actions(user, rec)))
 
 
 @operation("/audits", "GET", summary="Lista granskningar", tag=AUDITS, query=s.PageQuerySchema(),

@@ -7,7 +7,8 @@ from sqlalchemy.orm import selectinload
 from kfflow.errors import NotFound
 from kfflow.models import Measure, ProgressReport, User
 from kfflow.services._common import load_case
-from kfflow.services.cases import available_transitions, fire, history_of
+from kfflow.services.access import available_actions
+from kfflow.services.cases import fire, history_of
 from kfflow.services.measure_list import MeasureFilter, list_measures
 from kfflow.services.measures import add_progress_report, propose_measure, update_measure
 from kfflow.db import utcnow
@@ -25,7 +26,7 @@ def measure_detail(user, measure_id: int):
         selectinload(Measure.progress_reports).selectinload(ProgressReport.author))).first()
     if measure is None:
         raise NotFound("Åtgärden finns inte.")
-    return s.With(measure, transitions=available_transitions(user, measure))
+    return s.With(measure, **s.offered(available_actions(user, measure)))
 
 
 def case_history(kind: str, case_id: int) -> dict:

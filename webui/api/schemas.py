@@ -177,6 +177,16 @@ class TransitionSchema(ResponseSchema):
                            metadata={"description": "Fälten övergången tar emot; `required` säger om de måste anges"})
 
 
+class ActionSchema(ResponseSchema):
+    name = Text(required=True, metadata={"description": "Som i workflows/*.yaml, t.ex. edit, report_progress"})
+    label = Text(required=True)
+
+
+def offered(offer) -> dict:
+    """A detail's `transitions` and `actions` from what the services offer (kfflow.services.access.Offer)."""
+    return {"transitions": list(offer.transitions), "actions": list(offer.actions.values())}
+
+
 class FireSchema(RequestSchema):
     """`trigger` and `version`, plus the transition's fields by name (a user by username, a date as ISO 8601,
     a choice by its option value)."""
@@ -273,6 +283,8 @@ class MeasureSchema(CaseSchema):
 class MeasureDetailSchema(MeasureSchema):
     transitions = fields.List(fields.Nested(TransitionSchema), required=True,
                               metadata={"description": "Övergångar den inloggade får göra nu"})
+    actions = fields.List(fields.Nested(ActionSchema), required=True,
+                          metadata={"description": "Annat den inloggade får göra med åtgärden nu"})
     progress_reports = fields.List(fields.Nested(ProgressReportSchema), required=True)
 
 
@@ -365,6 +377,8 @@ class RecommendationSchema(CaseSchema):
 class RecommendationDetailSchema(RecommendationSchema):
     measures = fields.List(fields.Nested(MeasureRefSchema), required=True)
     transitions = fields.List(fields.Nested(TransitionSchema), required=True)
+    actions = fields.List(fields.Nested(ActionSchema), required=True,
+                          metadata={"description": "Annat den inloggade får göra med rekommendationen nu"})
 
 
 class AuditSchema(ResponseSchema):
