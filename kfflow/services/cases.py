@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
 from kfflow.models import CASE_MODELS, HistoryEntry
-from kfflow.services._common import (STALE_MESSAGE, add_history, add_history_rows, case_ref, column_length_errors,
-                                     history_row, load_actor_and_case, load_case)
+from kfflow.services._common import (STALE_MESSAGE, add_history, add_history_rows, case_ref, history_row,
+                                     load_actor_and_case, load_case)
 from kfflow.services.access import AvailableTransition, available_transitions, may_fire, workflow_of
 from kfflow.workflow.definition import TransitionDef, WorkflowDef
 from kfflow.workflow.engine import record_fields, run_transition
-from kfflow.workflow.fields import parse_fields
+from kfflow.workflow.fields import parse_fields, parse_version
 from kfflow.workflow.registry import FireContext
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,8 @@ def fire_in_transaction(session: Session, actor, case, trigger: str, fields: dic
     if transition.by_import:
         raise PermissionDenied(f"”{transition.label}” görs bara av inläsningen från fil.")
     values = _checked_fields(session, actor, obj, transition, fields)
-    if expected_version is not None and int(expected_version) != obj.version:
+    expected_version = parse_version(expected_version)
+    if expected_version is not None and expected_version != obj.version:
         raise StaleCase(STALE_MESSAGE)
     _check_state(wf, obj, transition, state_moved=expected_version is None)
     ctx = FireContext(session=session, actor=actor, case=obj, transition=transition, fields=values, now=now)
@@ -78,9 +79,7 @@ def _checked_fields(session: Session, actor, case, transition: TransitionDef, fi
     `actor` None is the operator at the command line (an import without --as), who holds the database."""
     if actor is not None and not may_fire(actor, case, transition):
         raise PermissionDenied(f"Din roll får inte ”{transition.label}” i det här ärendet.")
-    values, errors = parse_fields(session, transition.fields, fields or {})
-    errors.update(column_length_errors(CASE_MODELS[case.case_kind], [f for f in transition.fields if f.assign],
-                                       values))
+    values, errors = parse_fields(session, transition.fields, fields or {}, CASE_MODELS[case.case_kind])
     if errors:
         raise ValidationError("Några uppgifter saknas eller är felaktiga.", errors)
     return values

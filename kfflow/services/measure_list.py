@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from kfflow.clock import local_today
 from kfflow.models import Measure, User
 from kfflow.workflow import get_workflows, is_late  # noqa: F401 (the list's meaning of late, re-exported)
 SORTS = {
@@ -46,7 +47,7 @@ def filtered(stmt: Select, f: MeasureFilter) -> Select:
     if f.owner:
         stmt = stmt.where(Measure.owner_id.in_(select(User.id).where(User.username == f.owner.strip().lower())))
     if f.overdue:
-        stmt = stmt.where(Measure.due_date < (f.today or date.today()),
+        stmt = stmt.where(Measure.due_date < (f.today or local_today()),
                           Measure.state.in_(get_workflows().current("measure").tagged("can_be_late")))
     if f.q and f.q.strip():
         pattern = _like_pattern(f.q.strip().lower())
