@@ -24,13 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
-from kfflow.errors import KfflowError, PermissionDenied
+from kfflow.errors import KfflowError
 from kfflow.importing.mapping import match_headings, normalise
 from kfflow.importing.plan import Lookups, RowError, RowPlan, Validator, report_errors
 from kfflow.importing.readers import read_table
 from kfflow.models import Body, Measure, User
 from kfflow.services._common import load_actor
-from kfflow.services.access import may
+from kfflow.services.access import require
 from kfflow.services.cases import fire_imported_in_transaction
 from kfflow.services.measures import NewMeasure, change_measure_in_transaction, propose_measures_in_transaction
 from kfflow.workflow import get_workflows
@@ -69,14 +69,9 @@ class ImportResult:
     created_ids: list[int] = field(default_factory=list)
 
 
-def may_import(actor) -> bool:
-    """Whether `actor` may load measures from a file (the web upload page asks before storing a file)."""
-    return may(actor, "import", kind="measure")
-
-
 def require_importer(actor) -> None:
-    if not may_import(actor):
-        raise PermissionDenied("Din roll får inte läsa in åtgärder från fil.")
+    """`import` in measure.yaml (the web upload page asks before storing a file)."""
+    require(actor, "import", kind="measure", denied="Din roll får inte läsa in åtgärder från fil.")
 
 
 def file_sha256(path: Path) -> str:

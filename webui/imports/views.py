@@ -6,14 +6,13 @@ from pathlib import Path
 from flask import current_app, render_template, request, send_file
 from flask import session as flask_session
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from kfflow.importing.export import measure_table, write_csv, write_xlsx
 from kfflow.importing.mapping import measure_columns
 from kfflow.importing.readers import MAX_FILE_BYTES, ImportFileError
 from kfflow.importing.uploads import prune_uploads, save_upload, stored_upload
-from kfflow.services.importing import ImportRejected, import_measures, may_import, require_importer
+from kfflow.services.importing import ImportRejected, import_measures, require_importer
 from kfflow.workflow import get_workflows
 from webui.auth import current_actor
 from webui.db import get_session
@@ -28,11 +27,6 @@ PREVIEW_KEY = "import_preview"  # in the signed session cookie: which stored fil
 LISTED = 200  # rows listed per part of a preview or result; the counts are always complete
 EXPORT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 "csv": "text/csv; charset=utf-8"}
-
-
-@bp.app_context_processor
-def _may_import():
-    return {"may_import_measures": lambda: current_user.is_authenticated and may_import(current_user.user)}
 
 
 @bp.url_value_preprocessor
