@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user
 
-from kfflow.services.auth_sessions import user_for_token
+from kfflow.services.auth_sessions import signed_in
 from webui.db import get_session
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -20,9 +20,10 @@ TOKEN_BLUEPRINTS = ("api", "documents", "calendar", "operations")
 class WebUser(UserMixin):
     """The signed-in user of one request: the User row and the token of this browser's session."""
 
-    def __init__(self, user, token: str):
+    def __init__(self, user, token: str, unread_notifications: int = 0):
         self.user = user
         self.token = token
+        self.unread_notifications = unread_notifications  # for the header, read with the session
 
     def get_id(self) -> str:
         return self.token
@@ -39,8 +40,8 @@ def current_actor():
 
 
 def _load(token: str):
-    user = user_for_token(get_session(), token)
-    return WebUser(user, token) if user is not None else None
+    found = signed_in(get_session(), token)
+    return WebUser(found.user, token, found.unread_notifications) if found is not None else None
 
 
 def _require_login():
