@@ -1,16 +1,16 @@
 """A test-only hook: die at a named step as kill -9 or a power cut would, with no cleanup at all.
 
-The kill tests set KFFLOW_CRASH_AT to a step name in a subprocess; unset (always, outside those tests)
-`crash_point` is one dictionary lookup.
+The kill tests start a real `kfflow` command in a subprocess that first sets `crash_at` to a step name;
+everywhere else it stays None and `crash_point` is one comparison.
 """
 from __future__ import annotations
 
 import os
 import signal
 
-CRASH_ENV = "KFFLOW_CRASH_AT"
+crash_at: str | None = None
 
 
 def crash_point(step: str) -> None:
-    if os.environ.get(CRASH_ENV) == step:
+    if crash_at == step:
         os.kill(os.getpid(), signal.SIGKILL)

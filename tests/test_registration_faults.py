@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import event, func, select
 
 from kfflow.errors import StorageUnavailable
-from kfflow.faults import CRASH_ENV
 from kfflow.models import DocumentRecord, StoredFile
 from kfflow.services.documents import read_registered, register_yttrande
 from kfflow.services.tokens import grant_token
@@ -48,15 +47,20 @@ def register_and_agree(session) -> list[DocumentRecord]:
     return records
 
 
+# The real `kfflow` command, told at which step to die.
+KFFLOW_CRASHING_AT = ("import sys, kfflow.faults; kfflow.faults.crash_at = sys.argv[1]; "
+                      "from kfflow.cli import main; main(sys.argv[2:], prog_name='kfflow')")
+
+
 def test_killed_at_each_step_the_next_registration_succeeds(session, users, decided_audit, settings, tmp_path):
-    kfflow = os.path.join(os.path.dirname(sys.executable), "kfflow")
+    env = {**os.environ, "KFFLOW_DATABASE_URL": settings.database_url,
+           "KFFLOW_INSTANCE": str(settings.instance_path)}
     expected = 0
     for step in STEPS:
-        env = {**os.environ, "KFFLOW_DATABASE_URL": settings.database_url,
-               "KFFLOW_INSTANCE": str(settings.instance_path), CRASH_ENV: step}
         out = tmp_path / f"{step.replace(':', '-')}.pdf"
-        killed = subprocess.run([kfflow, "render", "yttrande", str(decided_audit.id), "--register", "-o", str(out),
-                                 "--as", "registrar"], env=env, capture_output=True, timeout=120)
+        killed = subprocess.run([sys.executable, "-c", KFFLOW_CRASHING_AT, step, "render", "yttrande",
+                                 str(decided_audit.id), "--register", "-o", str(out), "--as", "registrar"],
+                                env=env, capture_output=True, timeout=120)
         assert killed.returncode == -signal.SIGKILL, (step, killed.stderr.decode()[-2000:])
         if step == "register:committed":
             expected += 1  # it committed before it died: the register holds it
