@@ -223,6 +223,9 @@ def remind(ctx: Context, once, now_text, dry_run):
         return
     report = result.delivery
     click.echo(f"Svep klart: {len(report.sent)} skickade, {len(report.failed)} misslyckade.")
+    if report.undeliverable:
+        click.echo(f"{len(report.undeliverable)} e-postmeddelanden kan inte skickas och är markerade som "
+                   "misslyckade; administratörer ser dem under Administration → E-post.")
     if result.waiting:
         fail(f"KFFLOW_SMTP_URL är inte satt: {result.waiting} e-postmeddelanden väntar i utkorgen.", 1)
     if result.all_failed:
