@@ -19,11 +19,15 @@ def configure(workflows: WorkflowSet | Path | str) -> WorkflowSet:
     return loaded
 
 
-def is_late(case, today) -> bool:
+def late(state: str, due_date, today, workflow=None) -> bool:
     """The one meaning of "late" (försenad) that lists, filters, pages and reports share: a due date before
-    `today` in a state its lifecycle tags `can_be_late`."""
-    return (case.due_date is not None and case.due_date < today
-            and get_workflows().get(case.workflow_name, case.workflow_version).has_tag(case.state, "can_be_late"))
+    `today` in a state the lifecycle (by default the current measure lifecycle) tags `can_be_late`."""
+    workflow = workflow or get_workflows().current("measure")
+    return due_date is not None and due_date < today and workflow.has_tag(state, "can_be_late")
+
+
+def is_late(case, today) -> bool:
+    return late(case.state, case.due_date, today, get_workflows().get(case.workflow_name, case.workflow_version))
 
 
 def get_workflows() -> WorkflowSet:
@@ -38,4 +42,4 @@ def get_workflows() -> WorkflowSet:
     return _current
 
 
-__all__ = ["WorkflowSet", "load_workflows", "configure", "get_workflows", "is_late"]
+__all__ = ["WorkflowSet", "load_workflows", "configure", "get_workflows", "is_late", "late"]
