@@ -6,7 +6,6 @@ council instead of steering and renames it; nothing else changes.
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
 
 import pytest
 import yaml
@@ -41,7 +40,7 @@ def app_on_copy(settings, database, tmp_path):
     (folder / "measure.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
     def make(path):
-        return create_app(replace(settings, workflows_path=path), database=database,
+        return create_app(settings.model_copy(update={"workflows_path": path}), database=database,
                           config={"TESTING": True, "WTF_CSRF_ENABLED": False})
     yield lambda: make(folder), lambda: make(WORKFLOWS_PATH)
     configure(load_workflows(WORKFLOWS_PATH))  # the rest of the run uses the shipped rules

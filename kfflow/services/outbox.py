@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from kfflow.models import OutboxMessage, User
 from kfflow.services._common import load_actor
-from kfflow.services.access import require_role
+from kfflow.services.access import require
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class FailedMail:
 def failed_mail(session: Session, actor, *, limit: int = 100) -> tuple[int, list[FailedMail]]:
     """(how many outbox messages gave up, the latest `limit` of them)."""
     actor = load_actor(session, actor)
-    require_role(actor, "admin", action="se misslyckade e-postmeddelanden")
+    require(actor, "administer", denied="Din roll får inte se misslyckade e-postmeddelanden.")
     failed = OutboxMessage.status == "failed"
     count = session.scalar(select(func.count()).select_from(OutboxMessage).where(failed)) or 0
     rows = session.execute(
