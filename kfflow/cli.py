@@ -92,7 +92,7 @@ def db_upgrade(ctx: Context):
 
     if ctx.settings.database_url.startswith("sqlite"):
         ctx.settings.ensure_instance()
-    upgrade(ctx.settings.database_url)
+    upgrade(ctx.settings.database_url, instance_path=ctx.settings.instance_path)
     click.echo("Databasen är uppgraderad.")
 
 
@@ -317,22 +317,20 @@ def render():
 @pass_ctx
 def render_yttrande(ctx: Context, audit_id, output, as_user, register, docx):
     """Skriv yttrandet över granskningen AUDIT_ID: senast registrerade versionen, annars ett utkast."""
-    from kfflow.documents import documents_dir
     from kfflow.services import documents
 
-    storage = documents_dir(ctx.settings.instance_path)
     with _render_session(ctx) as session:
         actor = _render_actor(session, as_user)
         try:
             if docx:
                 content = documents.yttrande_docx(session, actor, audit_id).content
             elif register:
-                record = documents.register_yttrande(session, actor, audit_id, storage)
-                content = documents.read_registered(record, storage)
+                record = documents.register_yttrande(session, actor, audit_id)
+                content = documents.read_registered(session, record)
                 click.echo(f"Registrerat: {record.diarienummer} handling {record.document_number}, "
                            f"version {record.version}, SHA-256 {record.sha256}", err=True)
             else:
-                content = documents.current_yttrande(session, actor, audit_id, storage).content
+                content = documents.current_yttrande(session, actor, audit_id).content
         except KfflowError as exc:
             _render_failed(exc)
     output.write(content)
