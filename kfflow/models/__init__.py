@@ -14,6 +14,7 @@ from kfflow.models.measure import Measure, ProgressReport
 from kfflow.models.notification import Notification, NotificationPreference
 from kfflow.models.outbox import OutboxMessage
 from kfflow.models.setting import Setting
+from kfflow.models.stored_file import StoredFile, StoredFileIsImmutable
 from kfflow.models.user import Body, User
 
 __all__ = [
@@ -21,5 +22,5 @@ __all__ = [
     "ApiToken", "TokenRequestFailure", "Audit", "Recommendation", "RecommendationMeasure", "CalendarToken",
     "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly",
     "LoginFailure", "LoginSession", "Measure", "ProgressReport", "Notification", "NotificationPreference",
-    "OutboxMessage", "Setting", "Body", "User",
+    "OutboxMessage", "Setting", "StoredFile", "StoredFileIsImmutable", "Body", "User",
 ]

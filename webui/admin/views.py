@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from kfflow.errors import ValidationError
 from kfflow.services.access import require_role
+from kfflow.services.outbox import failed_mail
 from kfflow.services.users import create_user, set_active, users_and_bodies
 from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import FieldDef, Option
@@ -60,3 +61,9 @@ def roles():
 @bp.route("/organ")
 def bodies():
     return render_template("admin/bodies.html", bodies=users_and_bodies(get_session())[1])
+
+
+@bp.route("/e-post")
+def mail():
+    count, failed = failed_mail(get_session(), current_actor())
+    return render_template("admin/mail.html", count=count, failed=failed)

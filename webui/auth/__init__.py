@@ -14,7 +14,7 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 
 # Pages anyone may open; every other page (the API keeps its own rules) requires a session.
 PUBLIC_ENDPOINTS = {"auth.login", "static", "accessibility.statement"}
-TOKEN_BLUEPRINTS = ("api", "documents", "calendar")
+TOKEN_BLUEPRINTS = ("api", "documents", "calendar", "operations")
 
 
 class WebUser(UserMixin):
@@ -47,7 +47,7 @@ def _load(token: str):
 def _require_login():
     endpoint = request.endpoint or ""
     # The JSON API and its document routes authenticate with bearer tokens instead, the calendar feed
-    # with the secret token in its URL.
+    # with the secret token in its URL, /metrics with its own token (/healthz and /readyz are open).
     if endpoint in PUBLIC_ENDPOINTS or request.blueprint in TOKEN_BLUEPRINTS:
         return None
     if request.endpoint is None:  # a 404: let the error page answer

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import os
-
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -80,7 +78,7 @@ def calendar_issue():
 def _feed_url(token: str) -> str:
     """KFFLOW_BASE_URL when set, like the links in mails and in the feed (behind a proxy the host
     Flask sees may not be the one Outlook can reach); else the host of this request."""
-    configured = os.environ.get("KFFLOW_BASE_URL")
+    configured = current_app.config["KFFLOW_SETTINGS"].base_url
     if configured:
         return configured.rstrip("/") + url_for("calendar.feed", token=token)
     return url_for("calendar.feed", token=token, _external=True)
