@@ -27,7 +27,7 @@ def _records(session) -> int:
 
 
 def test_registrar_decides_in_the_browser_and_creates_the_yttrande(make_web_app, session, users, settings):
-    app = make_web_app(csrf=True)
+    app = make_web_app()
     audit, _measures = answered_audit(session, users)
     page_url = f"/granskningar/{audit.id}"
     registrar = sign_in(app, session, users["registrar"])
@@ -81,7 +81,7 @@ def test_registrar_decides_in_the_browser_and_creates_the_yttrande(make_web_app,
 
 
 def test_only_the_registrar_may_create_and_is_told_why_not(make_web_app, session, users):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     audit, _measures = answered_audit(session, users)
     steering = sign_in(app, session, users["steering"])
     assert "Skapa yttrande</button>" not in _page(steering, f"/granskningar/{audit.id}")
@@ -95,7 +95,7 @@ def test_only_the_registrar_may_create_and_is_told_why_not(make_web_app, session
 
 
 def test_registrar_edits_what_the_yttrande_says(make_web_app, session, users):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     audit, _measures = answered_audit(session, users)
     registrar = sign_in(app, session, users["registrar"])
     form = _page(registrar, f"/granskningar/{audit.id}/andra")
@@ -123,7 +123,7 @@ def test_registrar_edits_what_the_yttrande_says(make_web_app, session, users):
 
 
 def test_no_measure_reason_in_the_answer_editor(make_web_app, session, users):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     audit = answered_audit(session, users)[0]
     rec = session.scalars(select(Recommendation).where(Recommendation.audit_id == audit.id,
                                                        Recommendation.number == 4)).one()
@@ -139,7 +139,7 @@ def test_no_measure_reason_in_the_answer_editor(make_web_app, session, users):
 
 
 def test_delrapport_and_slutredovisning_from_the_measures_list(make_web_app, session, users, settings):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     answered_audit(session, users)
     council = sign_in(app, session, users["council"])
     page = _page(council, "/atgarder")
@@ -155,7 +155,7 @@ def test_delrapport_and_slutredovisning_from_the_measures_list(make_web_app, ses
 
 
 def test_delrapport_bad_period_is_told_in_swedish_and_writes_nothing(make_web_app, session, users, settings):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     council = sign_in(app, session, users["council"])
     storage = documents_dir(settings.instance_path)
     before = sorted(storage.rglob("*")) if storage.exists() else []
