@@ -199,13 +199,14 @@ def api(client, session):
 def make_web_app(settings, database):
     """create_app with CSRF enforced, as in production; its test clients send the token a page gave them
     (tests/web_support.py CsrfClient). `settings_changes` change Settings fields (e.g. trusted_proxies)."""
-    from dataclasses import replace
-
     from tests.web_support import CsrfClient
     from webui import create_app
 
     def make(settings_changes: dict | None = None, **config):
-        app = create_app(replace(settings, **(settings_changes or {})), database=database,
+        if "csrf" in config:
+            raise TypeError("CSRF is always enforced in the test app; its clients send the token (CsrfClient), "
+                            "and app.test_client(send_csrf=False) forges a post without it")
+        app = create_app(settings.model_copy(update=settings_changes or {}), database=database,
                          config={"TESTING": True, "WTF_CSRF_ENABLED": True, **config})
         app.test_client_class = CsrfClient
         return app
