@@ -142,3 +142,27 @@ def test_request_id_is_honoured_or_generated_and_in_the_json_log(client, setting
     records = [json.loads(line) for line in stream.getvalue().splitlines()]
     queue = [r for r in records if "readiness check queue failed" in r["message"]]
     assert queue and queue[0]["request_id"] == "lb-1234.abc" and queue[0]["level"] == "WARNING"
+
+
+def test_an_error_in_the_calendar_feed_is_logged_without_its_token(client, settings, monkeypatch):
+    """The app's own log (the 500 handler logs the path and the traceback) goes through the same redaction."""
+    import webui.calendar
+
+    token = "Zq3-feed-token-that-must-not-leak"
+
+    def broken(session, feed_token, **kw):
+        raise RuntimeError(f"upstream said: Authorization: Bearer {token}x; "
+                           "smtp://kfflow:smtp-secret@mail.example:25")
+
+    monkeypatch.setattr(webui.calendar, "calendar_for_token", broken)
+    stream = io.StringIO()
+    for log_format in ("json", "text"):
+        configure_logging(settings.model_copy(update={"log_format": log_format}), stream=stream)
+        try:
+            assert client.get(f"/kalender/{token}.ics").status_code == 500
+        finally:
+            configure_logging(settings)
+    output = stream.getvalue()
+    assert "unexpected error on GET /kalender/[REDACTED].ics" in output and "Traceback" in output
+    assert token not in output and "smtp-secret" not in output
+    assert "Bearer [REDACTED]" in output and "smtp://kfflow:[REDACTED]@mail.example" in output

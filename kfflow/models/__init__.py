@@ -15,6 +15,7 @@ from kfflow.models.notification import Notification, NotificationPreference
 from kfflow.models.outbox import OutboxMessage
 from kfflow.models.setting import Setting
 from kfflow.models.sign_in_failure import SignInFailure
+from kfflow.models.stored_file import StoredFile, StoredFileIsImmutable
 from kfflow.models.user import Body, User
 
 CASE_MODELS = {cls.case_kind: cls for cls in (Measure, Recommendation, Audit)}
@@ -24,5 +25,5 @@ __all__ = [
     "ApiToken", "Audit", "Recommendation", "RecommendationMeasure", "CalendarToken",
     "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly",
     "LoginSession", "Measure", "ProgressReport", "Notification", "NotificationPreference",
-    "OutboxMessage", "Setting", "SignInFailure", "Body", "User",
+    "OutboxMessage", "Setting", "SignInFailure", "StoredFile", "StoredFileIsImmutable", "Body", "User",
 ]

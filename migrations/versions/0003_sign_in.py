@@ -6,16 +6,16 @@ one-time passwords an admin gives.
 - `calendar_token.expires_at`: existing feeds expire 365 days after they were made.
 - `user_account.must_change_password`: false for everyone.
 
-Revision ID: 0002_sign_in
-Revises: 0001_initial
+Revision ID: 0003_sign_in
+Revises: 0002_stored_files
 Create Date: 2026-11-30 12:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 import kfflow.db
 
-revision = '0002_sign_in'
-down_revision = '0001_initial'
+revision = '0003_sign_in'
+down_revision = '0002_stored_files'
 branch_labels = None
 depends_on = None
 
