@@ -18,10 +18,8 @@ from kfflow.models.sign_in_failure import SignInFailure
 from kfflow.models.stored_file import StoredFile, StoredFileIsImmutable
 from kfflow.models.user import Body, User
 
-CASE_MODELS = {cls.case_kind: cls for cls in (Measure, Recommendation, Audit)}
-
 __all__ = [
-    "Base", "CASE_MODELS",
+    "Base",
     "ApiToken", "Audit", "Recommendation", "RecommendationMeasure", "CalendarToken",
     "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly",
     "LoginSession", "Measure", "ProgressReport", "Notification", "NotificationPreference",

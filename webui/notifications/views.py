@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from kfflow.db import utcnow
 from kfflow.errors import ValidationError
+from kfflow.kinds import KINDS
 from kfflow.models.notification import DELIVERY_MODES
 from kfflow.services.calendar import (calendar_feed_expiry, issue_calendar_token, renew_calendar_token,
                                      revoke_calendar_token)
@@ -19,11 +20,6 @@ from webui.filters import sv_long_date
 from webui.notifications import bp
 
 
-# The case page each notification links to, by case kind.
-CASE_ENDPOINTS = {"measure": ("measures.measure_page", "measure_id"),
-                  "recommendation": ("audits.recommendation_page", "rec_id")}
-
-
 @bp.app_context_processor
 def _unread_count():
     """The header's unread count, read together with the signed-in session (no query of its own)."""
@@ -33,8 +29,8 @@ def _unread_count():
 
 
 def case_link(note) -> str | None:
-    endpoint = CASE_ENDPOINTS.get(note.case_kind)
-    return url_for(endpoint[0], **{endpoint[1]: note.case_id}) if endpoint else None
+    kind = KINDS.get(note.case_kind)
+    return kind.web_url(note.case_id, request.script_root) if kind else None
 
 
 @bp.route("/aviseringar")
