@@ -86,6 +86,29 @@ def _parse_measures(session: Session, value: Any) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
+def _parse_body(session: Session, value: Any):
+    from kfflow.models import Body
+
+    name = str(value).strip()
+    body = session.scalar(select(Body).where(Body.name == name))
+    if body is None:
+        raise ValueError(f"det finns ingen enhet ”{name[:200]}”.")
+    return body
+
+
+def _parse_signatories(value: Any) -> list[dict]:
+    """A list of {name, title}, or text with one signatory a line: "name, title" (the last comma separates
+    the title, as in "Anna Ek (S), Ordförande")."""
+    if isinstance(value, str):
+        value = [dict(zip(("name", "title"), (p.strip() for p in line.rpartition(",")[::2])))
+                 if "," in line else {"name": line.strip()} for line in value.splitlines() if line.strip()]
+    if not isinstance(value, list) or not all(
+            isinstance(s, dict) and isinstance(s.get("name", ""), str) and str(s.get("name", "")).strip()
+            and isinstance(s.get("title", ""), str) for s in value):
+        raise ValueError("Ange en lista med namn och titel.")
+    return [{"name": s["name"].strip(), "title": s.get("title", "").strip()} for s in value]
+
+
 def parse_value(session: Session, field: FieldDef, value: Any) -> Any:
     if field.type == "text":
         text = str(value).strip()
@@ -102,6 +125,10 @@ def parse_value(session: Session, field: FieldDef, value: Any) -> Any:
         return _parse_choice(field, value)
     if field.type == "measures":
         return _parse_measures(session, value)
+    if field.type == "body":
+        return _parse_body(session, value)
+    if field.type == "signatories":
+        return _parse_signatories(value)
     raise AssertionError(f"field type {field.type} passed validation but has no parser")
 
 
@@ -128,4 +155,8 @@ def to_record(value: Any) -> Any:
         return value.isoformat()
     if hasattr(value, "username"):
         return value.username
+    from kfflow.models import Body
+
+    if isinstance(value, Body):
+        return value.name
     return value
