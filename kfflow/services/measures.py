@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
+from kfflow.clock import local_today
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, PermissionDenied, ValidationError
 from kfflow.models import Measure, ProgressReport
@@ -133,7 +134,7 @@ def add_progress_report(session: Session, actor, measure_id: int, *, done: str |
             raise GuardFailed("Läget kan bara rapporteras för beslutade eller genomförda åtgärder.")
         check_version(measure, expected_version)
         measure.updated_at = now  # an UPDATE of the measure's row, so its version moves
-        report = ProgressReport(measure_id=measure.id, reported_on=reported_on or now.date(), author_id=actor.id,
+        report = ProgressReport(measure_id=measure.id, reported_on=reported_on or local_today(now), author_id=actor.id,
                                 created_at=now, **{k: v or None for k, v in texts.items()})
         session.add(report)
         add_history(session, case=measure, trigger="report_progress", from_state=measure.state, actor=actor,
