@@ -112,20 +112,11 @@ def populate(obj, values: dict) -> dict:
 
 def check_version(case, expected_version: int | None) -> None:
     """StaleCase when the caller saw another version than the case has now (None: the caller saw none)."""
-    if expected_version is not None and int(expected_version) != case.version:
+    from kfflow.workflow.fields import parse_version
+
+    expected_version = parse_version(expected_version)
+    if expected_version is not None and expected_version != case.version:
         raise StaleCase(STALE_MESSAGE)
-
-
-def column_length_errors(model, fields, values: dict) -> dict[str, str]:
-    """Texts longer than the column they are written to (PostgreSQL refuses them; SQLite would not)."""
-    errors = {}
-    for field in fields:
-        column = model.__table__.columns.get(field.name)
-        length = getattr(getattr(column, "type", None), "length", None)
-        value = values.get(field.name)
-        if length and isinstance(value, str) and len(value) > length:
-            errors[field.name] = f"{field.label}: högst {length} tecken."
-    return errors
 
 
 def reserve_ids(session: Session, table, count: int) -> list[int]:

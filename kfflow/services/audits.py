@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, NotFound, PermissionDenied, ValidationError
 from kfflow.models import Audit, Measure, Recommendation, RecommendationMeasure
-from kfflow.services._common import (add_history, check_version, column_length_errors, load_actor,
-                                     load_actor_and_case, populate)
+from kfflow.services._common import add_history, check_version, load_actor, load_actor_and_case, populate
 from kfflow.services.access import has_relation, require_role
 from kfflow.workflow import get_workflows
 from kfflow.workflow.attributes import ANSWER, AUDIT, RECOMMENDATION
@@ -27,8 +26,7 @@ def register_audit(session: Session, actor, data: dict, *, now: datetime | None 
     with write_transaction(session):
         actor = load_actor(session, actor)
         require_role(actor, "registrar", action="registrera granskningar")
-        values, errors = parse_fields(session, AUDIT_FIELDS, data)
-        errors.update(column_length_errors(Audit, AUDIT_FIELDS, values))
+        values, errors = parse_fields(session, AUDIT_FIELDS, data, Audit)
         if errors:
             raise ValidationError("Granskningen kunde inte registreras.", errors)
         wf = get_workflows().current("audit")
@@ -49,8 +47,7 @@ def update_audit(session: Session, actor, audit_id: int, changes: dict, expected
         actor, audit = load_actor_and_case(session, actor, "audit", audit_id)
         require_role(actor, "registrar", action="ändra granskningar")
         given = [f for f in AUDIT_FIELDS if f.name in changes]
-        values, errors = parse_fields(session, tuple(given), changes)
-        errors.update(column_length_errors(Audit, given, values))
+        values, errors = parse_fields(session, tuple(given), changes, Audit)
         if errors:
             raise ValidationError("Granskningen kunde inte ändras.", errors)
         for f in given:  # an emptied optional attribute is cleared where the column may be empty
@@ -75,7 +72,8 @@ def add_recommendation(session: Session, actor, audit_id: int, number, text: str
         audit = session.get(Audit, audit_id)
         if audit is None:
             raise NotFound("Granskningen finns inte.")
-        values, errors = parse_fields(session, RECOMMENDATION.fields(), {"number": number, "text": text})
+        values, errors = parse_fields(session, RECOMMENDATION.fields(), {"number": number, "text": text},
+                                      Recommendation)
         if not errors and session.scalar(select(Recommendation.id).where(
                 Recommendation.audit_id == audit_id, Recommendation.number == values["number"])):
             errors["number"] = f"Rekommendation {values['number']} finns redan i granskningen."
@@ -118,7 +116,7 @@ def update_recommendation(session: Session, actor, rec_id: int, changes: dict, e
                 raise GuardFailed("Svaret är antaget och kan inte längre ändras.")
             raise PermissionDenied("Bara registratorn och den ansvariga kan ändra svaret.")
         given = tuple(f for f in ANSWER_FIELDS if f.name in changes)
-        values, errors = parse_fields(session, given, changes)
+        values, errors = parse_fields(session, given, changes, Recommendation)
         if errors:
             raise ValidationError("Svaret kunde inte sparas.", errors)
         check_version(rec, expected_version)

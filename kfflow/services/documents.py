@@ -26,7 +26,7 @@ from kfflow.models import Audit, DocumentRecord, Setting
 from kfflow.services._common import add_history, load_actor
 from kfflow.services.access import require_role
 from kfflow.workflow.definition import FieldDef
-from kfflow.workflow.fields import parse_fields
+from kfflow.workflow.fields import check_text, parse_fields
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,10 @@ def current_yttrande(session: Session, actor, audit_id: int, storage_dir: Path |
 
 def _report_diarienummer(session: Session, given: str | None) -> str | None:
     if given:
-        return given
+        try:
+            return check_text(given, multiline=False, max_length=DocumentRecord.__table__.c.diarienummer.type.length)
+        except ValueError as exc:
+            raise ValidationError("Diarienumret är felaktigt.", {"diarienummer": f"Diarienummer: {exc}"}) from None
     setting = session.get(Setting, "programme_diarienummer")
     return setting.value if setting and setting.value else None
 

@@ -15,19 +15,14 @@ from kfflow.services._common import (add_history, add_history_rows, bulk_insert,
                                      load_actor, load_actor_and_case, populate, reserve_ids)
 from kfflow.services.access import has_relation
 from kfflow.workflow import get_workflows
-from kfflow.workflow.definition import FieldDef
-from kfflow.workflow.fields import to_record
+from kfflow.workflow.attributes import PROGRESS
+from kfflow.workflow.fields import parse_fields, to_record
 from kfflow.workflow.measure_attributes import parse_measure_attributes
 
 OPEN_STATES = ("proposed", "prioritised", "decided", "implemented")
 REPORTABLE_STATES = ("decided", "implemented")
 EDITORS = ("steering", "registrar")  # roles that may edit any measure's plain attributes
-# A progress report's three questions (the web form and the API body).
-PROGRESS_FIELDS = (
-    FieldDef("done", "text", "Vad är gjort?", required=False),
-    FieldDef("ongoing", "text", "Vad pågår?", required=False),
-    FieldDef("planned", "text", "Vad finns planerat?", required=False),
-)
+PROGRESS_FIELDS = PROGRESS.fields()  # a progress report's three questions (the web form and the API body)
 
 
 def propose_measure(session: Session, actor, data: dict, *, now: datetime | None = None,
@@ -123,11 +118,14 @@ def add_progress_report(session: Session, actor, measure_id: int, *, done: str |
     history records the report.
     """
     now = now or utcnow()
-    texts = {"done": (done or "").strip(), "ongoing": (ongoing or "").strip(), "planned": (planned or "").strip()}
     with write_transaction(session):
         actor, measure = load_actor_and_case(session, actor, "measure", measure_id)
         if not (actor.role == "steering" or has_relation(actor, measure, "owner")):
             raise PermissionDenied("Bara åtgärdens ansvarig eller styrgruppen kan rapportera läget.")
+        texts, errors = parse_fields(session, PROGRESS_FIELDS, {"done": done, "ongoing": ongoing, "planned": planned},
+                                     ProgressReport)
+        if errors:
+            raise ValidationError("Rapporten kunde inte sparas.", errors)
         if not any(texts.values()):
             raise ValidationError("Rapporten är tom.", {"done": "Fyll i minst en av frågorna."})
         if measure.state not in REPORTABLE_STATES:

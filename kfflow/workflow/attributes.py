@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Any
+
+from kfflow.models import Audit, Measure, ProgressReport, Recommendation
 from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import FieldDef, Option
 
@@ -24,7 +27,7 @@ class Attribute:
     required: bool = False
     vocabulary: str | None = None   # a choice's options from workflows/vocabularies.yaml ...
     options: tuple[Option, ...] = ()  # ... or given here
-    max_length: int | None = None   # texts: the column's length (None: the general text limit)
+    max_length: int | None = None   # a text with no column of its own (else the column decides)
     min: float | None = None
     max: float | None = None
     description: str = ""           # for openapi.json, where the label is not enough
@@ -32,13 +35,15 @@ class Attribute:
     def field(self) -> FieldDef:
         options = get_workflows().vocabulary(self.vocabulary) if self.vocabulary else self.options
         return FieldDef(self.name, self.type, self.label, required=self.required, options=options,
-                        min=self.min, max=self.max)
+                        min=self.min, max=self.max, multiline=self.max_length is None,
+                        max_length=self.max_length)
 
 
 @dataclass(frozen=True)
 class AttributeSet:
-    """The attributes one form (and one API body) writes."""
+    """The attributes one form (and one API body) writes, and the model whose columns they fill."""
     name: str
+    model: Any
     attributes: tuple[Attribute, ...]
 
     def fields(self) -> tuple[FieldDef, ...]:
@@ -50,9 +55,14 @@ class AttributeSet:
     def get(self, name: str) -> Attribute | None:
         return next((a for a in self.attributes if a.name == name), None)
 
+    def text_length(self, attribute: Attribute) -> int | None:
+        """The longest text the attribute may hold: its column's length, else its own (None: no limit here)."""
+        column = self.model.__table__.columns.get(attribute.name)
+        return getattr(getattr(column, "type", None), "length", None) or attribute.max_length
 
-MEASURE = AttributeSet("measure", (
-    Attribute("title", "text", "Titel", required=True, max_length=300),
+
+MEASURE = AttributeSet("measure", Measure, (
+    Attribute("title", "text", "Titel", required=True),
     Attribute("description", "text", "Beskrivning"),
     Attribute("category", "choice", "Kategori", vocabulary="categories"),
     Attribute("working_group", "choice", "Arbetsgrupp", vocabulary="working_groups"),
@@ -67,21 +77,21 @@ MEASURE = AttributeSet("measure", (
 ))
 
 # A progress report's three questions.
-PROGRESS = AttributeSet("progress", (
+PROGRESS = AttributeSet("progress", ProgressReport, (
     Attribute("done", "text", "Vad är gjort?"),
     Attribute("ongoing", "text", "Vad pågår?"),
     Attribute("planned", "text", "Vad finns planerat?"),
 ))
 
-AUDIT = AttributeSet("audit", (
-    Attribute("name", "text", "Granskningens namn", required=True, max_length=300),
-    Attribute("number", "text", "Nummer", required=True, max_length=40),
-    Attribute("subject", "text", "Ämne", required=True, max_length=300),
-    Attribute("diarienummer", "text", "Diarienummer", max_length=60),
+AUDIT = AttributeSet("audit", Audit, (
+    Attribute("name", "text", "Granskningens namn", required=True),
+    Attribute("number", "text", "Nummer", required=True),
+    Attribute("subject", "text", "Ämne", required=True),
+    Attribute("diarienummer", "text", "Diarienummer"),
     Attribute("received", "date", "Inkom"),
     Attribute("response_due", "date", "Svar senast"),
-    Attribute("responding_body", "text", "Svarande organ", max_length=200),
-    Attribute("addressee", "text", "Mottagare", max_length=200),
+    Attribute("responding_body", "text", "Svarande organ"),
+    Attribute("addressee", "text", "Mottagare"),
     Attribute("template", "choice", "Mall för yttrandet",
               options=(Option("board", "Styrelse"), Option("committee", "Nämnd")),
               description="Yttrandets layout: board (svar under varje rekommendation) eller committee "
@@ -91,14 +101,14 @@ AUDIT = AttributeSet("audit", (
               description="Undertecknare i ordning; på webbsidan en per rad: namn, titel"),
 ))
 
-RECOMMENDATION = AttributeSet("recommendation", (
+RECOMMENDATION = AttributeSet("recommendation", Recommendation, (
     Attribute("number", "number", "Nummer", required=True, min=1, max=999),
     Attribute("text", "text", "Rekommendationens text", required=True),
 ))
 
 # A recommendation's answer, as its owner and the registrar write it. Who owns it is not part of the
 # answer: that is the `reassign` transition.
-ANSWER = AttributeSet("answer", (
+ANSWER = AttributeSet("answer", Recommendation, (
     Attribute("answer", "text", "Svar"),
     Attribute("measure_ids", "measures", "Åtgärder som svaret utlovar"),
     Attribute("no_measure_reason", "text", "Skäl till att ingen åtgärd vidtas"),

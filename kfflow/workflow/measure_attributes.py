@@ -4,8 +4,11 @@ Below the services, so that the forms, the API and the spreadsheet import all va
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.orm import Session
 
+from kfflow.models import Measure
 from kfflow.workflow.attributes import MEASURE
 from kfflow.workflow.definition import FieldDef
 from kfflow.workflow.fields import parse_fields
@@ -25,12 +28,8 @@ def parse_measure_attributes(session: Session, data: dict, *, partial: bool,
     fields = fields or attribute_fields()
     if partial:
         given = {f.name for f in fields} & set(data)
-        fields = tuple(FieldDef(f.name, f.type, f.label, required=f.required and f.name in given,
-                                options=f.options) for f in fields if f.name in given)
-    values, errors = parse_fields(session, fields, data)
-    for a in MEASURE.attributes:
-        if a.max_length and isinstance(values.get(a.name), str) and len(values[a.name]) > a.max_length:
-            errors[a.name] = f"{a.label}: högst {a.max_length} tecken."
+        fields = tuple(replace(f, required=f.required and f.name in given) for f in fields if f.name in given)
+    values, errors = parse_fields(session, fields, data, Measure)
     if partial:
         # An explicitly emptied optional attribute is cleared.
         for f in fields:

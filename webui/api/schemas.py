@@ -74,7 +74,8 @@ class RequestSchema(Schema):
 
 
 def version_field() -> Integer:
-    return Integer(required=True, validate=validate.Range(min=0, max=MAX_ID, error="Ange en giltig version."),
+    """The version a client read: strictly an integer (1.5 is refused, not read as 1)."""
+    return Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_ID, error="Ange en giltig version."),
                    metadata={"description": "`version` från senaste läsningen; 409 om någon annan har ändrat "
                                             "ärendet under tiden"})
 
@@ -88,7 +89,7 @@ class SignatorySchema(Schema):
     title = text(200, load_default="")
 
 
-def _attribute_field(a: Attribute, *, required: bool) -> fields.Field:
+def _attribute_field(a: Attribute, max_length: int | None, *, required: bool) -> fields.Field:
     """The API field of one declared attribute (kfflow/workflow/attributes.py)."""
     description = a.description or a.label
     if a.vocabulary:
@@ -107,7 +108,7 @@ def _attribute_field(a: Attribute, *, required: bool) -> fields.Field:
         return List(Nested(SignatorySchema), **kw)
     if a.type == "user":
         return text(80, **kw)
-    return text(a.max_length or MAX_TEXT, **kw)
+    return text(max_length or MAX_TEXT, **kw)
 
 
 def request_schema(attributes: AttributeSet, name: str, *, partial: bool = False,
@@ -116,7 +117,8 @@ def request_schema(attributes: AttributeSet, name: str, *, partial: bool = False
 
     `partial`: an edit, where nothing is required (and `null` or "" clears an optional attribute).
     """
-    declared = {a.name: _attribute_field(a, required=a.required and not partial) for a in attributes.attributes}
+    declared = {a.name: _attribute_field(a, attributes.text_length(a), required=a.required and not partial)
+                for a in attributes.attributes}
     return RequestSchema.from_dict({**declared, **(extra or {})}, name=name)
 
 
