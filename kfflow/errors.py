@@ -63,3 +63,12 @@ class TooManyAttempts(KfflowError):
     def __init__(self, message: str, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class StorageUnavailable(KfflowError):
+    """The database or disk refuses writes (full, read-only, a standby); nothing was saved (HTTP 503)."""
+    code = "storage_unavailable"
+
+    def __init__(self, message: str = "Det går inte att spara just nu: lagringen är full eller skrivskyddad. "
+                                      "Inget har sparats. Försök igen om en stund eller kontakta driften."):
+        super().__init__(message)

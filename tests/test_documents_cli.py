@@ -6,6 +6,7 @@ from click.testing import CliRunner
 
 from kfflow.cli import main
 from kfflow.models import DocumentRecord
+from kfflow.services.documents import read_registered
 
 from tests.audit_factories import answered_audit, decide
 from tests.pdf_checks import embedded_json, pdfa_part, text
@@ -38,8 +39,8 @@ def test_render_yttrande_draft_then_registered(session, users, invoke, settings,
     record = session.query(DocumentRecord).one()
     assert hashlib.sha256(final.read_bytes()).hexdigest() == record.sha256
     assert f"SHA-256 {record.sha256}" in result.output
-    stored = settings.instance_path / "documents" / record.file_path
-    assert stored.read_bytes() == final.read_bytes()
+    assert read_registered(session, record) == final.read_bytes()
+    assert not (settings.instance_path / "documents").exists(), "nothing on the node's own disk"
 
     again = tmp_path / "igen.pdf"
     assert invoke("render", "yttrande", str(audit.id), "-o", str(again), "--as", "contributor").exit_code == 0

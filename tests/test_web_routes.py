@@ -50,7 +50,7 @@ ROWS = [
     # The feed's URL token is the key, not the session: a made-up token is 404 for everyone.
     Row("calendar.feed", "GET", "/kalender/not-a-real-token.ics", everyone(404), anonymous=404),
     Row("start.index", "GET", "/", everyone(200)),
-    Row("measures.measure_list", "GET", "/atgarder?lage=decided&sortera=slutdatum&q=portal", everyone(200)),
+    Row("measures.measure_list", "GET", "/atgarder?lage=decided&sortera=due_date&q=portal", everyone(200)),
     Row("measures.handover", "POST", "/atgarder/overlamning", only({"steering": 302}),
         {"arende": "{decided}", "to_owner": "other_owner", "reason": "Programmet avslutas."}),
     Row("measures.propose", "GET", "/atgarder/ny", everyone(200)),
@@ -70,7 +70,7 @@ ROWS = [
     Row("imports.upload", "POST", "/atgarder/importera", only({"steering": 422, "registrar": 422}), {"uppdatera": "1"}),
     Row("imports.confirm", "POST", "/atgarder/importera/bekrafta", only({"steering": 422, "registrar": 422}),
         {"sha256": "0" * 64}),
-    Row("imports.export_measures", "GET", "/atgarder/exportera.xlsx?lage=decided&sortera=slutdatum", everyone(200)),
+    Row("imports.export_measures", "GET", "/atgarder/exportera.xlsx?lage=decided&sortera=due_date", everyone(200)),
     Row("measures.delrapport", "GET", "/atgarder/delrapport.pdf?from=2026-01-01&to=2026-03-31", everyone(200)),
     Row("measures.slutredovisning", "GET", "/atgarder/slutredovisning.pdf", everyone(200)),
     Row("audits.audit_list", "GET", "/granskningar", everyone(200)),
@@ -108,6 +108,7 @@ ROWS = [
     Row("admin.set_user_active", "POST", "/admin/anvandare/{victim}/aktiv", only({"admin": 302}), {"active": "0"}),
     Row("admin.roles", "GET", "/admin/roller", only({"admin": 200})),
     Row("admin.bodies", "GET", "/admin/organ", only({"admin": 200})),
+    Row("admin.mail", "GET", "/admin/e-post", only({"admin": 200})),
 ]
 
 

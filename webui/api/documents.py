@@ -9,7 +9,7 @@ from kfflow.services import documents
 from webui.api import schemas as s
 from webui.api.framework import Answer, bp, operation
 from webui.db import get_session
-from webui.documents import send_document, storage_dir
+from webui.documents import send_document
 
 DOCUMENTS = "Handlingar"
 
@@ -22,12 +22,8 @@ def _send(found, *, attachment: bool = False):
            produces=(documents.PDF,), headers=("X-Document-SHA256", "X-Document-Version"))
 def yttrande_pdf(user, audit_id):
     """Den senast registrerade versionen; finns ingen, ett utkast märkt UTKAST."""
-    found = documents.current_yttrande(get_session(), user, audit_id, storage_dir())
-    response = _send(found)
-    if found.record is not None:
-        response.headers["X-Document-SHA256"] = found.record.sha256
-        response.headers["X-Document-Version"] = str(found.record.version)
-    return response
+    found = documents.current_yttrande(get_session(), user, audit_id)
+    return send_document(found.content, found.filename, found.media_type, record=found.record)
 
 
 @operation("/audits/<int:audit_id>/yttrande/draft.pdf", "GET", summary="Förhandsgranska yttrandet", tag=DOCUMENTS,
@@ -48,7 +44,7 @@ def yttrande_docx(user, audit_id):
            response=s.DocumentRecordSchema(), headers=("Location",), errors=(403, 409, 422, 503))
 def register_yttrande(user, audit_id):
     """”Skapa yttrande”: registratorn registrerar en ny version av det slutliga yttrandet när beslutet är infört."""
-    record = documents.register_yttrande(get_session(), user, audit_id, storage_dir())
+    record = documents.register_yttrande(get_session(), user, audit_id)
     return Answer(record, {"Location": f"{bp.url_prefix}/audits/{audit_id}/yttrande.pdf"})
 
 

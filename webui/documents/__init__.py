@@ -7,19 +7,16 @@ from __future__ import annotations
 
 import io
 
-from flask import current_app, send_file
-
-from kfflow.documents import documents_dir
+from flask import send_file
 
 
-def storage_dir():
-    """Where registered documents are stored (shared with the web pages' routes)."""
-    return documents_dir(current_app.config["KFFLOW_SETTINGS"].instance_path)
-
-
-def send_document(content: bytes, filename: str, media_type: str, *, attachment: bool = False):
+def send_document(content: bytes, filename: str, media_type: str, *, attachment: bool = False, record=None):
+    """The bytes with their type and name; a registered version also says its hash and version."""
     response = send_file(io.BytesIO(content), mimetype=media_type, download_name=filename,
                          as_attachment=attachment, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if record is not None:
+        response.headers["X-Document-SHA256"] = record.sha256
+        response.headers["X-Document-Version"] = str(record.version)
     return response
