@@ -376,6 +376,26 @@ def render_slutredovisning_cmd(ctx: Context, diarienummer, output, as_user):
 
 # --- import and export ----------------------------------------------------------------------------
 
+@main.group("documents")
+def documents_group():
+    """Registrerade handlingar."""
+
+
+@documents_group.command("verify")
+@pass_ctx
+def documents_verify(ctx: Context):
+    """Kontrollera att varje registrerad handlings lagrade innehåll stämmer med registrets SHA-256."""
+    from kfflow.services.documents import verify_register
+
+    with _render_session(ctx) as session:
+        checked, problems = verify_register(session)
+    for line in problems:
+        click.echo(line, err=True)
+    if problems:
+        fail(f"{len(problems)} av {checked} registrerade handlingar stämmer inte med registret.")
+    click.echo(f"Alla {checked} registrerade handlingar stämmer med registret.")
+
+
 def _acting_user(session, username: str | None, roles: tuple[str, ...] | None = None):
     """The user named by --as, checked to be active (and to hold one of `roles`); None without --as."""
     if username is None:
