@@ -59,7 +59,10 @@ def _finish_request(response: Response) -> Response:
 def _end_request(_exc=None):
     token = g.pop("request_id_token", None)
     if token is not None:
-        REQUEST_ID.reset(token)
+        try:
+            REQUEST_ID.reset(token)
+        except ValueError:  # torn down in another context (a streamed response): just clear it
+            REQUEST_ID.set(None)
 
 
 def _settings():

@@ -15,7 +15,9 @@ from kfflow.workflow import get_workflows
 from kfflow.workflow.attributes import ANSWER, AUDIT, RECOMMENDATION
 from kfflow.workflow.fields import parse_fields, to_record
 
+# What the pages and the API write on an audit and a recommendation (declared in kfflow/workflow/attributes.py).
 AUDIT_FIELDS = AUDIT.fields()
+RECOMMENDATION_FIELDS = RECOMMENDATION.fields()
 ANSWER_FIELDS = ANSWER.fields()
 # Until the board has adopted the answer, these may still edit it.
 ANSWER_FROZEN_STATES = ("decided", "implemented", "evaluated", "withdrawn")
@@ -72,7 +74,7 @@ def add_recommendation(session: Session, actor, audit_id: int, number, text: str
         audit = session.get(Audit, audit_id)
         if audit is None:
             raise NotFound("Granskningen finns inte.")
-        values, errors = parse_fields(session, RECOMMENDATION.fields(), {"number": number, "text": text},
+        values, errors = parse_fields(session, RECOMMENDATION_FIELDS, {"number": number, "text": text},
                                       Recommendation)
         if not errors and session.scalar(select(Recommendation.id).where(
                 Recommendation.audit_id == audit_id, Recommendation.number == values["number"])):
