@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 
@@ -75,6 +76,8 @@ def main(click_ctx: click.Context):
     if not isinstance(click_ctx.obj, Context):  # a caller (a test) may pass its own
         click_ctx.obj = Context()
     configure_logging(click_ctx.obj.settings)
+    for name in Settings.unknown_variables():
+        logging.getLogger("kfflow.config").warning("%s is set but is no kfflow setting (misspelt?); ignored", name)
 
 
 # --- database -----------------------------------------------------------------------------------
@@ -394,6 +397,18 @@ def documents_verify(ctx: Context):
     if problems:
         fail(f"{len(problems)} av {checked} registrerade handlingar stämmer inte med registret.")
     click.echo(f"Alla {checked} registrerade handlingar stämmer med registret.")
+
+
+@documents_group.command("sweep")
+@pass_ctx
+def documents_sweep(ctx: Context):
+    """Ta bort tillfälliga filer (förhandsgranskade importer, rapporter) vars tid har gått ut, och i en
+    S3-lagring innehåll som ingen rad längre pekar på."""
+    from kfflow.storage import sweep_stored_files
+
+    with _render_session(ctx) as session:
+        expired, orphans = sweep_stored_files(session)
+    click.echo(f"Borttaget: {expired} tillfälliga filer, {orphans} objekt utan rad.")
 
 
 def _acting_user(session, username: str | None, roles: tuple[str, ...] | None = None):

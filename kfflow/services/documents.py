@@ -51,6 +51,11 @@ def organisation_name(session: Session) -> str:
     return (setting.value if setting and setting.value else DEFAULT_ORGANISATION)
 
 
+# What registering a document records in the case's history.
+DOCUMENT_EVENT_FIELDS = (FieldDef("document", "text", "Handling"), FieldDef("document_number", "number", "Handling nr"),
+                         FieldDef("version", "number", "Version"), FieldDef("sha256", "text", "SHA-256"))
+
+
 def _load_audit(session: Session, audit_id: int, *, lock: bool = False) -> Audit:
     audit = session.get(Audit, audit_id, populate_existing=True, with_for_update=lock or None)
     if audit is None:
@@ -75,6 +80,13 @@ def preview_yttrande(session: Session, actor, audit_id: int, *, now: datetime | 
     data = yttrande_data(audit, organisation=organisation_name(session), draft=True,
                          document_date=_letter_date(audit, now))
     return yttrande_pdf(data, when=now)
+
+
+def draft_yttrande(session: Session, actor, audit_id: int, *, now: datetime | None = None) -> RenderedDocument:
+    """Always a draft marked UTKAST, even after a version is registered: to see what a new one would say."""
+    content = preview_yttrande(session, actor, audit_id, now=now)
+    stem = file_stem(session.get(Audit, audit_id).diarienummer)
+    return RenderedDocument(content, f"{stem}-yttrande-utkast.pdf", PDF)
 
 
 def register_yttrande(session: Session, actor, audit_id: int, *, now: datetime | None = None) -> DocumentRecord:
