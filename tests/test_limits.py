@@ -42,7 +42,7 @@ def test_json_nested_too_deep_is_422_not_a_recursion_error(api, users, depth):
 
 def test_ids_beyond_the_integer_column_are_404_and_pages_beyond_the_end_no_error(make_web_app, session, users,
                                                                                  api):
-    web = sign_in(make_web_app(csrf=False), session, users["registrar"])
+    web = sign_in(make_web_app(), session, users["registrar"])
     for path in ("/atgarder/2147483648", "/granskningar/99999999999", "/rekommendationer/99999999999",
                  "/granskningar/99999999999/yttrande.docx"):
         assert web.get(path).status_code == 404, path
@@ -65,7 +65,7 @@ def test_a_report_period_outside_the_calendar_people_use_is_422_in_swedish(app, 
 
 
 def test_nul_in_forms_and_list_filters_is_refused_not_a_500(make_web_app, session, users):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     web = sign_in(app, session, users["steering"])
     m = measure_in_state(session, users, "prioritised")
     response = web.post(f"/atgarder/{m.id}/steg/decide", data={"owner": "own\x00er", "due_date": "2030-01-01",
