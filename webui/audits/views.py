@@ -3,8 +3,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from kfflow.errors import GuardFailed, NotFound, PermissionDenied, StaleCase, ValidationError
-from kfflow.models import Audit
+from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
 from kfflow.services import documents
 from kfflow.services.access import require_role
 from kfflow.services.audit_list import audits_with_counts
@@ -40,10 +39,8 @@ def register():
 
 
 def _render_audit(audit_id: int, status: int = 200, **extra):
-    audit = get_session().get(Audit, audit_id)
-    if audit is None:
-        raise NotFound(_("Granskningen finns inte."))
     session = get_session()
+    audit = read_case(session, "audit", audit_id)
     actor = current_actor()
     context = dict(audit=audit, may_register=actor.role == "registrar", fields=RECOMMENDATION_FIELDS,
                    values={}, errors={}, message=None, transitions=available_transitions(actor, audit),
@@ -148,9 +145,7 @@ def _parse_signatories(text: str) -> list[dict]:
 def audit_edit(audit_id: int):
     session = get_session()
     actor = current_actor()
-    audit = session.get(Audit, audit_id)
-    if audit is None:
-        raise NotFound(_("Granskningen finns inte."))
+    audit = read_case(session, "audit", audit_id)
     if request.method == "GET":
         # The service checks again on POST; this only spares others a form they cannot send.
         require_role(actor, "registrar", action="ändra granskningar")
@@ -177,7 +172,7 @@ def yttrande_draft(audit_id: int):
     """Always a draft marked UTKAST, even after a version is registered: to see what a new one would say."""
     session = get_session()
     content = documents.preview_yttrande(session, current_actor(), audit_id)
-    audit = session.get(Audit, audit_id)
+    audit = read_case(session, "audit", audit_id)
     return send_document(content, f"{documents.file_stem(audit.diarienummer)}-yttrande-utkast.pdf", documents.PDF)
 
 
