@@ -106,7 +106,8 @@ def test_registrar_edits_what_the_yttrande_says(make_web_app, session, users):
     assert "Åsa Ödmark (S), Ordförande\nJöns Ärlebäck, Regiondirektör" in form
     data = {"name": audit.name, "number": audit.number, "subject": audit.subject, "diarienummer": audit.diarienummer,
             "template": "committee", "responding_body": "Hälso- och sjukvårdsnämnden", "summary": "Ny sammanfattning.",
-            "signatories": "Åsa Ödmark (S), Ordförande\n\nEva Ek, Förvaltningschef, HSF\n"}
+            "signatories": "Åsa Ödmark (S), Ordförande\n\nEva Ek, Förvaltningschef, HSF\n",
+            "version": audit.version}
     response = registrar.post(f"/granskningar/{audit.id}/andra", data=data)
     assert response.status_code == 302
     session.rollback()

@@ -87,8 +87,12 @@ def test_progress_report_and_comment(make_web_app, session, users):
     app = make_web_app(csrf=False)
     m = measure_in_state(session, users, "decided")
     owner = sign_in(app, session, users["owner"])
-    assert owner.post(f"/atgarder/{m.id}/lagesrapport", data={"done": "Upphandlat.", "ongoing": "Utbildning."}
-                      ).status_code == 302
+    seen = m.version
+    assert owner.post(f"/atgarder/{m.id}/lagesrapport",
+                      data={"version": seen, "done": "Upphandlat.", "ongoing": "Utbildning."}).status_code == 302
+    stale = owner.post(f"/atgarder/{m.id}/lagesrapport", data={"version": seen, "done": "Igen."})
+    assert stale.status_code == 409, "the report moved the measure's version"
+    assert "Någon annan har ändrat ärendet" in stale.get_data(as_text=True)
     contributor = sign_in(app, session, users["contributor"])
     assert contributor.post(f"/atgarder/{m.id}/kommentar", data={"body": "Fungerar fint hos oss."}).status_code == 302
     page = contributor.get(f"/atgarder/{m.id}").get_data(as_text=True)

@@ -41,10 +41,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from webui.calendar import bp as calendar_bp
     app.register_blueprint(calendar_bp)
 
-    # Formal documents (yttrande, delrapport, slutredovisning) under /api/v1.
-    from webui.documents import bp as documents_bp
-    app.register_blueprint(documents_bp)
-
     from webui import filters
     filters.init_app(app)
 
@@ -75,5 +71,4 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # The JSON API (/api/v1); exempts itself from CSRF when CSRFProtect is installed.
     from webui import api
     api.init_app(app)
-    app.extensions["csrf"].exempt(documents_bp)  # bearer tokens only, like the rest of the API
     return app

@@ -13,8 +13,9 @@ from webui.db import get_session
 AUDITS, RECOMMENDATIONS = "Granskningar", "Rekommendationer"
 
 
-def audit_detail(audit_id: int):
-    return case_detail.audit_detail(get_session(), audit_id)
+def audit_detail(user, audit_id: int):
+    audit = case_detail.audit_detail(get_session(), audit_id)
+    return s.With(audit, transitions=available_transitions(user, audit))
 
 
 def recommendation_detail(user, rec_id: int):
@@ -35,22 +36,41 @@ def list_audits(user, args):
 def register_audit_view(user, data):
     """Registratorn registrerar revisionens granskning med diarienummer."""
     audit = register_audit(get_session(), user, data)
-    return audit_detail(audit.id)
+    return audit_detail(user, audit.id)
 
 
 @operation("/audits/<int:audit_id>", "GET", summary="Läs en granskning", tag=AUDITS,
            response=s.AuditDetailSchema())
 def get_audit(user, audit_id):
     """Med rekommendationerna i nummerordning."""
-    return audit_detail(audit_id)
+    return audit_detail(user, audit_id)
 
 
 @operation("/audits/<int:audit_id>", "PATCH", summary="Ändra en granskning", tag=AUDITS,
-           body=s.AuditAttributesSchema(), response=s.AuditDetailSchema(), errors=(403,))
+           body=s.UpdateAuditSchema(), response=s.AuditDetailSchema(), errors=(403, 409))
 def update_audit_view(user, audit_id, data):
-    """Även svarande organ och undertecknare (`[{"name", "title"}]`)."""
-    update_audit(get_session(), user, audit_id, data)
-    return audit_detail(audit_id)
+    """Även svarande organ, undertecknare (`[{"name", "title"}]`), yttrandets mall (`template`) och
+    sammanfattning (`summary`). Ange `version` från senaste läsningen; historiken visar vad som ändrades."""
+    version = data.pop("version")
+    update_audit(get_session(), user, audit_id, data, version)
+    return audit_detail(user, audit_id)
+
+
+@operation("/audits/<int:audit_id>/transitions", "POST", summary="Gör en övergång i granskningen", tag=AUDITS,
+           body=s.FireSchema(), response=s.AuditDetailSchema(), errors=(403, 409))
+def fire_audit(user, audit_id, data):
+    """Påbörja yttrandet, för in beslutet, skicka till revisorerna, följ upp: `trigger`, `version` och
+    övergångens fält med sina namn."""
+    trigger, version = data.pop("trigger"), data.pop("version")
+    fire(get_session(), user, ("audit", audit_id), trigger, data, version)
+    return audit_detail(user, audit_id)
+
+
+@operation("/audits/<int:audit_id>/history", "GET", summary="En gransknings historik", tag=AUDITS,
+           response=s.HistorySchema())
+def audit_history(user, audit_id):
+    """Varje händelse i ordning, även ändringar av uppgifterna (med från och till) och registrerade handlingar."""
+    return case_history("audit", audit_id)
 
 
 @operation("/audits/<int:audit_id>/recommendations", "POST", summary="Registrera en rekommendation",
@@ -69,11 +89,12 @@ def get_recommendation(user, rec_id):
     return recommendation_detail(user, rec_id)
 
 
-@operation("/recommendations/<int:rec_id>", "PATCH", summary="Ändra svar, åtgärder och ansvarig",
+@operation("/recommendations/<int:rec_id>", "PATCH", summary="Ändra svaret och dess åtgärder",
            tag=RECOMMENDATIONS, body=s.UpdateRecommendationSchema(), response=s.RecommendationDetailSchema(),
            errors=(403, 409))
 def update_recommendation_view(user, rec_id, data):
-    """Registratorn och rekommendationens ansvarig, tills styrelsen har antagit svaret."""
+    """Registratorn och rekommendationens ansvarig, tills styrelsen har antagit svaret: `answer`, `measure_ids`
+    eller `no_measure_reason`. Ansvarig byts med övergången `reassign` (med motivering), inte här."""
     version = data.pop("version")
     update_recommendation(get_session(), user, rec_id, data, version)
     return recommendation_detail(user, rec_id)

@@ -69,10 +69,12 @@ def fire_measure(user, measure_id, data):
 @operation("/measures/<int:measure_id>/progress", "POST", summary="Rapportera läget", tag=TAG, status=201,
            body=s.ProgressRequestSchema(), response=s.ProgressReportSchema(), errors=(403, 409))
 def report_progress(user, measure_id, data):
-    """Vad är gjort, vad pågår, vad finns planerat — av åtgärdens ansvarig eller styrgruppen."""
-    return add_progress_report(get_session(), user, measure_id, done=data.get("done"),
-                               ongoing=data.get("ongoing"), planned=data.get("planned"),
-                               reported_on=data.get("reported_on"))
+    """Vad är gjort, vad pågår, vad finns planerat — av åtgärdens ansvarig eller styrgruppen. Ange `version`
+    från senaste läsningen (409 om den är inaktuell); rapporten ger åtgärden en ny version."""
+    report = add_progress_report(get_session(), user, measure_id, done=data.get("done"),
+                                 ongoing=data.get("ongoing"), planned=data.get("planned"),
+                                 reported_on=data.get("reported_on"), expected_version=data["version"])
+    return s.With(report, measure_version=report.measure.version)
 
 
 @operation("/measures/<int:measure_id>/history", "GET", summary="En åtgärds historik", tag=TAG,
