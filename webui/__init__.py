@@ -24,6 +24,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     if config:
         app.config.update(config)
+    if settings.trusted_proxies:
+        # Behind N proxies the client is the Nth address from the right of X-Forwarded-For; the
+        # throttle, the logs and secure cookies need that address and scheme, not the proxy's.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     configure(settings.workflows_path)
     app.extensions["kfflow_db"] = database
 
