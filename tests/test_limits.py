@@ -177,3 +177,11 @@ def test_an_ordinary_xlsx_still_reads(tmp_path):
     path = _xlsx(tmp_path / "ok.xlsx", _rows_of(50, 2))
     table = read_table(path)
     assert len(list(table.rows)) == 49
+
+
+def test_out_of_range_numbers_in_query_arguments_are_not_a_500(make_web_app, session, users):
+    web = sign_in(make_web_app(), session, users["contributor"])
+    for path in ("/atgarder?sida=9223372036854775807", "/atgarder?sida=-5", "/atgarder/ny?rekommendation=99999999999"):
+        assert web.get(path).status_code in (200, 400, 404), path
+    response = web.post("/atgarder/ny?rekommendation=99999999999", data={"title": "Kopplad"})
+    assert response.status_code in (302, 400, 404), response.status_code
