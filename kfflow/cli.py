@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 from pathlib import Path
@@ -76,6 +77,8 @@ def main(click_ctx: click.Context):
     if not isinstance(click_ctx.obj, Context):  # a caller (a test) may pass its own
         click_ctx.obj = Context()
     configure_logging(click_ctx.obj.settings)
+    for name in Settings.unknown_variables():
+        logging.getLogger("kfflow.config").warning("%s is set but is no kfflow setting (misspelt?); ignored", name)
 
 
 # --- database -----------------------------------------------------------------------------------
@@ -383,6 +386,38 @@ def render_slutredovisning_cmd(ctx: Context, diarienummer, output, as_user):
 
 
 # --- import and export ----------------------------------------------------------------------------
+
+@main.group("documents")
+def documents_group():
+    """Registrerade handlingar."""
+
+
+@documents_group.command("verify")
+@pass_ctx
+def documents_verify(ctx: Context):
+    """Kontrollera att varje registrerad handlings lagrade innehåll stämmer med registrets SHA-256."""
+    from kfflow.services.documents import verify_register
+
+    with _render_session(ctx) as session:
+        checked, problems = verify_register(session)
+    for line in problems:
+        click.echo(line, err=True)
+    if problems:
+        fail(f"{len(problems)} av {checked} registrerade handlingar stämmer inte med registret.")
+    click.echo(f"Alla {checked} registrerade handlingar stämmer med registret.")
+
+
+@documents_group.command("sweep")
+@pass_ctx
+def documents_sweep(ctx: Context):
+    """Ta bort tillfälliga filer (förhandsgranskade importer, rapporter) vars tid har gått ut, och i en
+    S3-lagring innehåll som ingen rad längre pekar på."""
+    from kfflow.storage import sweep_stored_files
+
+    with _render_session(ctx) as session:
+        expired, orphans = sweep_stored_files(session)
+    click.echo(f"Borttaget: {expired} tillfälliga filer, {orphans} objekt utan rad.")
+
 
 def _acting_user(session, username: str | None, action: tuple[str, str] | None = None):
     """The user named by --as, checked to be active (and to be allowed `action`, (kind, name) as in

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from kfflow.clock import LOCAL_TZ, local_today
 from kfflow.documents.render import EmbeddedData, html_to_pdf, render_html
-from kfflow.models import CASE_MODELS, HistoryEntry, Measure, Recommendation, User
+from kfflow.kinds import KINDS
+from kfflow.models import HistoryEntry, Measure, Recommendation, User
 from kfflow.workflow import get_workflows, is_late
 
 NO_CATEGORY = "Utan kategori"
@@ -187,7 +188,7 @@ def _open_cases(session: Session) -> list:
     recommendations not yet followed up or withdrawn (`open`)."""
     found = []
     for kind, tag in (("measure", "reportable"), ("recommendation", "open")):
-        model = CASE_MODELS[kind]
+        model = KINDS[kind].model
         stmt = select(model).where(model.state.in_(get_workflows().current(kind).tagged(tag))).order_by(model.id)
         if model is Measure:
             stmt = stmt.options(selectinload(Measure.owner), selectinload(Measure.owner_body))

@@ -10,7 +10,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from kfflow.db import utcnow
 from kfflow.errors import NotFound, PermissionDenied, StaleCase
-from kfflow.models import CASE_MODELS, HistoryEntry, User
+from kfflow.kinds import KINDS
+from kfflow.models import HistoryEntry, User
+from kfflow.workflow.fields import MAX_ID
+
+
+def _storable_id(case_id) -> bool:
+    """A number an integer primary key can hold; a larger one names no row (and PostgreSQL refuses the cast)."""
+    return isinstance(case_id, int) and 0 < case_id <= MAX_ID
 
 
 def load_actor(session: Session, actor: User | int) -> User:
@@ -32,11 +39,13 @@ def _actor_and_case_statement(model):
 
 def load_actor_and_case(session: Session, actor: User | int, kind: str, case_id: int):
     """Both fresh from the database in one round trip (the hot path of every transition)."""
-    model = CASE_MODELS.get(kind)
-    if model is None:
+    if kind not in KINDS:
         raise NotFound(f"Okänd ärendetyp: {kind}.")
+    model = KINDS[kind].model
     actor_id = actor if isinstance(actor, int) else actor.id
-    row = session.execute(_actor_and_case_statement(model), {"actor_id": actor_id, "case_id": case_id}).first()
+    row = None
+    if _storable_id(case_id):
+        row = session.execute(_actor_and_case_statement(model), {"actor_id": actor_id, "case_id": case_id}).first()
     if row is None:
         load_actor(session, actor_id)  # raises when the actor is the one missing
         raise NotFound("Ärendet finns inte.")
@@ -53,10 +62,10 @@ def case_ref(case) -> tuple[str, int]:
 
 
 def load_case(session: Session, kind: str, case_id: int, *, for_write: bool = True):
-    model = CASE_MODELS.get(kind)
-    if model is None:
+    if kind not in KINDS:
         raise NotFound(f"Okänd ärendetyp: {kind}.")
-    obj = session.get(model, case_id, populate_existing=for_write)
+    model = KINDS[kind].model
+    obj = session.get(model, case_id, populate_existing=for_write) if _storable_id(case_id) else None
     if obj is None:
         raise NotFound("Ärendet finns inte.")
     return obj
@@ -93,6 +102,30 @@ def add_history(session: Session, *, case, trigger: str, from_state: str | None,
     flush_case_changes(session)
     session.execute(_HISTORY_INSERT, history_row(case=case, trigger=trigger, from_state=from_state, actor=actor,
                                                  at=at, fields=fields, comment=comment))
+
+
+def populate(obj, values: dict) -> dict:
+    """Set each value that differs on `obj`; return what changed as {name: {"from", "to"}} for the history.
+
+    Indico's `populate_from_dict` + diff log: the caller writes one history entry with this diff.
+    """
+    from kfflow.workflow.fields import to_record
+
+    changed = {}
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            changed[name] = {"from": to_record(getattr(obj, name)), "to": to_record(value)}
+            setattr(obj, name, value)
+    return changed
+
+
+def check_version(case, expected_version: int | None) -> None:
+    """StaleCase when the caller saw another version than the case has now (None: the caller saw none)."""
+    from kfflow.workflow.fields import parse_version
+
+    expected_version = parse_version(expected_version)
+    if expected_version is not None and expected_version != case.version:
+        raise StaleCase(STALE_MESSAGE)
 
 
 def reserve_ids(session: Session, table, count: int) -> list[int]:

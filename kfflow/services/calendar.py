@@ -1,7 +1,7 @@
 """A personal iCalendar feed of one's own due dates, behind a revocable token in its URL."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
 from sqlalchemy import select, update
@@ -9,45 +9,77 @@ from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import NotFound
-from kfflow.models import Audit, CalendarToken, Measure, Recommendation, User
-from kfflow.reminders.mail import base_url, case_url
+from kfflow.kinds import KINDS
+from kfflow.models import CalendarToken, User
+from kfflow.reminders.mail import base_url
 from kfflow.security import new_secret_token, secret_hash
 from kfflow.services._common import load_actor
 from kfflow.workflow import get_workflows
 
+# The default life of a feed URL; the web passes KFFLOW_CALENDAR_FEED_DAYS.
+FEED_LIFETIME = timedelta(days=365)
 
-def issue_calendar_token(session: Session, actor: User, *, now: datetime | None = None) -> str:
-    """A new feed token for the actor; earlier ones stop working. Only its hash is stored."""
+
+
+def issue_calendar_token(session: Session, actor: User, *, now: datetime | None = None,
+                         lifetime: timedelta = FEED_LIFETIME) -> str:
+    """A new feed token for the actor, valid for `lifetime`; earlier ones stop working. Only its hash is stored."""
     now = now or utcnow()
     token = new_secret_token()
     with write_transaction(session):
         me = load_actor(session, actor)
         session.execute(update(CalendarToken).where(CalendarToken.user_id == me.id, CalendarToken.revoked_at.is_(None))
                         .values(revoked_at=now).execution_options(synchronize_session=False))
-        session.add(CalendarToken(user_id=me.id, token_hash=secret_hash(token), created_at=now))
+        session.add(CalendarToken(user_id=me.id, token_hash=secret_hash(token), created_at=now,
+                                  expires_at=now + lifetime))
     return token
+
+
+def renew_calendar_token(session: Session, actor: User, *, now: datetime | None = None,
+                         lifetime: timedelta = FEED_LIFETIME) -> datetime:
+    """The actor's feed URL (even one that just expired) keeps working for `lifetime` from now, so a
+    subscribed calendar need not change. NotFound when there is none (never made, or revoked)."""
+    now = now or utcnow()
+    with write_transaction(session):
+        me = load_actor(session, actor)
+        feed = session.scalars(select(CalendarToken).where(
+            CalendarToken.user_id == me.id, CalendarToken.revoked_at.is_(None))
+            .order_by(CalendarToken.id.desc()).limit(1)).first()
+        if feed is None:
+            raise NotFound("Du har ingen kalenderlänk att förnya. Skapa en ny.")
+        feed.expires_at = now + lifetime
+    return feed.expires_at
 
 
 def revoke_calendar_token(session: Session, actor: User, *, now: datetime | None = None) -> int:
     """Stop every feed URL of the actor. Returns how many were active."""
     with write_transaction(session):
         me = load_actor(session, actor)
-        result = session.execute(
-            update(CalendarToken).where(CalendarToken.user_id == me.id, CalendarToken.revoked_at.is_(None))
-            .values(revoked_at=now or utcnow()).execution_options(synchronize_session=False))
+        return revoke_calendar_tokens_of(session, me.id, now=now)
+
+
+def revoke_calendar_tokens_of(session: Session, user_id: int, *, now: datetime | None = None) -> int:
+    """Inside the caller's transaction: stop every feed URL of a user (deactivation, password change)."""
+    result = session.execute(
+        update(CalendarToken).where(CalendarToken.user_id == user_id, CalendarToken.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow()).execution_options(synchronize_session=False))
     return result.rowcount
 
 
-def has_calendar_token(session: Session, actor: User) -> bool:
-    """Whether the actor has a feed URL that still works (the token itself is never stored)."""
-    return session.scalar(select(CalendarToken.id).where(
-        CalendarToken.user_id == actor.id, CalendarToken.revoked_at.is_(None)).limit(1)) is not None
+def calendar_feed_expiry(session: Session, actor: User) -> datetime | None:
+    """When the actor's feed URL stops (or stopped) working; None when there is none (the token itself is
+    never stored)."""
+    return session.scalar(select(CalendarToken.expires_at).where(
+        CalendarToken.user_id == actor.id, CalendarToken.revoked_at.is_(None))
+        .order_by(CalendarToken.id.desc()).limit(1))
 
 
-def calendar_for_token(session: Session, token: str, *, base: str | None = None) -> bytes:
-    """The feed as iCalendar bytes; NotFound for an unknown or revoked token or an inactive user."""
+def calendar_for_token(session: Session, token: str, *, base: str | None = None,
+                       now: datetime | None = None) -> bytes:
+    """The feed as iCalendar bytes; NotFound for an unknown, revoked or expired token or an inactive user."""
     user = session.scalar(select(User).join(CalendarToken, CalendarToken.user_id == User.id).where(
-        CalendarToken.token_hash == secret_hash(token or ""), CalendarToken.revoked_at.is_(None)))
+        CalendarToken.token_hash == secret_hash(token or ""), CalendarToken.revoked_at.is_(None),
+        CalendarToken.expires_at > (now or utcnow())))
     if user is None or not user.active:
         raise NotFound("Kalendern finns inte.")
     base = base or base_url()
@@ -56,25 +88,18 @@ def calendar_for_token(session: Session, token: str, *, base: str | None = None)
     cal.add("prodid", "-//kfflow//kalender//SV")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", f"kfflow: {user.display_name}")
-    # Cases whose date still matters to their owner: those that can still be late.
-    workflows = get_workflows()
-    measures = session.execute(select(Measure.id, Measure.title, Measure.due_date).where(
-        Measure.owner_id == user.id, Measure.state.in_(workflows.current("measure").tagged("can_be_late")),
-        Measure.due_date.is_not(None))
-        .order_by(Measure.due_date, Measure.id))
-    for case_id, title, due in measures:
-        cal.add_component(_event(f"measure-{case_id}", f"Slutdatum: {title}", due,
-                                 case_url("measure", case_id, base), stamp))
-    recs = session.execute(select(Recommendation.id, Recommendation.number, Audit.name, Audit.number,
-                                  Audit.response_due).join(Audit, Audit.id == Recommendation.audit_id).where(
-        Recommendation.owner_id == user.id,
-        Recommendation.state.in_(workflows.current("recommendation").tagged("can_be_late")),
-        Audit.response_due.is_not(None))
-        .order_by(Audit.response_due, Recommendation.id))
-    for case_id, number, audit_name, audit_number, due in recs:
-        cal.add_component(_event(f"recommendation-{case_id}",
-                                 f"Svar senast: rekommendation {number} i {audit_name} {audit_number}", due,
-                                 case_url("recommendation", case_id, base), stamp))
+    for kind in KINDS.values():
+        if kind.due is None:
+            continue
+        due = kind.due.column
+        # Cases whose date still matters to their owner: those that can still be late.
+        open_states = get_workflows().current(kind.name).tagged("can_be_late")
+        rows = session.execute(kind.case_rows().where(
+            kind.model.owner_id == user.id, kind.model.state.in_(open_states), due.is_not(None))
+            .order_by(due, kind.model.id))
+        for case_id, _state, _owner, day, *title in rows:
+            cal.add_component(_event(f"{kind.name}-{case_id}", f"{kind.due.calendar_label}: {kind.title_from(title)}",
+                                     day, kind.web_url(case_id, base), stamp))
     return cal.to_ical()
 
 

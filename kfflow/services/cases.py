@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
-from kfflow.models import CASE_MODELS, HistoryEntry
+from kfflow.kinds import KINDS
+from kfflow.models import HistoryEntry
 from kfflow.services._common import (STALE_MESSAGE, add_history, add_history_rows, case_ref, history_row,
                                      load_actor_and_case, load_case)
 from kfflow.services.access import AvailableTransition, available_transitions, may_fire, workflow_of
@@ -22,6 +23,11 @@ log = logging.getLogger(__name__)
 
 __all__ = ["AvailableTransition", "available_transitions", "fire", "fire_in_transaction",
            "fire_imported_in_transaction", "history_of", "workflow_of"]
+
+
+def read_case(session: Session, kind: str, case_id: int):
+    """A case to show (NotFound if there is none); changes go through `fire` and the other services."""
+    return load_case(session, kind, case_id, for_write=False)
 
 
 def _resolve_transition(wf: WorkflowDef, trigger: str, state: str) -> TransitionDef:
@@ -79,7 +85,7 @@ def _checked_fields(session: Session, actor, case, transition: TransitionDef, fi
     `actor` None is the operator at the command line (an import without --as), who holds the database."""
     if actor is not None and not may_fire(actor, case, transition):
         raise PermissionDenied(f"Din roll får inte ”{transition.label}” i det här ärendet.")
-    values, errors = parse_fields(session, transition.fields, fields or {}, CASE_MODELS[case.case_kind])
+    values, errors = parse_fields(session, transition.fields, fields or {}, KINDS[case.case_kind].model)
     if errors:
         raise ValidationError("Några uppgifter saknas eller är felaktiga.", errors)
     return values
@@ -103,7 +109,7 @@ def fire_imported_in_transaction(session: Session, actor, trigger: str, cases: l
         return
     kind = cases[0].case_kind
     wf = workflow_of(cases[0])
-    table = CASE_MODELS[kind].__table__
+    table = KINDS[kind].model.__table__
     transition = _resolve_transition(wf, trigger, cases[0].state)
     if not transition.by_import:
         raise PermissionDenied(f"”{transition.label}” är ingen övergång för inläsning.")

@@ -49,6 +49,11 @@ def organisation_name(session: Session) -> str:
     return (setting.value if setting and setting.value else DEFAULT_ORGANISATION)
 
 
+# What registering a document records in the case's history.
+DOCUMENT_EVENT_FIELDS = (FieldDef("document", "text", "Handling"), FieldDef("document_number", "number", "Handling nr"),
+                         FieldDef("version", "number", "Version"), FieldDef("sha256", "text", "SHA-256"))
+
+
 def _load_audit(session: Session, audit_id: int, *, lock: bool = False) -> Audit:
     audit = session.get(Audit, audit_id, populate_existing=True, with_for_update=lock or None)
     if audit is None:
@@ -78,6 +83,13 @@ def preview_yttrande(session: Session, actor, audit_id: int, *, now: datetime | 
     data = yttrande_data(audit, organisation=organisation_name(session), draft=True,
                          document_date=_letter_date(audit, now))
     return yttrande_pdf(data, when=now)
+
+
+def draft_yttrande(session: Session, actor, audit_id: int, *, now: datetime | None = None) -> RenderedDocument:
+    """Always a draft marked UTKAST, even after a version is registered: to see what a new one would say."""
+    content = preview_yttrande(session, actor, audit_id, now=now)
+    stem = file_stem(session.get(Audit, audit_id).diarienummer)
+    return RenderedDocument(content, f"{stem}-yttrande-utkast.pdf", PDF)
 
 
 def register_yttrande(session: Session, actor, audit_id: int, *, now: datetime | None = None) -> DocumentRecord:
@@ -134,6 +146,21 @@ def registered_documents(session: Session, actor, audit_id: int) -> list[Documen
 def read_registered(session: Session, record: DocumentRecord) -> bytes:
     """The stored bytes of a registered document, checked against the register's hash."""
     return read_bytes(session, record.stored_file, expected_sha256=record.sha256)
+
+
+def verify_register(session: Session) -> tuple[int, list[str]]:
+    """Check every registered document's stored bytes against the register's SHA-256 (after a restore, or as
+    an audit of the register); the operator's command, no actor. Returns how many were checked and a line
+    per document that does not match."""
+    problems = []
+    records = list(session.scalars(select(DocumentRecord).order_by(DocumentRecord.id)))
+    for record in records:
+        try:
+            read_registered(session, record)
+        except StoredFileCorrupt as exc:
+            problems.append(f"{record.diarienummer} handling {record.document_number} version {record.version}: "
+                            f"{exc.message}")
+    return len(records), problems
 
 
 def current_yttrande(session: Session, actor, audit_id: int, *, now: datetime | None = None) -> RenderedDocument:

@@ -51,6 +51,20 @@ def check_text(value: Any, *, multiline: bool, max_length: int = MAX_TEXT) -> st
     return text
 
 
+def without_forbidden(value: Any) -> Any:
+    """Text stored before this rule, made fit for XML outputs: each forbidden character becomes U+FFFD.
+
+    Applies inside lists and dicts (a document's data); anything not text is returned as it is.
+    """
+    if isinstance(value, str):
+        return _NEVER.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {k: without_forbidden(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(without_forbidden(v) for v in value)
+    return value
+
+
 def text_limits(field: FieldDef, model=None) -> tuple[bool, int]:
     """(multi-line?, longest) for a text field: the model's column decides when there is one.
 
@@ -155,10 +169,40 @@ def _parse_measures(session: Session, value: Any) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
+def _parse_body(session: Session, value: Any):
+    from kfflow.models import Body
+
+    name = check_text(value, multiline=False, max_length=200)
+    body = session.scalar(select(Body).where(Body.name == name))
+    if body is None:
+        raise ValueError(f"det finns ingen enhet ”{name[:200]}”.")
+    return body
+
+
+SIGNATORY_TEXT = 200  # a name or a title, one line each
+
+
+def _parse_signatories(value: Any) -> list[dict]:
+    """A list of {name, title}, or text with one signatory a line: "name, title" (the last comma separates
+    the title, as in "Anna Ek (S), Ordförande")."""
+    if isinstance(value, str):
+        value = [dict(zip(("name", "title"), (p.strip() for p in line.rpartition(",")[::2])))
+                 if "," in line else {"name": line.strip()} for line in value.splitlines() if line.strip()]
+    if not isinstance(value, list) or not all(
+            isinstance(s, dict) and isinstance(s.get("name"), str) and s["name"].strip()
+            and isinstance(s.get("title") or "", str) for s in value):
+        raise ValueError("Ange en lista med namn och titel.")
+    return [{"name": check_text(s["name"], multiline=False, max_length=SIGNATORY_TEXT),
+             "title": check_text(s.get("title") or "", multiline=False, max_length=SIGNATORY_TEXT)} for s in value]
+
+
 def parse_value(session: Session, field: FieldDef, value: Any, model=None) -> Any:
     if field.type == "text":
         multiline, longest = text_limits(field, model)
         return check_text(value, multiline=multiline, max_length=longest)
+    if isinstance(value, str):
+        # A username, a choice, a number as typed: the same characters are refused before any lookup.
+        value = check_text(value, multiline=False)
     if field.type == "date":
         return parse_date(value)
     if field.type == "user":
@@ -169,6 +213,10 @@ def parse_value(session: Session, field: FieldDef, value: Any, model=None) -> An
         return _parse_choice(field, value)
     if field.type == "measures":
         return _parse_measures(session, value)
+    if field.type == "body":
+        return _parse_body(session, value)
+    if field.type == "signatories":
+        return _parse_signatories(value)
     raise AssertionError(f"field type {field.type} passed validation but has no parser")
 
 
@@ -199,4 +247,8 @@ def to_record(value: Any) -> Any:
         return value.isoformat()
     if hasattr(value, "username"):
         return value.username
+    from kfflow.models import Body
+
+    if isinstance(value, Body):
+        return value.name
     return value

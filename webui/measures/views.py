@@ -5,18 +5,17 @@ from flask_babel import gettext as _
 
 from kfflow.errors import GuardFailed, KfflowError, PermissionDenied, StaleCase, ValidationError
 from kfflow.services import documents
-from kfflow.services._common import load_case
 from kfflow.services.audits import update_recommendation
-from kfflow.services.cases import history_of
+from kfflow.services.cases import history_of, read_case
 from kfflow.services.comments import add_comment, comments_on
 from kfflow.services.handover import hand_over
 from kfflow.services.access import available_actions, may
 from kfflow.services.measure_list import measure_list_page
-from kfflow.services.measures import add_progress_report, propose_measure, update_measure
+from kfflow.services.measures import PROGRESS_FIELDS, add_progress_report, propose_measure, update_measure
 from kfflow.workflow import get_workflows
 from webui.auth import current_actor
-from webui.cases import (active_people, create_form, due_date_revisions, form_value, read_version, timeline,
-                         transition_form)
+from kfflow.services.timeline import due_date_revisions, timeline
+from webui.cases import create_form, form_value, read_version, transition_form
 from webui.db import get_session
 from webui.documents import send_document
 from webui.errors import status_for
@@ -100,7 +99,7 @@ def _propose(values: dict, rec_id: int | None):
     if rec_id:
         # A second service call: the proposal stands even if linking is refused, and the user is told why.
         try:
-            rec = load_case(session, "recommendation", rec_id, for_write=False)
+            rec = read_case(session, "recommendation", rec_id)
             linked = [m.id for m in rec.measures] + [measure.id]
             update_recommendation(session, actor, rec_id, {"measure_ids": linked}, expected_version=None)
         except KfflowError as exc:
@@ -112,13 +111,14 @@ def _propose(values: dict, rec_id: int | None):
 def _render_page(measure_id: int, status: int = 200, **extra):
     session = get_session()
     actor = current_actor()
-    measure = load_case(session, "measure", measure_id, for_write=False)
+    measure = read_case(session, "measure", measure_id)
     entries = history_of(session, measure)
     offer = available_actions(actor, measure)
     context = dict(
         measure=measure, offer=offer, transitions=offer.transitions, history=timeline(measure, entries),
         revisions=due_date_revisions(measure, entries), comments=comments_on(session, measure), today=local_today(),
-        progress_values={}, progress_errors={}, comment_values={}, comment_errors={}, message=None)
+        progress_fields=PROGRESS_FIELDS, progress_values={}, progress_errors={}, progress_stale=False,
+        comment_values={}, comment_errors={}, message=None)
     context.update(extra)
     return render_template("measures/page.html", **context), status
 
@@ -137,7 +137,7 @@ def transition(measure_id: int, trigger: str):
 def edit(measure_id: int):
     session = get_session()
     actor = current_actor()
-    measure = load_case(session, "measure", measure_id, for_write=False)
+    measure = read_case(session, "measure", measure_id)
     if not may(actor, "edit", measure):
         raise PermissionDenied(_("Du får inte ändra den här åtgärden."))
     fields = attribute_fields()
@@ -166,8 +166,13 @@ def edit(measure_id: int):
 def progress(measure_id: int):
     values = request.form.to_dict()
     try:
+        version = read_version()
+        if version is None:
+            raise StaleCase("")
         add_progress_report(get_session(), current_actor(), measure_id, done=values.get("done"),
-                            ongoing=values.get("ongoing"), planned=values.get("planned"))
+                            ongoing=values.get("ongoing"), planned=values.get("planned"), expected_version=version)
+    except StaleCase:
+        return _render_page(measure_id, 409, progress_values=values, progress_stale=True)
     except ValidationError as exc:
         return _render_page(measure_id, 422, progress_values=values, progress_errors=exc.fields)
     except GuardFailed as exc:
