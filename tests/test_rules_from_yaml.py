@@ -29,20 +29,14 @@ def _council_hands_over(data: dict) -> None:
 
 
 @pytest.fixture
-def app_on_copy(settings, database, tmp_path):
-    """An app whose workflows folder is a copy with `_council_hands_over` applied to measure.yaml."""
-    from webui import create_app
-
+def app_on_copy(make_web_app, tmp_path):
+    """Apps on the shipped folder and on a copy with `_council_hands_over` applied to measure.yaml."""
     folder = tmp_path / "workflows"
     shutil.copytree(WORKFLOWS_PATH, folder)
     data = yaml.safe_load((folder / "measure.yaml").read_text(encoding="utf-8"))
     _council_hands_over(data)
     (folder / "measure.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
-    def make(path):
-        return create_app(settings.model_copy(update={"workflows_path": path}), database=database,
-                          config={"TESTING": True, "WTF_CSRF_ENABLED": False})
-    yield lambda: make(folder), lambda: make(WORKFLOWS_PATH)
+    yield (lambda: make_web_app({"workflows_path": folder}), lambda: make_web_app({"workflows_path": WORKFLOWS_PATH}))
     configure(load_workflows(WORKFLOWS_PATH))  # the rest of the run uses the shipped rules
 
 

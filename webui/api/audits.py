@@ -16,7 +16,7 @@ AUDITS, RECOMMENDATIONS = "Granskningar", "Rekommendationer"
 
 def audit_detail(user, audit_id: int):
     audit = case_detail.audit_detail(get_session(), audit_id)
-    return s.With(audit, transitions=available_transitions(user, audit))
+    return s.With(audit, **s.offered(available_actions(user, audit)))
 
 
 def recommendation_detail(user, rec_id: int):

@@ -409,6 +409,8 @@ class AuditDetailSchema(AuditSchema):
     recommendations = fields.List(fields.Nested(RecommendationSchema), required=True)
     transitions = fields.List(fields.Nested(TransitionSchema), required=True,
                               metadata={"description": "Övergångar den inloggade får göra nu"})
+    actions = fields.List(fields.Nested(ActionSchema), required=True,
+                          metadata={"description": "Annat den inloggade får göra med granskningen nu"})
 
 
 class AuditPageSchema(ResponseSchema):
