@@ -72,6 +72,16 @@ def check_environment(env: dict[str, str], where: str) -> Settings:
     return Settings.from_env({k: interpolated(v) for k, v in env.items()})
 
 
+def test_the_command_check_refuses_what_kfflow_would_refuse():
+    assert kfflow_command(["kfflow", "serve", "--port", "5000"]).name == "serve"
+    with pytest.raises(click.UsageError):
+        kfflow_command(["kfflow", "serve", "--wrokers", "2"])
+    with pytest.raises(AssertionError, match="no kfflow command"):
+        kfflow_command(["kfflow", "db", "migrate"])
+    with pytest.raises(AssertionError, match="no such kfflow setting"):
+        check_environment({"KFFLOW_SMPT_URL": "smtp://x:25"}, "test")
+
+
 def test_compose_has_the_production_topology():
     services = compose()["services"]
     assert {"db", "migrate", "web-a", "web-b", "proxy", "scheduler", "scheduler-standby"} <= set(services)

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from kfflow.config import PROJECT_ROOT
 from kfflow.database import Database
 from kfflow.models import Measure
+from kfflow.models.sign_in_failure import SignInFailure
 from kfflow.services.cases import fire
 from kfflow.services.measures import propose_measure
 from kfflow.services.tokens import grant_token
@@ -44,7 +45,7 @@ def deployment(tmp_path, pg_database_url, smtp_server, password_hash):
     with fresh_pg_database("kfflow_deploy") as url:
         https_port = free_port()
         env = clean_env(KFFLOW_ENV="production", KFFLOW_DATABASE_URL=url, KFFLOW_SECRET_KEY=SECRET_KEY,
-                        KFFLOW_COOKIE_SECURE="1", KFFLOW_SMTP_URL=smtp_server.url,
+                        KFFLOW_COOKIE_SECURE="1", KFFLOW_TRUSTED_PROXIES="1", KFFLOW_SMTP_URL=smtp_server.url,
                         KFFLOW_BASE_URL=f"https://127.0.0.1:{https_port}", KFFLOW_METRICS_TOKEN=METRICS_TOKEN,
                         KFFLOW_LOG_FORMAT="text", KFFLOW_INSTANCE=str(tmp_path / "migrate"))
         migrate = subprocess.run([KFFLOW, "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120)
@@ -120,6 +121,13 @@ def test_two_nodes_behind_tls_share_sessions_documents_and_previews_and_survive_
     page = through_proxy.get("/logga-in")
     assert page.status_code == 200
     assert page.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    # A client cannot choose the address its failed sign-ins count against by sending X-Forwarded-For through
+    # the proxy (Caddy sets the header afresh; the nodes believe only that one hop).
+    refused = through_proxy.post("/logga-in", headers={"X-Forwarded-For": "203.0.113.9"},
+                                 data={"csrf_token": csrf_token(page.text), "username": "steering", "password": "x"})
+    assert refused.status_code == 401
+    with d.db.session() as session:
+        assert session.scalars(select(SignInFailure.address)).all() == ["127.0.0.1"]
     signed_in = through_proxy.sign_in("steering", TEST_PASSWORD)
     assert signed_in.status_code == 302, signed_in.text
     assert all("Secure" in c and "HttpOnly" in c for c in signed_in.raw.headers.getlist("Set-Cookie"))
