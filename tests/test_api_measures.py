@@ -149,7 +149,7 @@ def test_tokens_are_stored_only_as_hashes_and_expire(api, session, users):
 
 
 def test_failed_token_requests_are_throttled_and_logged(api, users, caplog):
-    caplog.set_level(logging.WARNING, logger="kfflow.services.tokens")
+    caplog.set_level(logging.WARNING, logger="kfflow.services.throttle")
     for _ in range(5):
         st, err = api.call("POST", "/tokens", {"username": "steering", "password": "wrong-password"})
         assert st == 401 and err["error"]["code"] == "unauthorized"

@@ -22,8 +22,17 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         SESSION_COOKIE_SAMESITE="Lax",
         KFFLOW_SETTINGS=settings,
     )
+    # Before any blueprint: the id converter applies to routes as they are added.
+    from webui import limits
+    limits.init_app(app)
     if config:
         app.config.update(config)
+    if settings.trusted_proxies:
+        # Behind N proxies the client is the Nth address from the right of X-Forwarded-For; the
+        # throttle, the logs and secure cookies need that address and scheme, not the proxy's.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     configure(settings.workflows_path)
     app.extensions["kfflow_db"] = database
 
