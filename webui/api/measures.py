@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kfflow.services import case_detail
-from kfflow.services.cases import available_transitions, fire
+from kfflow.services.cases import available_transitions, fire, read_case
 from kfflow.services.measure_list import MeasureFilter, list_measures
 from kfflow.services.comments import add_comment, comments_on
 from kfflow.services.handover import hand_over
