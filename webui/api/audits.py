@@ -1,11 +1,8 @@
 """Audits and their recommendations over the API: register, edit, answer, link measures, move through the lifecycle."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
-
-from kfflow.errors import NotFound
-from kfflow.models import Audit, Recommendation, RecommendationMeasure
+from kfflow.services import case_detail
+from kfflow.services.audit_list import audit_page
 from kfflow.services.audits import add_recommendation, register_audit, update_audit, update_recommendation
 from kfflow.services.cases import available_transitions, fire
 from webui.api import schemas as s
@@ -17,23 +14,12 @@ AUDITS, RECOMMENDATIONS = "Granskningar", "Rekommendationer"
 
 
 def audit_detail(user, audit_id: int):
-    session = get_session()
-    session.expire_all()
-    audit = session.scalars(select(Audit).where(Audit.id == audit_id).options(
-        selectinload(Audit.recommendations).selectinload(Recommendation.owner))).first()
-    if audit is None:
-        raise NotFound("Granskningen finns inte.")
+    audit = case_detail.audit_detail(get_session(), audit_id)
     return s.With(audit, transitions=available_transitions(user, audit))
 
 
 def recommendation_detail(user, rec_id: int):
-    session = get_session()
-    session.expire_all()
-    rec = session.scalars(select(Recommendation).where(Recommendation.id == rec_id).options(
-        selectinload(Recommendation.owner),
-        selectinload(Recommendation.measure_links).selectinload(RecommendationMeasure.measure))).first()
-    if rec is None:
-        raise NotFound("Rekommendationen finns inte.")
+    rec = case_detail.recommendation_detail(get_session(), rec_id)
     return s.With(rec, measures=rec.measures, transitions=available_transitions(user, rec))
 
 
@@ -41,10 +27,8 @@ def recommendation_detail(user, rec_id: int):
            response=s.AuditPageSchema())
 def list_audits(user, args):
     """Nyast först."""
-    session = get_session()
-    total = session.scalar(select(func.count(Audit.id)))
-    items = session.scalars(select(Audit).order_by(Audit.id.desc()).limit(args["limit"]).offset(args["offset"]))
-    return {"items": list(items), "total": total}
+    items, total = audit_page(get_session(), limit=args["limit"], offset=args["offset"])
+    return {"items": items, "total": total}
 
 
 @operation("/audits", "POST", summary="Registrera en granskning", tag=AUDITS, status=201,

@@ -3,8 +3,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from kfflow.errors import GuardFailed, NotFound, PermissionDenied, StaleCase, ValidationError
-from kfflow.models import Audit
+from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
 from kfflow.services import documents
 from kfflow.services.access import require_role
 from kfflow.services.audit_list import audits_with_counts
@@ -23,7 +22,8 @@ from webui.errors import status_for
 
 @bp.route("/granskningar")
 def audit_list():
-    return render_template("audits/list.html", rows=audits_with_counts(get_session()), may_register=current_actor().role == "registrar")
+    return render_template("audits/list.html", rows=audits_with_counts(get_session()),
+                           may_register=current_actor().role == "registrar")
 
 
 @bp.route("/granskningar/ny", methods=["GET", "POST"])
@@ -38,10 +38,8 @@ def register():
 
 
 def _render_audit(audit_id: int, status: int = 200, **extra):
-    audit = get_session().get(Audit, audit_id)
-    if audit is None:
-        raise NotFound(_("Granskningen finns inte."))
     session = get_session()
+    audit = read_case(session, "audit", audit_id)
     actor = current_actor()
     context = dict(audit=audit, may_register=actor.role == "registrar", fields=RECOMMENDATION_FIELDS,
                    values={}, errors={}, message=None, transitions=available_transitions(actor, audit),
@@ -127,9 +125,7 @@ def audit_transition(audit_id: int, trigger: str):
 def audit_edit(audit_id: int):
     session = get_session()
     actor = current_actor()
-    audit = session.get(Audit, audit_id)
-    if audit is None:
-        raise NotFound(_("Granskningen finns inte."))
+    audit = read_case(session, "audit", audit_id)
     fields = AUDIT_FIELDS
     context = dict(audit=audit, fields=fields, errors={}, message=None, stale=False)
     if request.method == "GET":
