@@ -10,7 +10,8 @@ from marshmallow import ValidationError as MarshmallowError
 
 from kfflow.services.audits import OWNER_VIA_REASSIGN
 from kfflow.workflow import get_workflows
-from kfflow.workflow.attributes import ANSWER, AUDIT, MEASURE, PROGRESS, RECOMMENDATION, Attribute, AttributeSet
+from kfflow.workflow.attributes import (ANSWER, AUDIT, COMMENT, HANDOVER, MEASURE, PROGRESS, RECOMMENDATION, Attribute,
+                                       AttributeSet)
 from kfflow.workflow.fields import MAX_ID, MAX_TEXT
 
 _BASE_MESSAGES = {
@@ -249,6 +250,42 @@ UpdateMeasureSchema = request_schema(MEASURE, "UpdateMeasureSchema", partial=Tru
 
 ProgressRequestSchema = request_schema(PROGRESS, "ProgressRequestSchema", extra={
     "version": version_field(), "reported_on": Date(allow_none=True, metadata={"description": "Standard: i dag"})})
+
+
+CommentRequestSchema = request_schema(COMMENT, "CommentRequestSchema")
+
+
+class CommentSchema(ResponseSchema):
+    id = Integer(required=True)
+    author = Nested(UserRefSchema, required=True)
+    body = Text(required=True)
+    at = DateTime(required=True)
+
+
+class CommentPageSchema(ResponseSchema):
+    items = fields.List(fields.Nested(CommentSchema), required=True)
+
+
+HandoverRequestSchema = request_schema(HANDOVER, "HandoverRequestSchema", extra={
+    "measure_ids": List(case_id(), required=True, validate=validate.Length(min=1, max=1000, error="Välj 1–1000 åtgärder."),
+                        metadata={"description": "Åtgärderna som lämnas över"}),
+    "dry_run": Boolean(load_default=False, metadata={"description": "Visa bara vad som skulle hända"})})
+
+
+class HandedOverSchema(ResponseSchema):
+    kind = Text(required=True)
+    id = Integer(required=True)
+    title = Text(required=True)
+
+
+class SkippedSchema(HandedOverSchema):
+    why = Text(required=True)
+
+
+class HandoverResultSchema(ResponseSchema):
+    handed_over = fields.List(fields.Nested(HandedOverSchema), required=True)
+    skipped = fields.List(fields.Nested(SkippedSchema), required=True)
+    dry_run = Boolean(required=True)
 
 
 class ProgressReportSchema(ResponseSchema):
