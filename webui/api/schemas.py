@@ -166,6 +166,11 @@ class TokenRequestSchema(RequestSchema):
     password = text(1000, required=True, load_only=True)
 
 
+class PasswordChangeSchema(RequestSchema):
+    current_password = text(1000, required=True, load_only=True)
+    new_password = text(1000, required=True, load_only=True)
+
+
 class TokenSchema(ResponseSchema):
     token = Text(required=True)
     expires = DateTime(required=True)
