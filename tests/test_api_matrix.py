@@ -79,6 +79,10 @@ ROWS = [
         "401 201 201 201 201 201 201 201 401", credentials_in_body=True,
         note="anonymous sends a wrong password; the deactivated user's right password is refused"),
     Row("DELETE", "/tokens/current", None, None, "401 204 204 204 204 204 204 204 401"),
+    Row("DELETE", "/tokens", None, None, "401 204 204 204 204 204 204 204 401", note="sign out everywhere"),
+    Row("PUT", "/account/password", None,
+        lambda v, who: {"current_password": "wrong-password", "new_password": "grön-kaffe-tåg-Kalmar"},
+        "401 422 422 422 422 422 422 422 401", note="a wrong current password changes nothing"),
     Row("GET", "/openapi.json", None, None, "200 200 200 200 200 200 200 200 200"),
     Row("GET", "/measures", None, None, "401 200 200 200 200 200 200 200 401"),
     Row("POST", "/measures", None, lambda v, who: {"title": f"Förslag från {who}"},
@@ -159,6 +163,7 @@ ROWS += [
     Row("GET", "/reports/delrapport.pdf", None, None, "401 200 200 200 200 200 200 200 401",
         query="?from=2026-01-01&to=2026-03-02"),
     Row("GET", "/reports/slutredovisning.pdf", None, None, "401 200 200 200 200 200 200 200 401"),
+    Row("GET", "/admin/failed-mail", None, None, "401 403 403 403 403 403 200 403 401"),
 ]
 
 
