@@ -163,6 +163,7 @@ ROWS += [
     Row("GET", "/reports/delrapport.pdf", None, None, "401 200 200 200 200 200 200 200 401",
         query="?from=2026-01-01&to=2026-03-02"),
     Row("GET", "/reports/slutredovisning.pdf", None, None, "401 200 200 200 200 200 200 200 401"),
+    Row("GET", "/admin/failed-mail", None, None, "401 403 403 403 403 403 200 403 401"),
 ]
 
 

@@ -470,3 +470,23 @@ class ReportQuerySchema(RequestSchema):
 class DelrapportQuerySchema(ReportQuerySchema):
     from_ = Date(required=True, data_key="from", metadata={"description": "Periodens första dag"})
     to = Date(required=True, metadata={"description": "Periodens sista dag"})
+
+
+# --- mail that could not be delivered (admins) -------------------------------------------------------
+
+class FailedMailSchema(ResponseSchema):
+    id = Integer(required=True)
+    recipient = Text(required=True, metadata={"description": "Mottagarens namn"})
+    address = Text(required=True, allow_none=True)
+    subject = Text(required=True)
+    case_kind = Text(required=True)
+    case_id = Integer(required=True)
+    occurs_on = Date(required=True)
+    attempts = Integer(required=True)
+    last_error = Text(required=True, allow_none=True, metadata={"description": "Felet, på engelska som i loggen"})
+
+
+class FailedMailPageSchema(ResponseSchema):
+    total = Integer(required=True)
+    items = fields.List(fields.Nested(FailedMailSchema), required=True,
+                        metadata={"description": "De senaste 100, nyaste först"})
