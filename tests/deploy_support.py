@@ -33,18 +33,30 @@ def pg_url(dbname: str) -> str:
 
 
 @contextmanager
-def fresh_pg_database(prefix: str):
-    """An empty PostgreSQL database for one test, dropped afterwards (connections and all)."""
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+def fresh_pg_database(prefix: str, *, create: bool = True):
+    """An empty PostgreSQL database for one test, dropped afterwards (connections and all). `create=False`:
+    `prefix` is the exact name of a database the test creates itself; it is still dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}" if create else prefix
     admin = create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
+        if create:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
         yield pg_url(name)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def empty_database(kind: str, tmp_path: Path):
+    """An empty database of `kind` ("sqlite" or "postgresql") for one test."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    else:
+        with fresh_pg_database("kfflow_empty") as url:
+            yield url
 
 
 def clean_env(**settings: str) -> dict:
