@@ -23,8 +23,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import requests  # noqa: E402
-
 from kfflow.database import Database  # noqa: E402
 from kfflow.models import User  # noqa: E402
 from kfflow.services.importing import import_measures  # noqa: E402
@@ -33,7 +31,8 @@ from sqlalchemy import select  # noqa: E402
 
 from tests.audit_factories import answered_audit, decide  # noqa: E402
 from tests.deploy_support import (BIN, KFFLOW, Process, clean_env, free_port, fresh_pg_database,  # noqa: E402
-                                  start_node, stop_all, wait_ready, wait_until)
+                                  start_node, start_proxy, stop_all,  # noqa: E402
+                                  wait_proxy, wait_ready, wait_until)
 
 DEMO_ROLES = {"contributor": "anna", "owner": "olle", "council": "rolf", "steering": "stina", "registrar": "rut",
               "admin": "admin"}
@@ -96,21 +95,11 @@ def main() -> int:
             schedulers = [Process(name, [KFFLOW, "scheduler", "--interval", "600", "--standby-poll", "5"], env,
                                   folder) for name in ("scheduler-1", "scheduler-2")]
             processes += schedulers
-            caddy_data = folder / "caddy"
-            proxy = Process("caddy", [str(BIN / "caddy"), "run", "--config", str(ROOT / "docker/Caddyfile"),
-                                      "--adapter", "caddyfile"],
-                            clean_env(SITE_ADDRESS=f"127.0.0.1:{https_port}", TLS_CERTIFICATE="internal",
-                                      UPSTREAMS=" ".join(b.removeprefix("http://") for _, b in nodes),
-                                      CADDY_ADMIN="off", CADDY_HTTP_PORT=str(free_port()),
-                                      CADDY_HTTPS_PORT=str(https_port), XDG_DATA_HOME=str(caddy_data),
-                                      XDG_CONFIG_HOME=str(caddy_data)), folder)
+            proxy, host, root_ca = start_proxy(folder, https_port, [base for _, base in nodes])
             processes.append(proxy)
             for node, base in nodes:
                 wait_ready(node, base)
-            root_ca = caddy_data / "caddy/pki/authorities/local/root.crt"
-            host = f"https://127.0.0.1:{https_port}"
-            wait_until(lambda: root_ca.exists() and requests.get(host + "/readyz", verify=str(root_ca), timeout=2).ok,
-                       60, "Caddy")
+            wait_proxy(proxy, host, root_ca)
             leader = wait_until(lambda: next((s for s in schedulers if " svep: " in s.output), None), 60,
                                 "the leading scheduler's first sweep")
             standby = next(s for s in schedulers if s is not leader)

@@ -72,6 +72,10 @@ class Person(HttpUser):
                                  name="api: measure list")
         return [m["id"] for m in listed.json()["items"]] if listed.ok else []
 
+    def post_expecting_conflict(self, path: str, name: str, **kw) -> None:
+        with self.client.post(path, name=name, catch_response=True, **kw) as response:
+            _expect_conflict(response, name)
+
     def form(self, path: str, name: str):
         page = self.client.get(path, name=name)
         return page, CSRF.search(page.text).group(1)
@@ -107,10 +111,9 @@ class Steering(Person):
         if measure.get("state") not in step:
             return
         trigger, fields = step[measure["state"]]
-        with self.client.post(f"/api/v1/measures/{measure['id']}/transitions", headers=self.api,
-                              json={"trigger": trigger, "version": measure["version"], **fields},
-                              name=f"api: {trigger}", catch_response=True) as response:
-            _expect_conflict(response, f"api: {trigger}")
+        self.post_expecting_conflict(f"/api/v1/measures/{measure['id']}/transitions", f"api: {trigger}",
+                                     headers=self.api,
+                                     json={"trigger": trigger, "version": measure["version"], **fields})
 
 
 class Owner(Person):
@@ -128,11 +131,10 @@ class Owner(Person):
         version = VERSION.search(page.text)
         if not version:
             return
-        with self.client.post(f"/atgarder/{measure_id}/lagesrapport", name="web: progress report",
-                              data={"csrf_token": token, "version": version.group(1), "done": "Pilot klar.",
-                                    "ongoing": "Breddinförande.", "planned": "Utvärdering."},
-                              catch_response=True, allow_redirects=False) as response:
-            _expect_conflict(response, "web: progress report")
+        self.post_expecting_conflict(f"/atgarder/{measure_id}/lagesrapport", "web: progress report",
+                                     allow_redirects=False,
+                                     data={"csrf_token": token, "version": version.group(1), "done": "Pilot klar.",
+                                           "ongoing": "Breddinförande.", "planned": "Utvärdering."})
 
 
 class Registrar(Person):
@@ -147,9 +149,8 @@ class Registrar(Person):
 
     @task(1)
     def register(self):
-        with self.client.post(f"/api/v1/audits/{DECIDED_AUDIT}/yttrande", headers=self.api,
-                              name="api: register yttrande", catch_response=True) as response:
-            _expect_conflict(response, "api: register yttrande")
+        self.post_expecting_conflict(f"/api/v1/audits/{DECIDED_AUDIT}/yttrande", "api: register yttrande",
+                                     headers=self.api)
 
 
 def _workbook(rows: int = 3) -> bytes:
