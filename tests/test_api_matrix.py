@@ -79,6 +79,10 @@ ROWS = [
         "401 201 201 201 201 201 201 201 401", credentials_in_body=True,
         note="anonymous sends a wrong password; the deactivated user's right password is refused"),
     Row("DELETE", "/tokens/current", None, None, "401 204 204 204 204 204 204 204 401"),
+    Row("DELETE", "/tokens", None, None, "401 204 204 204 204 204 204 204 401", note="sign out everywhere"),
+    Row("PUT", "/account/password", None,
+        lambda v, who: {"current_password": "wrong-password", "new_password": "grön-kaffe-tåg-Kalmar"},
+        "401 422 422 422 422 422 422 422 401", note="a wrong current password changes nothing"),
     Row("GET", "/openapi.json", None, None, "200 200 200 200 200 200 200 200 200"),
     Row("GET", "/measures", None, None, "401 200 200 200 200 200 200 200 401"),
     Row("POST", "/measures", None, lambda v, who: {"title": f"Förslag från {who}"},
@@ -102,6 +106,12 @@ ROWS = [
         lambda v, who: {"version": v["version"], "done": "Upphandlat", "ongoing": "Pilot"},
         "401 403 201 403 201 403 403 403 401", note="IDOR: another owner cannot report on it"),
     Row("GET", "/measures/<int:measure_id>/history", decided_measure, None, "401 200 200 200 200 200 200 200 401"),
+    Row("GET", "/measures/<int:measure_id>/comments", decided_measure, None, "401 200 200 200 200 200 200 200 401"),
+    Row("POST", "/measures/<int:measure_id>/comments", decided_measure, lambda v, who: {"body": f"Från {who}"},
+        "401 201 201 201 201 201 201 201 401"),
+    Row("POST", "/measures/handover", decided_measure,
+        lambda v, who: {"measure_ids": [v["measure_id"]], "to_owner": "other_owner", "reason": "Ny förvaltning"},
+        "401 403 403 403 200 403 403 403 401", note="the reassign transition, once per measure"),
     Row("GET", "/audits", None, None, "401 200 200 200 200 200 200 200 401"),
     Row("POST", "/audits", None,
         lambda v, who: {"name": "Granskning", "number": "1/2024", "subject": "Ämne", "diarienummer": "RS/1/2024"},
@@ -153,6 +163,7 @@ ROWS += [
     Row("GET", "/reports/delrapport.pdf", None, None, "401 200 200 200 200 200 200 200 401",
         query="?from=2026-01-01&to=2026-03-02"),
     Row("GET", "/reports/slutredovisning.pdf", None, None, "401 200 200 200 200 200 200 200 401"),
+    Row("GET", "/admin/failed-mail", None, None, "401 403 403 403 403 403 200 403 401"),
 ]
 
 

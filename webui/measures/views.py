@@ -13,6 +13,7 @@ from kfflow.services.measure_list import measure_list_page
 from kfflow.services.measures import (PROGRESS_FIELDS, REPORTABLE_STATES, add_progress_report, may_edit,
                                       propose_measure, update_measure)
 from kfflow.workflow import get_workflows
+from kfflow.workflow.attributes import HANDOVER
 from webui.auth import current_actor
 from webui.cases import create_form, form_value, read_version, transition_form
 from webui.db import get_session
@@ -30,8 +31,8 @@ def _render_list(handover_values=None, handover_errors=None, status=200, **repor
     return render_template(
         "measures/list.html", page=page, f=f, states=get_workflows().current("measure").states,
         vocab=get_workflows().vocabulary, may_hand_over=actor.role == "steering",
-        handover_values=handover_values or {}, handover_errors=handover_errors or {},
-        **{"report_values": {}, "report_errors": {}, "report_message": None, **reports}), status
+        handover_fields=HANDOVER.fields(), handover_values=handover_values or {},
+        handover_errors=handover_errors or {}, **{"report_values": {}, "report_errors": {}, "report_message": None, **reports}), status
 
 
 @bp.route("/atgarder")
