@@ -15,6 +15,13 @@ class Settings:
     database_url: str
     workflows_path: Path
     secret_key: str | None = None
+    # Where jobs run: "embedded" (in the web process, from memory) or "worker" (procrastinate on PostgreSQL,
+    # run by `kfflow worker`). Unset: embedded on SQLite, worker on PostgreSQL.
+    jobs: str | None = None
+    jobs_per_user: int = 2       # heavy jobs one user may have waiting at once
+    # Where the reminder sweep runs: "embedded" (inside the served app, one process holds the lock) or
+    # "separate" (`kfflow scheduler`). Unset: embedded on SQLite, separate on PostgreSQL.
+    scheduler: str | None = None
 
     @classmethod
     def from_env(cls, env: os._Environ | dict | None = None) -> "Settings":
@@ -23,7 +30,21 @@ class Settings:
         url = env.get("KFFLOW_DATABASE_URL") or f"sqlite:///{instance / 'kfflow.sqlite'}"
         workflows = Path(env.get("KFFLOW_WORKFLOWS") or PROJECT_ROOT / "workflows").resolve()
         return cls(instance_path=instance, database_url=url, workflows_path=workflows,
-                   secret_key=env.get("KFFLOW_SECRET_KEY") or None)
+                   secret_key=env.get("KFFLOW_SECRET_KEY") or None, jobs=env.get("KFFLOW_JOBS") or None,
+                   jobs_per_user=int(env.get("KFFLOW_JOBS_PER_USER") or 2),
+                   scheduler=env.get("KFFLOW_SCHEDULER") or None)
+
+    @property
+    def embedded_default(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def jobs_mode(self) -> str:
+        return self.jobs or ("embedded" if self.embedded_default else "worker")
+
+    @property
+    def scheduler_mode(self) -> str:
+        return self.scheduler or ("embedded" if self.embedded_default else "separate")
 
     def ensure_instance(self) -> Path:
         self.instance_path.mkdir(parents=True, exist_ok=True)

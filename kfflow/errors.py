@@ -63,3 +63,8 @@ class TooManyAttempts(KfflowError):
     def __init__(self, message: str, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class TooManyJobs(KfflowError):
+    """The user already has as many heavy jobs waiting as one person may (HTTP 429)."""
+    code = "too_many_jobs"

@@ -5,6 +5,7 @@ from alembic import context
 from sqlalchemy import pool
 
 from kfflow.db import make_engine
+from kfflow.migrate import include_name
 from kfflow.models import Base
 
 config = context.config
@@ -41,6 +42,7 @@ def run_migrations_online() -> None:
 def _run(connection) -> None:
     # render_as_batch lets ALTERs work on SQLite too.
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                      include_name=include_name,
                       compare_type=True)
     with context.begin_transaction():
         context.run_migrations()

@@ -65,6 +65,9 @@ def pg_database_url(worker_id="master"):
     url = _pg_url(name)
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     Base.metadata.create_all(engine)
+    with engine.begin() as conn:
+        from kfflow.jobs.queue import create_queue_schema
+        create_queue_schema(conn)  # the job queue's tables (migration 0002 makes them in production)
     engine.dispose()
     yield url
     with admin.connect() as conn:
@@ -82,7 +85,7 @@ def db_url(request, tmp_path) -> str:
         return url
     url = request.getfixturevalue("pg_database_url")
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = ", ".join([f'"{t.name}"' for t in Base.metadata.sorted_tables] + ["procrastinate_jobs"])
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
@@ -132,6 +135,7 @@ def app(settings, database):
 
     app = create_app(settings, database=database, config={"TESTING": True})
     yield app
+    app.extensions["kfflow_jobs"].stop()  # the embedded job worker, when a test started it
 
 
 @pytest.fixture
@@ -198,7 +202,12 @@ def make_web_app(settings, database):
     """create_app with CSRF on or off; the route matrix turns it off, the CSRF tests keep it on."""
     from webui import create_app
 
+    made = []
+
     def make(*, csrf: bool = True, **config):
-        return create_app(settings, database=database,
-                          config={"TESTING": True, "WTF_CSRF_ENABLED": csrf, **config})
-    return make
+        made.append(create_app(settings, database=database,
+                               config={"TESTING": True, "WTF_CSRF_ENABLED": csrf, **config}))
+        return made[-1]
+    yield make
+    for app in made:
+        app.extensions["kfflow_jobs"].stop()

@@ -22,6 +22,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app.config.update(config)
     configure(settings.workflows_path)
     app.extensions["kfflow_db"] = database or Database.from_settings(settings)
+    # Heavy documents are jobs: run in this process (embedded) or by `kfflow worker` (see kfflow/jobs/queue.py).
+    from kfflow.jobs.queue import JobQueue
+    app.extensions["kfflow_jobs"] = JobQueue.from_settings(app.extensions["kfflow_db"], settings)
 
     from webui import db as web_db
     web_db.init_app(app)
@@ -63,6 +66,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # Import (upload, preview, confirm) and export of measures (issue 7).
     from webui.imports import bp as imports_bp
     app.register_blueprint(imports_bp)
+    from webui.jobs import bp as jobs_bp
+    app.register_blueprint(jobs_bp)
 
     # The JSON API (/api/v1); exempts itself from CSRF when CSRFProtect is installed.
     from webui import api

@@ -86,14 +86,26 @@ def yttrande_docx(audit_id: int):
 
 @bp.get("/reports/delrapport.pdf")
 def delrapport_pdf():
-    start, end = request.args.get("from", ""), request.args.get("to", "")
-    content = documents.render_delrapport(get_session(), _actor(), start, end,
-                                          diarienummer=request.args.get("dnr") or None)
-    return send_document(content, f"delrapport-{start}-{end}.pdf", documents.PDF)
+    """The report when one made from the same data exists, else 202 and the job that makes it."""
+    from webui.jobs import api_document_answer, request_document
+
+    actor = _actor()
+    answer = request_document(actor, "delrapport", {"from": request.args.get("from", ""),
+                                                    "to": request.args.get("to", ""), "dnr": request.args.get("dnr")})
+    return api_document_answer(actor, answer)
 
 
 @bp.get("/reports/slutredovisning.pdf")
 def slutredovisning_pdf():
-    content = documents.render_slutredovisning(get_session(), _actor(),
-                                               diarienummer=request.args.get("dnr") or None)
-    return send_document(content, "slutredovisning.pdf", documents.PDF)
+    from webui.jobs import api_document_answer, request_document
+
+    actor = _actor()
+    return api_document_answer(actor, request_document(actor, "slutredovisning", {"dnr": request.args.get("dnr")}))
+
+
+@bp.get("/jobs/<int:job_id>/result")
+def job_result(job_id: int):
+    """A finished job's document (see `GET /api/v1/jobs/<id>`)."""
+    from webui.jobs import send_result
+
+    return send_result(_actor(), job_id)
