@@ -26,6 +26,8 @@ class Context:
 
             configure(self.settings.workflows_path)  # the loader validates at start-up
             self._db = Database.from_settings(self.settings)
+            # Closed when the command ends, however it ends (a refusal exits through sys.exit).
+            click.get_current_context().find_root().call_on_close(self._db.dispose)
         return self._db
 
 

@@ -18,11 +18,13 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask_babel import Babel
 
+from kfflow.clock import LOCAL_TZ
+
 log = logging.getLogger(__name__)
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 LOCALE = "sv"
-TIMEZONE = "Europe/Stockholm"
+TIMEZONE = LOCAL_TZ.key
 
 
 def compile_catalogues(source: Path = TRANSLATIONS, fallback: Path | None = None) -> Path:

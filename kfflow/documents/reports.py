@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from kfflow.clock import LOCAL_TZ, local_today
 from kfflow.documents.render import EmbeddedData, html_to_pdf, render_html
 from kfflow.models import CASE_MODELS, HistoryEntry, Measure, Recommendation, User
 from kfflow.workflow import get_workflows
@@ -31,8 +32,9 @@ def _labels(vocabulary: str) -> dict[str, str]:
 
 
 def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    return (datetime.combine(start, time.min, timezone.utc),
-            datetime.combine(end + timedelta(days=1), time.min, timezone.utc))
+    """The period's first and last local days as UTC bounds (the history stores UTC)."""
+    return (datetime.combine(start, time.min, LOCAL_TZ).astimezone(timezone.utc),
+            datetime.combine(end + timedelta(days=1), time.min, LOCAL_TZ).astimezone(timezone.utc))
 
 
 def _measures(session: Session) -> list[Measure]:
@@ -139,7 +141,7 @@ def delrapport_data(session: Session, start: date, end: date, *, organisation: s
             continue
         fields = e.fields or {}
         events[e.trigger].append({
-            "date": e.at.date().isoformat(), "title": m.title, "owner": owner_name(m),
+            "date": local_today(e.at).isoformat(), "title": m.title, "owner": owner_name(m),
             "category": category_labels.get(m.category, NO_CATEGORY),
             "decision_ref": fields.get("decision_ref"), "note": fields.get("implementation_note"),
             "effect": effect_labels.get(fields.get("effect"), fields.get("effect")),
@@ -174,7 +176,7 @@ def _handovers(session: Session) -> dict[tuple[str, int], dict]:
         new_owner = (e.fields or {}).get("owner")
         if e.trigger == "reassign" and new_owner:
             previous = owners.get(key)
-            result[key] = {"date": e.at.date().isoformat(), "from": names.get(previous, previous) or "–",
+            result[key] = {"date": local_today(e.at).isoformat(), "from": names.get(previous, previous) or "–",
                            "to": names.get(new_owner, new_owner), "reason": (e.fields or {}).get("reason")}
         if new_owner:
             owners[key] = new_owner

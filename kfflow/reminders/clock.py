@@ -20,10 +20,6 @@ def parse_now(text: str | None, tz: ZoneInfo) -> datetime:
     return value.astimezone(timezone.utc)
 
 
-def local_today(now: datetime, tz: ZoneInfo) -> date:
-    return now.astimezone(tz).date()
-
-
 def next_digest_slot(now: datetime, tz: ZoneInfo, *, hour: int, weekday: int | None) -> datetime:
     """The next daily (weekday=None) or weekly digest time strictly after `now`, as UTC."""
     local = now.astimezone(tz)

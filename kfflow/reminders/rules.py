@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from kfflow.clock import LOCAL_TZ
 from kfflow.errors import WorkflowDefinitionError
 
 REMINDERS_FILE = "reminders.yaml"
@@ -191,12 +192,12 @@ def parse_reminder_rules(path: Path, data: Any, *, roles: set[str] | None = None
         errors.append(f"{fname}: must not have 'transitions' (that makes it a lifecycle)")
     for key in sorted(set(data) - TOP_KEYS):
         errors.append(f"{fname}: unknown key {key!r}")
-    tz_name = data.get("timezone", "Europe/Stockholm")
+    tz_name = data.get("timezone", LOCAL_TZ.key)
     try:
         tz = ZoneInfo(str(tz_name))
     except (ZoneInfoNotFoundError, ValueError):
         errors.append(f"{fname}: timezone: {tz_name!r} is not a known time zone")
-        tz = ZoneInfo("Europe/Stockholm")
+        tz = LOCAL_TZ
     digest = data.get("digest") or {}
     delivery = data.get("delivery") or {}
     settings: dict[str, int] = {}
@@ -251,7 +252,7 @@ def load_reminder_rules(folder: Path | str, workflows=None) -> ReminderRules:
     No file means no reminders (a deployment may not want them)."""
     path = Path(folder) / REMINDERS_FILE
     if not path.exists():
-        return ReminderRules(source_file=None, timezone=ZoneInfo("Europe/Stockholm"))
+        return ReminderRules(source_file=None, timezone=LOCAL_TZ)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:

@@ -19,7 +19,8 @@ from sqlalchemy import Connection, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kfflow.models import Audit, Body, Measure, Notification, NotificationPreference, OutboxMessage, Recommendation, User
-from kfflow.reminders.clock import local_today, next_digest_slot
+from kfflow.clock import local_today
+from kfflow.reminders.clock import next_digest_slot
 from kfflow.reminders.rules import MEETING_ANCHOR, ReminderRules, Rule
 
 BATCH = 2000

@@ -95,18 +95,6 @@ def add_history(session: Session, *, case, trigger: str, from_state: str | None,
                                                  at=at, fields=fields, comment=comment))
 
 
-def column_length_errors(model, fields, values: dict) -> dict[str, str]:
-    """Texts longer than the column they are written to (PostgreSQL refuses them; SQLite would not)."""
-    errors = {}
-    for field in fields:
-        column = model.__table__.columns.get(field.name)
-        length = getattr(getattr(column, "type", None), "length", None)
-        value = values.get(field.name)
-        if length and isinstance(value, str) and len(value) > length:
-            errors[field.name] = f"{field.label}: högst {length} tecken."
-    return errors
-
-
 def reserve_ids(session: Session, table, count: int) -> list[int]:
     """`count` fresh primary keys for rows inserted in bulk without RETURNING (which is 3–4 × slower here).
 

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, NotFound, PermissionDenied, StaleCase, ValidationError
 from kfflow.models import Audit, Measure, Recommendation, RecommendationMeasure
-from kfflow.services._common import add_history, column_length_errors, load_actor, load_actor_and_case
+from kfflow.services._common import add_history, load_actor, load_actor_and_case
 from kfflow.services.access import has_relation, require_role
 from kfflow.services.cases import STALE_MESSAGE
 from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import FieldDef, Option
-from kfflow.workflow.fields import parse_fields, to_record
+from kfflow.workflow.fields import check_text, parse_fields, parse_version, to_record
 
 AUDIT_FIELDS = (
     FieldDef("name", "text", "Granskningens namn"),
@@ -33,13 +33,21 @@ AUDIT_FIELDS = (
 ANSWER_FROZEN_STATES = ("decided", "implemented", "evaluated", "withdrawn")
 
 
+SIGNATORY_TEXT = 200  # a name or a title, one line each
+
+
 def _signatories(value) -> list[dict]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(
-            isinstance(s, dict) and str(s.get("name", "")).strip() for s in value):
+            isinstance(s, dict) and isinstance(s.get("name"), str) and s["name"].strip() for s in value):
         raise ValidationError("Felaktiga undertecknare.", {"signatories": "Ange en lista med namn och titel."})
-    return [{"name": str(s["name"]).strip(), "title": str(s.get("title", "")).strip()} for s in value]
+    try:
+        return [{"name": check_text(s["name"], multiline=False, max_length=SIGNATORY_TEXT),
+                 "title": check_text(s.get("title") or "", multiline=False, max_length=SIGNATORY_TEXT)}
+                for s in value]
+    except ValueError as exc:
+        raise ValidationError("Felaktiga undertecknare.", {"signatories": f"Undertecknare: {exc}"}) from None
 
 
 def register_audit(session: Session, actor, data: dict, *, now: datetime | None = None) -> Audit:
@@ -47,8 +55,7 @@ def register_audit(session: Session, actor, data: dict, *, now: datetime | None 
     with write_transaction(session):
         actor = load_actor(session, actor)
         require_role(actor, "registrar", action="registrera granskningar")
-        values, errors = parse_fields(session, AUDIT_FIELDS, data)
-        errors.update(column_length_errors(Audit, AUDIT_FIELDS, values))
+        values, errors = parse_fields(session, AUDIT_FIELDS, data, Audit)
         if errors:
             raise ValidationError("Granskningen kunde inte registreras.", errors)
         values["signatories"] = _signatories(data.get("signatories"))
@@ -70,8 +77,7 @@ def update_audit(session: Session, actor, audit_id: int, changes: dict) -> Audit
         if audit is None:
             raise NotFound("Granskningen finns inte.")
         given = [f for f in AUDIT_FIELDS if f.name in changes]
-        values, errors = parse_fields(session, tuple(given), changes)
-        errors.update(column_length_errors(Audit, given, values))
+        values, errors = parse_fields(session, tuple(given), changes, Audit)
         if errors:
             raise ValidationError("Granskningen kunde inte ändras.", errors)
         for name, value in values.items():
@@ -91,7 +97,7 @@ def add_recommendation(session: Session, actor, audit_id: int, number, text: str
         if audit is None:
             raise NotFound("Granskningen finns inte.")
         fields = (FieldDef("number", "number", "Nummer", min=1, max=999), FieldDef("text", "text", "Rekommendation"))
-        values, errors = parse_fields(session, fields, {"number": number, "text": text})
+        values, errors = parse_fields(session, fields, {"number": number, "text": text}, Recommendation)
         if not errors and session.scalar(select(Recommendation.id).where(
                 Recommendation.audit_id == audit_id, Recommendation.number == values["number"])):
             errors["number"] = f"Rekommendation {values['number']} finns redan i granskningen."
@@ -132,10 +138,11 @@ def update_recommendation(session: Session, actor, rec_id: int, changes: dict, e
             fields.append(FieldDef("measure_ids", "measures", "Åtgärder", required=False))
         if "owner" in changes:
             fields.append(FieldDef("owner", "user", "Ansvarig", required=False))
-        values, errors = parse_fields(session, tuple(fields), changes)
+        values, errors = parse_fields(session, tuple(fields), changes, Recommendation)
         if errors:
             raise ValidationError("Svaret kunde inte sparas.", errors)
-        if expected_version is not None and int(expected_version) != rec.version:
+        expected_version = parse_version(expected_version)
+        if expected_version is not None and expected_version != rec.version:
             raise StaleCase(STALE_MESSAGE)
         changed = {}
         if "answer" in changes and (values.get("answer") or None) != rec.answer:

@@ -11,13 +11,12 @@ from sqlalchemy.orm import Session, object_session
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
 from kfflow.models import HistoryEntry
-from kfflow.services._common import (STALE_MESSAGE, add_history, case_ref, column_length_errors,
-                                     load_actor_and_case, load_case)
+from kfflow.services._common import STALE_MESSAGE, add_history, case_ref, load_actor_and_case, load_case
 from kfflow.services.access import may_fire
 from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import FieldDef, TransitionDef, WorkflowDef
 from kfflow.workflow.engine import check_guards, record_fields, run_transition
-from kfflow.workflow.fields import parse_fields
+from kfflow.workflow.fields import parse_fields, parse_version
 from kfflow.workflow.registry import FireContext
 
 log = logging.getLogger(__name__)
@@ -90,11 +89,11 @@ def fire_in_transaction(session: Session, actor, case, trigger: str, fields: dic
     transition = _resolve_transition(wf, trigger, obj.state)
     if not may_fire(actor, obj, transition):
         raise PermissionDenied(f"Din roll får inte ”{transition.label}” i det här ärendet.")
-    values, errors = parse_fields(session, transition.fields, fields or {})
-    errors.update(column_length_errors(type(obj), [f for f in transition.fields if f.assign], values))
+    values, errors = parse_fields(session, transition.fields, fields or {}, type(obj))
     if errors:
         raise ValidationError("Några uppgifter saknas eller är felaktiga.", errors)
-    if expected_version is not None and int(expected_version) != obj.version:
+    expected_version = parse_version(expected_version)
+    if expected_version is not None and expected_version != obj.version:
         raise StaleCase(STALE_MESSAGE)
     if obj.state not in transition.sources:
         raise GuardFailed(f"”{transition.label}” kan inte göras när ärendet är "

@@ -21,7 +21,7 @@ def add_comment(session: Session, actor, case, body: str, *, now: datetime | Non
     with write_transaction(session):
         actor = load_actor(session, actor)
         load_case(session, kind, case_id, for_write=False)
-        values, errors = parse_fields(session, (COMMENT_FIELD,), {"body": body})
+        values, errors = parse_fields(session, (COMMENT_FIELD,), {"body": body}, Comment)
         if errors:
             raise ValidationError("Kommentaren kunde inte sparas.", errors)
         comment = Comment(case_kind=kind, case_id=case_id, author_id=actor.id, body=values["body"],

@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kfflow.clock import local_today
 from kfflow.db import utcnow, write_transaction
 from kfflow.models import Setting, User
 from kfflow.services import demo_data as data
@@ -46,7 +47,7 @@ def load_demo(session: Session) -> bool:
         m = propose_measure(session, proposer, {"title": title, **values}, now=now)
         fire(session, council, m, "prioritise", {"priority": 2, "category": values.get("category") or "develop",
              "expected_effect": values.get("expected_effect") or "Effekten följs upp av styrgruppen."}, now=now)
-        fire(session, steering, m, "decide", {"owner": owner, "due_date": (now + timedelta(days=days)).date(),
+        fire(session, steering, m, "decide", {"owner": owner, "due_date": local_today(now) + timedelta(days=days),
              "decision_ref": "Styrgruppen SLK, slutredovisning RS/351/2022"}, now=now)
         if state in ("implemented", "evaluated"):
             fire(session, owner, m, "implement", {"implementation_note": "Genomfört enligt beslut."}, now=now)
@@ -72,14 +73,14 @@ def load_demo(session: Session) -> bool:
     earlier = now - timedelta(days=60)
     fire(session, council, late, "prioritise", {"priority": 1, "category": "retain",
          "expected_effect": "Fler nyanställda stannar första året; mäts som personalomsättning år 1."}, now=earlier)
-    fire(session, steering, late, "decide", {"owner": owner, "due_date": (now - timedelta(days=20)).date(),
+    fire(session, steering, late, "decide", {"owner": owner, "due_date": local_today(now) - timedelta(days=20),
          "decision_ref": "Styrgruppen SLK"}, now=earlier)
     propose_measure(session, contributor, {"title": "Enklare schemaläggning via app",
                                            "description": "Förslag från medarbetare: egen schemaläggning i mobilen."},
                     now=now)
 
-    audit = register_audit(session, registrar, {**data.SAMPLE_AUDIT, "received": now.date() - timedelta(days=30),
-                                                "response_due": now.date() + timedelta(days=21)})
+    audit = register_audit(session, registrar, {**data.SAMPLE_AUDIT, "received": local_today(now) - timedelta(days=30),
+                                                "response_due": local_today(now) + timedelta(days=21)})
     for number, (text, answer, linked) in enumerate(data.SAMPLE_RECOMMENDATIONS, start=1):
         rec = add_recommendation(session, registrar, audit.id, number, text, now=now)
         if answer:

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kfflow.clock import local_today
 from kfflow.db import utcnow, write_transaction
 from kfflow.documents.reports import delrapport_data, report_pdf, slutredovisning_data
 from kfflow.documents.docx_yttrande import yttrande_docx as yttrande_docx_bytes
@@ -25,7 +26,7 @@ from kfflow.models import Audit, DocumentRecord, Setting
 from kfflow.services._common import add_history, load_actor
 from kfflow.services.access import require_role
 from kfflow.workflow.definition import FieldDef
-from kfflow.workflow.fields import parse_fields
+from kfflow.workflow.fields import check_text, parse_fields
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def file_stem(diarienummer: str | None) -> str:
 
 def _letter_date(audit: Audit, now: datetime) -> date:
     """The yttrande is dated the day the body adopted it; a draft carries today's date."""
-    return audit.meeting_date or now.date()
+    return audit.meeting_date or local_today(now)
 
 
 def preview_yttrande(session: Session, actor, audit_id: int, *, now: datetime | None = None) -> bytes:
@@ -121,7 +122,7 @@ def register_yttrande(session: Session, actor, audit_id: int, storage_dir: Path 
             written = storage_dir / relative
             record = DocumentRecord(
                 diarienummer=audit.diarienummer, document_number=number, kind=kind, subject_kind="audit",
-                subject_id=audit.id, version=version, document_date=now.date(),
+                subject_id=audit.id, version=version, document_date=local_today(now),
                 sha256=hashlib.sha256(content).hexdigest(), size=len(content), media_type=PDF,
                 file_path=relative, generated_by_id=actor.id, created_at=now)
             session.add(record)
@@ -168,7 +169,10 @@ def current_yttrande(session: Session, actor, audit_id: int, storage_dir: Path |
 
 def _report_diarienummer(session: Session, given: str | None) -> str | None:
     if given:
-        return given
+        try:
+            return check_text(given, multiline=False, max_length=DocumentRecord.__table__.c.diarienummer.type.length)
+        except ValueError as exc:
+            raise ValidationError("Diarienumret är felaktigt.", {"diarienummer": f"Diarienummer: {exc}"}) from None
     setting = session.get(Setting, "programme_diarienummer")
     return setting.value if setting and setting.value else None
 
@@ -191,7 +195,7 @@ def render_delrapport(session: Session, actor, start, end, *, diarienummer: str 
     load_actor(session, actor)
     first, last = delrapport_period(session, start, end)
     data = delrapport_data(session, first, last, organisation=organisation_name(session),
-                           diarienummer=_report_diarienummer(session, diarienummer), document_date=now.date())
+                           diarienummer=_report_diarienummer(session, diarienummer), document_date=local_today(now))
     return report_pdf(data, when=now)
 
 
@@ -201,7 +205,7 @@ def render_slutredovisning(session: Session, actor, *, diarienummer: str | None 
     now = now or utcnow()
     load_actor(session, actor)
     data = slutredovisning_data(session, organisation=organisation_name(session),
-                                diarienummer=_report_diarienummer(session, diarienummer), document_date=now.date())
+                                diarienummer=_report_diarienummer(session, diarienummer), document_date=local_today(now))
     return report_pdf(data, when=now)
 
 

@@ -13,11 +13,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 
+from kfflow.clock import local_today
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import NotFound, TooManyJobs, ValidationError
 from kfflow.models import Audit, Body, HistoryEntry, Job, Measure, ProgressReport, Recommendation, Setting, User
@@ -26,7 +26,6 @@ from kfflow.services import documents
 from kfflow.services._common import load_actor
 
 log = logging.getLogger(__name__)
-LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ def data_version(session: Session, now: datetime | None = None) -> str:
         scalar(func.count(Body.id)), scalar(func.max(Body.id)),
     )).one()
     settings = session.execute(select(Setting.key, Setting.value).order_by(Setting.key)).all()
-    payload = json.dumps([list(counts), [list(s) for s in settings], now.astimezone(LOCAL_TZ).date().isoformat(),
+    payload = json.dumps([list(counts), [list(s) for s in settings], local_today(now).isoformat(),
                           _workflows_digest()], default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -116,10 +115,17 @@ def document_params(session: Session, kind: str, params: dict) -> dict:
     """The job's parameters, checked now (a bad period is told at once, not by a failed job)."""
     if kind == "delrapport":
         first, last = documents.delrapport_period(session, params.get("from", ""), params.get("to", ""))
-        return {"from": first.isoformat(), "to": last.isoformat(), "dnr": params.get("dnr") or None}
+        return {"from": first.isoformat(), "to": last.isoformat(), "dnr": _diarienummer(session, params)}
     if kind == "slutredovisning":
-        return {"dnr": params.get("dnr") or None}
+        return {"dnr": _diarienummer(session, params)}
     raise ValidationError("Okänd sorts jobb.", {"kind": f"”{kind}” finns inte."})
+
+
+def _diarienummer(session: Session, params: dict) -> str | None:
+    given = params.get("dnr") or None
+    if given is not None:
+        documents._report_diarienummer(session, given)  # checked now, as the report will check it
+    return given
 
 
 def request_document(session: Session, actor, kind: str, params: dict, queue, *, limit: int = 2,

@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from kfflow.clock import local_today
 from kfflow.models import Measure, User
 
 # States in which a past due date means the measure is late.
@@ -53,7 +54,7 @@ def filtered(stmt: Select, f: MeasureFilter) -> Select:
     if f.owner:
         stmt = stmt.where(Measure.owner_id.in_(select(User.id).where(User.username == f.owner.strip().lower())))
     if f.overdue:
-        stmt = stmt.where(Measure.due_date < (f.today or date.today()), Measure.state.in_(LATE_STATES))
+        stmt = stmt.where(Measure.due_date < (f.today or local_today()), Measure.state.in_(LATE_STATES))
     if f.q and f.q.strip():
         pattern = _like_pattern(f.q.strip().lower())
         stmt = stmt.where(or_(func.lower(Measure.title).like(pattern, escape="\\"),

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
+from kfflow.clock import local_today
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
 from kfflow.models import Measure, ProgressReport
@@ -15,12 +16,16 @@ from kfflow.services._common import (add_history, add_history_rows, bulk_insert,
 from kfflow.services.access import has_relation
 from kfflow.services.cases import STALE_MESSAGE
 from kfflow.workflow import get_workflows
-from kfflow.workflow.fields import to_record
+from kfflow.workflow.definition import FieldDef
+from kfflow.workflow.fields import parse_fields, parse_version, to_record
 from kfflow.workflow.measure_attributes import parse_measure_attributes
 
 OPEN_STATES = ("proposed", "prioritised", "decided", "implemented")
 REPORTABLE_STATES = ("decided", "implemented")
 EDITORS = ("steering", "registrar")  # roles that may edit any measure's plain attributes
+PROGRESS_FIELDS = (FieldDef("done", "text", "Vad är gjort?", required=False),
+                   FieldDef("ongoing", "text", "Vad pågår?", required=False),
+                   FieldDef("planned", "text", "Vad finns planerat?", required=False))
 
 
 def propose_measure(session: Session, actor, data: dict, *, now: datetime | None = None,
@@ -89,7 +94,8 @@ def update_measure(session: Session, actor, measure_id: int, changes: dict, expe
         values, errors = parse_measure_attributes(session, changes, partial=True)
         if errors:
             raise ValidationError("Ändringen kunde inte sparas.", errors)
-        if expected_version is not None and int(expected_version) != measure.version:
+        expected_version = parse_version(expected_version)
+        if expected_version is not None and expected_version != measure.version:
             raise StaleCase(STALE_MESSAGE)
         change_measure_in_transaction(session, actor, measure, values, now=now)
     return measure
@@ -117,16 +123,19 @@ def add_progress_report(session: Session, actor, measure_id: int, *, done: str |
                         now: datetime | None = None) -> ProgressReport:
     """"Vad är gjort? / Vad pågår? / Vad finns planerat?" from the owner (or steering) of a running measure."""
     now = now or utcnow()
-    texts = {"done": (done or "").strip(), "ongoing": (ongoing or "").strip(), "planned": (planned or "").strip()}
     with write_transaction(session):
         actor, measure = load_actor_and_case(session, actor, "measure", measure_id)
         if not (actor.role == "steering" or has_relation(actor, measure, "owner")):
             raise PermissionDenied("Bara åtgärdens ansvarig eller styrgruppen kan rapportera läget.")
+        texts, errors = parse_fields(session, PROGRESS_FIELDS, {"done": done, "ongoing": ongoing, "planned": planned},
+                                     ProgressReport)
+        if errors:
+            raise ValidationError("Rapporten kunde inte sparas.", errors)
         if not any(texts.values()):
             raise ValidationError("Rapporten är tom.", {"done": "Fyll i minst en av frågorna."})
         if measure.state not in REPORTABLE_STATES:
             raise GuardFailed("Läget kan bara rapporteras för beslutade eller genomförda åtgärder.")
-        report = ProgressReport(measure_id=measure.id, reported_on=reported_on or now.date(), author_id=actor.id,
+        report = ProgressReport(measure_id=measure.id, reported_on=reported_on or local_today(now), author_id=actor.id,
                                 created_at=now, **{k: v or None for k, v in texts.items()})
         session.add(report)
         add_history(session, case=measure, trigger="report_progress", from_state=measure.state, actor=actor,

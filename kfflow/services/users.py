@@ -12,9 +12,11 @@ from kfflow.models import Body, User
 from kfflow.security import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
 from kfflow.services.access import require_role
 from kfflow.workflow import get_workflows
+from kfflow.workflow.fields import check_text
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DISPLAY_NAME_LENGTH = User.__table__.c.display_name.type.length
 
 
 def role_names() -> list[str]:
@@ -27,7 +29,7 @@ def _validate_user(username: str, role: str, email: str | None, password: str | 
         errors["username"] = "Användarnamnet ska vara 2–80 tecken: små bokstäver a–z, siffror, punkt, bindestreck."
     if role not in role_names():
         errors["role"] = f"Okänd roll ”{role}”. Välj en av: {', '.join(role_names())}."
-    if email and not EMAIL.match(email):
+    if email and not (EMAIL.match(email) and email.isascii() and email.isprintable() and len(email) <= 254):
         errors["email"] = "Ange en giltig e-postadress."
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         errors["password"] = f"Lösenordet ska ha minst {MIN_PASSWORD_LENGTH} tecken."
@@ -40,6 +42,11 @@ def create_user(session: Session, actor: User | None, *, username: str, role: st
     """Create a user. `actor=None` is the command line run by an operator; otherwise an admin."""
     username = (username or "").strip().lower()
     errors = _validate_user(username, role, email, password)
+    if display_name is not None:
+        try:
+            display_name = check_text(display_name, multiline=False, max_length=DISPLAY_NAME_LENGTH)
+        except ValueError as exc:
+            errors["display_name"] = f"Namn: {exc}"
     with write_transaction(session):
         if actor is not None:
             require_role(session.get(User, actor.id), "admin", action="hantera användare")

@@ -25,6 +25,10 @@ class FieldDef:
     options: tuple[Option, ...] = ()
     min: float | None = None
     max: float | None = None
+    # For a text with no column behind it (a reason): may it run over several lines, and how long?
+    # A text written to a column takes both from the column (see workflow.fields.text_limits).
+    multiline: bool = True
+    max_length: int | None = None
 
     def option_labels(self) -> str:
         return ", ".join(o.label for o in self.options)

@@ -4,16 +4,76 @@ Every problem becomes a Swedish message keyed by the field's name; nothing is wr
 """
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kfflow.errors import ValidationError
 from kfflow.workflow.definition import FieldDef
 
 MAX_TEXT = 20_000
 MAX_ID = 2**31 - 1  # integer primary keys; a larger number cannot name a row
+# Dates people mean in this domain; outside it a typo (0001, 9999) would overflow time zone arithmetic.
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2199, 12, 31)
+
+# No text may hold these: C0 and C1 control characters (NUL too), DEL, lone surrogates and Unicode
+# noncharacters. Nobody types them on purpose, and XML (xlsx, docx), mail headers and PostgreSQL refuse them.
+_NONCHARACTERS = r"\ufdd0-\ufdef" + "".join(rf"\U{plane + 0xfffe:08x}\U{plane + 0xffff:08x}"
+                                             for plane in range(0, 0x110000, 0x10000))
+_NEVER = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]")
+# What separates lines (and tab): allowed only in a multi-line text.
+_LINE_BREAK = re.compile(r"[\t\n\r\u2028\u2029]")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def check_text(value: Any, *, multiline: bool, max_length: int = MAX_TEXT) -> str:
+    """A text as it may be stored, or ValueError with a Swedish message (the caller names the field).
+
+    The one rule for every text a person gives (form, API, command line, import): a string, without
+    control characters, on one line unless it is a multi-line text, no longer than its column.
+    """
+    if not isinstance(value, str):
+        raise ValueError("Ange en text.")
+    text = value.strip()
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = _NEVER.search(text)
+    if bad:
+        raise ValueError(f"Texten innehåller ett otillåtet tecken (U+{ord(bad.group()):04X}) "
+                         f"på plats {bad.start() + 1}.")
+    if not multiline and _LINE_BREAK.search(text):
+        raise ValueError("Texten ska stå på en rad, utan radbrytningar eller tabbtecken.")
+    if len(text) > max_length:
+        raise ValueError(f"Texten får vara högst {max_length} tecken (nu {len(text)}).")
+    return text
+
+
+def text_limits(field: FieldDef, model=None) -> tuple[bool, int]:
+    """(multi-line?, longest) for a text field: the model's column decides when there is one.
+
+    A String(n) column holds one line of at most n characters; a Text column several lines.
+    """
+    column = model.__table__.columns.get(field.name) if model is not None else None
+    if column is not None:
+        length = getattr(column.type, "length", None)
+        return (False, length) if length else (True, MAX_TEXT)
+    return field.multiline, field.max_length or MAX_TEXT
+
+
+def parse_version(value: Any) -> int | None:
+    """The version a caller read (optimistic locking): an integer, or a form's string of digits. 1.5 is no version."""
+    if value is None:
+        return None
+    text = value.strip() if isinstance(value, str) else None
+    if isinstance(value, bool) or not (isinstance(value, int) or (text and text.isascii() and text.isdigit())):
+        raise ValidationError("Versionen är felaktig.", {"version": "Ange versionen som ett heltal."})
+    number = int(value)
+    if not 0 <= number <= MAX_ID:
+        raise ValidationError("Versionen är felaktig.", {"version": "Ange versionen som ett heltal."})
+    return number
 
 
 def _blank(value: Any) -> bool:
@@ -21,13 +81,22 @@ def _blank(value: Any) -> bool:
 
 
 def parse_date(value: Any) -> date:
+    """A date object, or an ISO string ÅÅÅÅ-MM-DD; a number such as 20270101 is not a date."""
+    if isinstance(value, datetime):
+        value = value.date()
     if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"Ange ett giltigt datum som ÅÅÅÅ-MM-DD, inte ”{text[:40]}”.") from None
+        day = value
+    elif isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"Ange ett giltigt datum som ÅÅÅÅ-MM-DD, inte ”{value.strip()}”.") from None
+    else:
+        shown = _LINE_BREAK.sub(" ", _NEVER.sub("", str(value)))[:40]
+        raise ValueError(f"Ange ett giltigt datum som ÅÅÅÅ-MM-DD, inte ”{shown}”.")
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise ValueError(f"Ange ett datum mellan {DATE_MIN.isoformat()} och {DATE_MAX.isoformat()}.")
+    return day
 
 
 def _parse_user(session: Session, value: Any):
@@ -86,12 +155,10 @@ def _parse_measures(session: Session, value: Any) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def parse_value(session: Session, field: FieldDef, value: Any) -> Any:
+def parse_value(session: Session, field: FieldDef, value: Any, model=None) -> Any:
     if field.type == "text":
-        text = str(value).strip()
-        if len(text) > MAX_TEXT:
-            raise ValueError(f"Texten får vara högst {MAX_TEXT} tecken.")
-        return text
+        multiline, longest = text_limits(field, model)
+        return check_text(value, multiline=multiline, max_length=longest)
     if field.type == "date":
         return parse_date(value)
     if field.type == "user":
@@ -105,8 +172,12 @@ def parse_value(session: Session, field: FieldDef, value: Any) -> Any:
     raise AssertionError(f"field type {field.type} passed validation but has no parser")
 
 
-def parse_fields(session: Session, fields: tuple[FieldDef, ...], raw: dict[str, Any]) -> tuple[dict, dict]:
-    """Return (values, errors). Fields the transition does not declare are ignored."""
+def parse_fields(session: Session, fields: tuple[FieldDef, ...], raw: dict[str, Any],
+                 model=None) -> tuple[dict, dict]:
+    """Return (values, errors). Fields the transition does not declare are ignored.
+
+    `model` is the table the values go to: its columns set the texts' lengths and which may hold line breaks.
+    """
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for field in fields:
@@ -116,7 +187,7 @@ def parse_fields(session: Session, fields: tuple[FieldDef, ...], raw: dict[str, 
                 errors[field.name] = f"{field.label}: fältet måste fyllas i."
             continue
         try:
-            values[field.name] = parse_value(session, field, value)
+            values[field.name] = parse_value(session, field, value, model)
         except ValueError as exc:
             errors[field.name] = f"{field.label}: {exc}"
     return values, errors

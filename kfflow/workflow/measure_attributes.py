@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kfflow.models import Body
+from kfflow.models import Body, Measure
 from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import FieldDef
 from kfflow.workflow.fields import parse_fields
@@ -44,9 +44,7 @@ def parse_measure_attributes(session: Session, data: dict, *, partial: bool,
         given = {f.name for f in fields} & set(data)
         fields = tuple(FieldDef(f.name, f.type, f.label, required=f.required and f.name in given,
                                 options=f.options) for f in fields if f.name in given)
-    values, errors = parse_fields(session, fields, data)
-    if "title" in values and len(values["title"]) > 300:
-        errors["title"] = "Titel: högst 300 tecken."
+    values, errors = parse_fields(session, fields, data, Measure)
     if partial:
         # An explicitly emptied optional attribute is cleared.
         for f in fields:

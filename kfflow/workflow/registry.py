@@ -11,6 +11,8 @@ from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
+from kfflow.clock import local_today
+
 
 @dataclass
 class FireContext:
@@ -24,7 +26,7 @@ class FireContext:
 
     @property
     def today(self) -> date:
-        return self.now.date()
+        return local_today(self.now)
 
 
 @dataclass(frozen=True)

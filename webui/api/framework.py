@@ -16,6 +16,7 @@ from marshmallow import ValidationError as SchemaError
 
 from kfflow.errors import NotAuthenticated, NotFound, ValidationError
 from kfflow.services.tokens import user_for_token
+from kfflow.workflow.fields import check_text
 from webui.api.schemas import MAX_ID
 from webui.db import get_session
 
@@ -65,15 +66,17 @@ def api_user():
     return user
 
 
-def _unusable_text(value: Any, where: str) -> str | None:
-    """The name of the first string a database cannot store (NUL, lone surrogates), else None."""
+def _unusable_text(value: Any, where: str) -> tuple[str, str] | None:
+    """(name, Swedish reason) of the first string no field may hold (control characters, lone surrogates).
+
+    The same character rule the services apply (`check_text`), checked once for the whole body so that
+    nothing such reaches a lookup or a query; line breaks and lengths are for the services to judge.
+    """
     if isinstance(value, str):
-        if "\x00" in value:
-            return where
         try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return where
+            check_text(value, multiline=True, max_length=len(value))
+        except ValueError as exc:
+            return where, str(exc)
         return None
     if isinstance(value, dict):
         for k, v in value.items():
@@ -91,8 +94,8 @@ def _unusable_text(value: Any, where: str) -> str | None:
 def _refuse_unusable(data: Any) -> None:
     bad = _unusable_text(data, "")
     if bad is not None:
-        name = bad or "body"
-        raise ValidationError("Ogiltiga tecken i indata.", {name: "Texten innehåller tecken som inte är tillåtna."})
+        name, reason = bad
+        raise ValidationError("Ogiltiga tecken i indata.", {name or "body": reason})
 
 
 def _swedish_fields(messages: dict) -> dict[str, str]:

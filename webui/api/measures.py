@@ -10,7 +10,7 @@ from kfflow.services._common import load_case
 from kfflow.services.cases import available_transitions, fire, history_of
 from kfflow.services.measure_list import MeasureFilter, list_measures
 from kfflow.services.measures import add_progress_report, propose_measure, update_measure
-from kfflow.db import utcnow
+from kfflow.clock import local_today
 from webui.api import schemas as s
 from webui.api.framework import operation
 from webui.db import get_session
@@ -44,7 +44,7 @@ def list_measures_view(user, args):
     """Filter som i webbgränssnittet; `limit`/`offset` bläddrar, `sort` sorterar (`-` först för fallande)."""
     f = MeasureFilter(states=args.get("state") or [], category=args.get("category"),
                       working_group=args.get("working_group"), owner=args.get("owner"),
-                      overdue=bool(args.get("overdue")), q=args.get("q"), today=utcnow().date())
+                      overdue=bool(args.get("overdue")), q=args.get("q"), today=local_today())
     items, total = list_measures(get_session(), f, limit=args["limit"], offset=args["offset"], sort=args["sort"])
     return {"items": items, "total": total}
 

@@ -57,6 +57,12 @@ def column_text(column, **kw) -> Text:
     return text(column.type.length or MAX_TEXT, **kw)
 
 
+def version_field() -> Integer:
+    """The version a client read: strictly an integer (1.5 is refused, not read as 1)."""
+    return Integer(required=True, strict=True,
+                   validate=validate.Range(min=0, max=MAX_ID, error="Ange en giltig version."))
+
+
 def case_id(**kw) -> Integer:
     return Integer(validate=validate.Range(min=1, max=MAX_ID, error="Ange ett giltigt nummer."), **kw)
 
@@ -185,7 +191,7 @@ class FireSchema(RequestSchema):
         unknown = INCLUDE
 
     trigger = text(60, required=True)
-    version = Integer(required=True, validate=validate.Range(min=0, max=MAX_ID, error="Ange en giltig version."))
+    version = version_field()
 
 
 # --- measures -----------------------------------------------------------------------------------
@@ -214,7 +220,7 @@ class ProposeMeasureSchema(MeasureAttributesSchema):
 
 
 class UpdateMeasureSchema(MeasureAttributesSchema):
-    version = Integer(required=True, validate=validate.Range(min=0, max=MAX_ID, error="Ange en giltig version."))
+    version = version_field()
 
 
 class ProgressRequestSchema(RequestSchema):
@@ -343,7 +349,7 @@ class RecommendationRequestSchema(RequestSchema):
 
 
 class UpdateRecommendationSchema(RequestSchema):
-    version = Integer(required=True, validate=validate.Range(min=0, max=MAX_ID, error="Ange en giltig version."))
+    version = version_field()
     answer = text(allow_none=True)
     measure_ids = List(case_id(), allow_none=True)
     owner = text(80, allow_none=True, metadata={"description": "Användarnamn"})

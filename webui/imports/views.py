@@ -19,7 +19,7 @@ from webui.auth import current_actor
 from webui.db import get_session
 from webui.imports import bp
 from webui.measures.listing import MeasureFilter, all_matching
-from webui.start import local_today
+from kfflow.clock import local_today
 
 # The multipart envelope adds a little to the file; the file itself is held to MAX_FILE_BYTES on saving.
 MAX_REQUEST_BYTES = MAX_FILE_BYTES + 64 * 1024

@@ -21,7 +21,7 @@ from webui.jobs import request_document, web_document_answer
 from kfflow.workflow.measure_attributes import attribute_fields
 from webui.measures import bp
 from webui.measures.listing import MeasureFilter, list_measures
-from webui.start import local_today
+from kfflow.clock import local_today
 
 
 def _render_list(handover_values=None, handover_errors=None, status=200, **reports):

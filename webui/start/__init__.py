@@ -1,13 +1,13 @@
 """Start page, "Mina uppgifter": what waits for the signed-in user."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from flask import Blueprint, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from kfflow.clock import local_today
 from kfflow.models import Audit, Measure, Recommendation
 from kfflow.services.audits import ANSWER_FROZEN_STATES
 from kfflow.services.cases import available_transitions
@@ -19,13 +19,6 @@ bp = Blueprint("start", __name__, template_folder="templates")
 
 SOON = timedelta(days=14)
 WAITING_LIMIT = 50
-LOCAL_TZ = ZoneInfo("Europe/Stockholm")
-
-
-def local_today() -> date:
-    return datetime.now(LOCAL_TZ).date()
-
-
 def _forward(wf, t, source: str) -> bool:
     """A transition that moves the case on, which the role itself is there to take.
 
