@@ -2,20 +2,19 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sys
 
 import click
 
 from kfflow import __version__
-from kfflow.config import Settings
+from kfflow.config import Settings, SettingsError
 from kfflow.errors import KfflowError, ValidationError, WorkflowDefinitionError
 
 
 class Context:
-    def __init__(self):
-        self.settings = Settings.from_env()
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or _load_settings()
         self._db = None
 
     @property
@@ -31,6 +30,13 @@ class Context:
         return self._db
 
 
+def _load_settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        fail(str(exc), 2)
+
+
 pass_ctx = click.make_pass_decorator(Context, ensure=True)
 
 
@@ -39,12 +45,36 @@ def fail(message: str, code: int = 1):
     sys.exit(code)
 
 
-@click.group()
+class _Commands(click.Group):
+    """kfflow's own commands plus those another package registers under the entry-point group
+    `kfflow.commands`: `serve` lives in webui, so that importing kfflow pulls in no Flask."""
+
+    @staticmethod
+    def _plugins() -> dict:
+        from importlib.metadata import entry_points
+
+        return {ep.name: ep for ep in entry_points(group="kfflow.commands")}
+
+    def list_commands(self, ctx):
+        return sorted({*super().list_commands(ctx), *self._plugins()})
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is None and (entry := self._plugins().get(name)) is not None:
+            command = entry.load()
+        return command
+
+
+@click.group(cls=_Commands)
 @click.version_option(__version__, prog_name="kfflow")
-def main():
+@click.pass_context
+def main(click_ctx: click.Context):
     """kfflow — åtgärder och revisionens rekommendationer genom sina livscykler."""
-    logging.basicConfig(level=os.environ.get("KFFLOW_LOG_LEVEL", "WARNING"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from kfflow.logs import configure_logging
+
+    if not isinstance(click_ctx.obj, Context):  # a caller (a test) may pass its own
+        click_ctx.obj = Context()
+    configure_logging(click_ctx.obj.settings)
 
 
 # --- database -----------------------------------------------------------------------------------
@@ -71,6 +101,9 @@ def db_upgrade(ctx: Context):
 def demo(ctx: Context):
     """Läs in demodata (en gång; att köra igen ändrar inget)."""
     from kfflow.services.demo import demo_summary, load_demo
+
+    if ctx.settings.production:
+        fail("KFFLOW_ENV=production: demodata läses inte in i en produktionsdatabas.", 2)
 
     with ctx.db.session() as session:
         loaded = load_demo(session)
@@ -145,21 +178,6 @@ def workflows_check(ctx: Context, path):
         click.echo(f"{reminder_rules.source_file.name}: {len(reminder_rules.rules)} påminnelseregler — OK")
 
 
-# --- serve --------------------------------------------------------------------------------------
-
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=None, type=int, help="Antal arbetsprocesser (standard: 2 × kärnor + 1)")
-@pass_ctx
-def serve(ctx: Context, host, port, workers):
-    """Starta webbservern (gunicorn)."""
-    from webui.server import run_server
-
-    ctx.db  # validate the workflows and the settings before forking workers
-    run_server(host=host, port=port, workers=workers)
-
-
 # --- reminders (issue 6) ------------------------------------------------------------------------
 
 def _reminder_rules(ctx: Context):
@@ -179,7 +197,7 @@ def _reminder_rules(ctx: Context):
 def remind(ctx: Context, once, now_text, dry_run):
     """Skicka påminnelser och eskaleringar som har förfallit."""
     from kfflow.reminders.clock import parse_now
-    from kfflow.reminders.mail import Mailer, SmtpConfigError, SmtpSettings
+    from kfflow.reminders.mail import Mailer, SmtpConfigError, SmtpSettings, base_url
     from kfflow.reminders.runner import run_sweep
 
     if not once:
@@ -190,12 +208,13 @@ def remind(ctx: Context, once, now_text, dry_run):
     except ValidationError as exc:
         fail("\n".join(exc.fields.values()), 2)
     try:
-        smtp = SmtpSettings.from_env()
+        smtp = SmtpSettings.from_settings(ctx.settings)
     except SmtpConfigError as exc:
         fail(f"Felaktig KFFLOW_SMTP_URL: {exc}", 2)
     mailer = Mailer(smtp) if smtp and not dry_run else None
     try:
-        result = run_sweep(ctx.db, rules, now, mailer=mailer, dry_run=dry_run, echo=click.echo)
+        result = run_sweep(ctx.db, rules, now, mailer=mailer, dry_run=dry_run, base=base_url(ctx.settings),
+                           echo=click.echo)
     finally:
         ctx.db.dispose()
     if dry_run:
@@ -212,27 +231,27 @@ def remind(ctx: Context, once, now_text, dry_run):
 
 
 @main.command()
-@click.option("--interval", default=300, show_default=True, type=click.IntRange(min=10),
-              envvar="KFFLOW_REMIND_INTERVAL", help="Sekunder mellan svepen")
+@click.option("--interval", default=lambda: _settings().remind_interval, show_default="$KFFLOW_REMIND_INTERVAL, 300",
+              type=click.IntRange(min=10), help="Sekunder mellan svepen")
 @pass_ctx
 def scheduler(ctx: Context, interval):
     """Kör påminnelsesvepet regelbundet i en egen process (aldrig i webbprocesserna).
 
     På PostgreSQL väntar en andra schemaläggare som reserv; på SQLite ska bara en köras per värd."""
-    from kfflow.reminders.mail import Mailer, SmtpConfigError, SmtpSettings
+    from kfflow.reminders.mail import Mailer, SmtpConfigError, SmtpSettings, base_url
     from kfflow.reminders.runner import run_sweep
     from kfflow.reminders.scheduler import SchedulerLock, run_scheduler
 
     rules = _reminder_rules(ctx)
     try:
-        smtp = SmtpSettings.from_env()
+        smtp = SmtpSettings.from_settings(ctx.settings)
     except SmtpConfigError as exc:
         fail(f"Felaktig KFFLOW_SMTP_URL: {exc}", 2)
     if smtp is None:
         click.echo("Varning: KFFLOW_SMTP_URL är inte satt; påminnelser läggs i utkorgen men skickas inte.", err=True)
 
     def sweep(now):
-        result = run_sweep(ctx.db, rules, now, mailer=Mailer(smtp) if smtp else None)
+        result = run_sweep(ctx.db, rules, now, mailer=Mailer(smtp) if smtp else None, base=base_url(ctx.settings))
         click.echo(f"{now:%Y-%m-%d %H:%M} svep: {len(result.delivery.sent)} skickade, "
                    f"{len(result.delivery.failed)} misslyckade.")
 
@@ -270,7 +289,12 @@ def _render_failed(exc: KfflowError):
     fail(exc.message + (f"\n{details}" if details else ""), 2 if isinstance(exc, ValidationError) else 1)
 
 
-_as_option = click.option("--as", "as_user", required=True, metavar="ANVÄNDARNAMN", envvar="KFFLOW_USER",
+def _settings() -> Settings:
+    """The settings of the running command (for option defaults)."""
+    return click.get_current_context().find_object(Context).settings
+
+
+_as_option = click.option("--as", "as_user", required=True, metavar="ANVÄNDARNAMN", default=lambda: _settings().user,
                           help="Den som skapar handlingen (registreras som upphovsperson); standard: $KFFLOW_USER")
 _output_option = click.option("-o", "--output", required=True, type=click.File("wb"),
                               help="Fil att skriva till (- för standard output)")

@@ -134,14 +134,14 @@ def test_tokens_are_stored_only_as_hashes_and_expire(api, session, users):
 
     from kfflow.db import utcnow
     from kfflow.models import ApiToken
-    from kfflow.services.tokens import user_for_token
+    from kfflow.services.tokens import user_for_api_token
 
     st, issued = api.call("POST", "/tokens", {"username": "steering", "password": "test-password-123"})
     assert st == 201
     hashes = session.scalars(select(ApiToken.token_hash)).all()
     assert issued["token"] not in hashes and len(hashes) == 1 and len(hashes[0]) == 64
-    assert user_for_token(session, issued["token"]).username == "steering"
-    assert user_for_token(session, issued["token"], now=utcnow() + timedelta(hours=13)) is None
+    assert user_for_api_token(session, issued["token"]).username == "steering"
+    assert user_for_api_token(session, issued["token"], now=utcnow() + timedelta(hours=13)) is None
 
 
 def test_failed_token_requests_are_throttled_and_logged(api, users, caplog):

@@ -183,11 +183,15 @@ def test_smtp_url_forms():
         except SmtpConfigError:
             continue
         raise AssertionError(f"{bad} accepted")
+    with pytest.raises(SmtpConfigError) as refused:
+        SmtpSettings.from_url("http://kf:hunter2@mail:25")
+    assert "hunter2" not in str(refused.value) and "kf:***@mail" in str(refused.value)
 
 
 def test_cli_with_a_bad_smtp_url_says_so(db_url, tmp_path):
-    result = _cli(db_url, tmp_path, "http://mail:25", "--once")
-    assert result.exit_code == 2 and "Felaktig KFFLOW_SMTP_URL" in result.output
+    result = _cli(db_url, tmp_path, "http://kf:hunter2@mail:25", "--once")
+    assert result.exit_code == 2 and "KFFLOW_SMTP_URL: must be smtp://" in result.output
+    assert "hunter2" not in result.output  # the password is never printed back
 
 
 # Loopback test server only: AUTH without TLS is what aiosmtpd rightly warns about in production.

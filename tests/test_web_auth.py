@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from kfflow.db import write_transaction
 from kfflow.models import Comment, LoginFailure, LoginSession
 from kfflow.services.auth_sessions import (IDLE_TIMEOUT, MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME,
-                                           sign_in as service_sign_in, start_session, user_for_token)
+                                           sign_in as service_sign_in, start_session, signed_in)
 from kfflow.services.users import set_active
 from tests.conftest import NOW, TEST_PASSWORD
 from tests.factories import measure_in_state
@@ -34,7 +34,7 @@ def test_login_starts_a_new_server_side_session_and_logout_ends_it(make_web_app,
         assert "planted" not in after
     session.rollback()
     assert session.scalar(select(func.count(LoginSession.id)).where(LoginSession.user_id == users["owner"].id)) == 1
-    assert user_for_token(session, token) is not None
+    assert signed_in(session, token) is not None
     # A second sign-in gets another identifier.
     other = app.test_client()
     _login(other, "owner")
@@ -81,8 +81,8 @@ def test_admin_deactivation_revokes_session_records(make_web_app, session, users
 
 def test_idle_session_expires(session, users):
     token = start_session(session, users["owner"], now=NOW)
-    assert user_for_token(session, token, now=NOW + IDLE_TIMEOUT - timedelta(minutes=1)) is not None
-    assert user_for_token(session, token, now=NOW + IDLE_TIMEOUT * 2 + timedelta(minutes=1)) is None
+    assert signed_in(session, token, now=NOW + IDLE_TIMEOUT - timedelta(minutes=1)) is not None
+    assert signed_in(session, token, now=NOW + IDLE_TIMEOUT * 2 + timedelta(minutes=1)) is None
 
 
 def test_only_a_hash_of_the_token_is_stored(session, users):

@@ -158,7 +158,7 @@ def _pages(live, role: str) -> list[str]:
                         "/finns-inte", f"/atgarder/{ids['measure']}/andra"],  # the last two: 404 and 403 pages
         "owner": [f"/atgarder/{ids['measure']}/andra", f"/atgarder/{ids['measure']}/steg/implement",
                   "/aviseringar", "/installningar/aviseringar"],
-        "council": ["/atgarder?lage=decided&sortera=titel&ordning=fallande",
+        "council": ["/atgarder?lage=decided&sortera=title&ordning=fallande",
                     "/atgarder/delrapport.pdf?from=2026-13-01&to=2026-01-01"],  # the report form with errors
         "steering": [f"/atgarder/{ids['measure']}/steg/reassign", "/atgarder?forsenad=1", "/atgarder/importera"],
         "registrar": ["/granskningar/ny", f"/granskningar/{ids['audit']}", f"/rekommendationer/{ids['rec']}/steg/reassign",

@@ -189,7 +189,7 @@ def test_export_holds_exactly_the_filtered_rows_and_reimports_unchanged(web, ses
     propose_measure(session, users["contributor"], {"title": "Karriärmodeller", "category": "retain"})
     client = sign_in(web, session, users["contributor"])  # any signed-in user may export
 
-    data = _export(client, "xlsx", "kategori=recruit&sortera=titel")
+    data = _export(client, "xlsx", "kategori=recruit&sortera=title")
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     rows = list(sheet.iter_rows(values_only=True))
     titles = [r[rows[0].index("Åtgärd")] for r in rows[1:]]

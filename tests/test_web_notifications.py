@@ -165,10 +165,11 @@ def test_the_error_page_after_a_database_error_still_renders_with_the_header(mak
     assert response.status_code == 500 and "Ett fel har uppstått" in page and 'href="/aviseringar"' in page
 
 
-def test_the_calendar_link_uses_the_configured_base_url(make_web_app, session, users, monkeypatch):
-    owner = sign_in(make_web_app(csrf=False), session, users["owner"])
+def test_the_calendar_link_uses_the_configured_base_url(make_web_app, session, users, settings):
+    app = make_web_app(csrf=False)
+    owner = sign_in(app, session, users["owner"])
     page = owner.post("/installningar/aviseringar/kalender").get_data(as_text=True)
     assert 'value="http://localhost/kalender/' in page  # unset: the host of the request
-    monkeypatch.setenv("KFFLOW_BASE_URL", "https://kfflow.region.example/")
+    app.config["KFFLOW_SETTINGS"] = settings.model_copy(update={"base_url": "https://kfflow.region.example/"})
     page = owner.post("/installningar/aviseringar/kalender").get_data(as_text=True)
     assert 'value="https://kfflow.region.example/kalender/' in page

@@ -51,7 +51,7 @@ ROWS = [
     # The feed's URL token is the key, not the session: a made-up token is 404 for everyone.
     Row("calendar.feed", "GET", "/kalender/not-a-real-token.ics", everyone(404), anonymous=404),
     Row("start.index", "GET", "/", everyone(200)),
-    Row("measures.measure_list", "GET", "/atgarder?lage=decided&sortera=slutdatum&q=portal", everyone(200)),
+    Row("measures.measure_list", "GET", "/atgarder?lage=decided&sortera=due_date&q=portal", everyone(200)),
     Row("measures.handover", "POST", "/atgarder/overlamning", only({"steering": 302}),
         {"arende": "{decided}", "to_owner": "other_owner", "reason": "Programmet avslutas."}),
     Row("measures.propose", "GET", "/atgarder/ny", everyone(200)),
@@ -71,7 +71,7 @@ ROWS = [
     Row("imports.upload", "POST", "/atgarder/importera", only({"steering": 422, "registrar": 422}), {"uppdatera": "1"}),
     Row("imports.confirm", "POST", "/atgarder/importera/bekrafta", only({"steering": 422, "registrar": 422}),
         {"sha256": "0" * 64}),
-    Row("imports.export_measures", "GET", "/atgarder/exportera.xlsx?lage=decided&sortera=slutdatum", everyone(200)),
+    Row("imports.export_measures", "GET", "/atgarder/exportera.xlsx?lage=decided&sortera=due_date", everyone(200)),
     # Reports are jobs: each reader is sent to the page that waits for theirs (tests/test_jobs.py follows one).
     Row("measures.delrapport", "GET", "/atgarder/delrapport.pdf?from=2026-01-01&to=2026-03-31", everyone(303)),
     Row("measures.slutredovisning", "GET", "/atgarder/slutredovisning.pdf", everyone(303)),

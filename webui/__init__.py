@@ -5,12 +5,16 @@ from flask import Flask
 
 from kfflow.config import Settings
 from kfflow.database import Database
+from kfflow.production import check_production
 from kfflow.workflow import configure
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None,
                config: dict | None = None) -> Flask:
     settings = settings or Settings.from_env()
+    database = database or Database.from_settings(settings)
+    # KFFLOW_ENV=production: refuse to serve with a setting that is unsafe on a shared network.
+    check_production(settings, database)
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False)
     app.config.update(
         SECRET_KEY=settings.resolve_secret_key(),
@@ -21,10 +25,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     if config:
         app.config.update(config)
     configure(settings.workflows_path)
-    app.extensions["kfflow_db"] = database or Database.from_settings(settings)
+    app.extensions["kfflow_db"] = database
     # Heavy documents are jobs: run in this process (embedded) or by `kfflow worker` (see kfflow/jobs/queue.py).
     from kfflow.jobs.queue import JobQueue
-    app.extensions["kfflow_jobs"] = JobQueue.from_settings(app.extensions["kfflow_db"], settings)
+    app.extensions["kfflow_jobs"] = JobQueue.from_settings(database, settings)
+
+    # First, so that every later hook and log line of a request carries its request id.
+    from webui import operations
+    operations.init_app(app)
 
     from webui import db as web_db
     web_db.init_app(app)

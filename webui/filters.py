@@ -16,7 +16,7 @@ def sv_date(value) -> str:
     if isinstance(value, datetime):
         return format_datetime(value, "yyyy-MM-dd HH:mm")
     if isinstance(value, date):
-        return format_date(value, "yyyy-MM-dd")
+        return value.isoformat()  # the same as format_date(value, "yyyy-MM-dd"), without Babel per row
     return str(value)
 
 

@@ -1,8 +1,6 @@
 """Cookie flags and the security headers every response carries."""
 from __future__ import annotations
 
-import os
-
 from flask import request
 from flask.sessions import SecureCookieSessionInterface
 
@@ -37,15 +35,6 @@ class _SessionInterface(SecureCookieSessionInterface):
         return bool(mode)
 
 
-def cookie_secure_mode(env=None) -> bool | str:
-    value = (env if env is not None else os.environ).get("KFFLOW_COOKIE_SECURE", "auto").strip().lower()
-    if value in ("1", "true", "yes"):
-        return True
-    if value in ("0", "false", "no"):
-        return False
-    return "auto"
-
-
 def _add_headers(response):
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
@@ -58,6 +47,6 @@ def _add_headers(response):
 
 
 def init_app(app) -> None:
-    app.config.setdefault("KFFLOW_COOKIE_SECURE", cookie_secure_mode())
+    app.config.setdefault("KFFLOW_COOKIE_SECURE", app.config["KFFLOW_SETTINGS"].cookie_secure)
     app.session_interface = _SessionInterface()
     app.after_request(_add_headers)

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import html
-import os
 import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from kfflow.config import Settings, redact_url
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 # Where the web interface shows a case and a user's reminder preferences.
@@ -34,7 +35,9 @@ class SmtpSettings:
     def from_url(cls, url: str, sender: str | None = None) -> "SmtpSettings":
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise SmtpConfigError(f"KFFLOW_SMTP_URL must be smtp://host:port or smtps://host:port, not {url!r}")
+            # Never the URL as given: it may carry the SMTP password.
+            raise SmtpConfigError(f"KFFLOW_SMTP_URL must be smtp://host:port or smtps://host:port, "
+                                  f"not {redact_url(url)!r}")
         query = parse_qs(parts.query)
         starttls = query.get("starttls", ["0"])[0].lower() in ("1", "true", "yes")
         return cls(host=parts.hostname, port=parts.port or (465 if parts.scheme == "smtps" else 25),
@@ -44,10 +47,12 @@ class SmtpSettings:
                    sender=sender or "kfflow@localhost")
 
     @classmethod
-    def from_env(cls, env=None) -> "SmtpSettings | None":
-        env = os.environ if env is None else env
-        url = env.get("KFFLOW_SMTP_URL")
-        return cls.from_url(url, env.get("KFFLOW_MAIL_FROM")) if url else None
+    def from_settings(cls, settings: Settings) -> "SmtpSettings | None":
+        url = settings.smtp_url
+        return cls.from_url(url.get_secret_value(), settings.mail_from) if url else None
+
+    def __repr__(self) -> str:  # without the password
+        return f"SmtpSettings(host={self.host!r}, port={self.port}, ssl={self.ssl}, username={self.username!r})"
 
 
 class Mailer:
@@ -90,9 +95,10 @@ class Mailer:
             self._smtp = None
 
 
-def base_url(env=None) -> str:
-    env = os.environ if env is None else env
-    return (env.get("KFFLOW_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+def base_url(settings: Settings | None = None) -> str:
+    """Where links in mails and feeds point: KFFLOW_BASE_URL, else the address `make run` serves."""
+    settings = settings or Settings.from_env()
+    return (settings.base_url or DEFAULT_BASE_URL).rstrip("/")
 
 
 def case_url(kind: str, case_id: int, base: str) -> str:

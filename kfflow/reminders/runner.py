@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from kfflow.database import Database
-from kfflow.db import write_transaction
-from kfflow.models import OutboxMessage, User
+from kfflow.db import utcnow, write_transaction
+from kfflow.models import OutboxMessage, Setting, User
 from kfflow.reminders.delivery import DeliveryReport, deliver_due, due_filter
 from kfflow.reminders.mail import Mailer, base_url
 from kfflow.reminders.rules import ReminderRules
@@ -29,6 +30,17 @@ class SweepResult:
     @property
     def all_failed(self) -> bool:
         return bool(self.delivery.failed) and not self.delivery.sent
+
+
+# When the last sweep finished queueing (UTC, ISO 8601), for the operators' "seconds since the last sweep".
+LAST_SWEEP_KEY = "reminders_last_sweep_at"
+
+
+def _record_sweep(session) -> None:
+    conn = session.connection()
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(Setting.__table__).values(key=LAST_SWEEP_KEY, value=utcnow().isoformat())
+    conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value}))
 
 
 @contextlib.contextmanager
@@ -86,6 +98,7 @@ def run_sweep(db: Database, rules: ReminderRules, now: datetime, *, mailer: Mail
             audience = Audience.load(conn, labels)
             for batch in plan_due(conn, rules, now, audience):
                 result.queued += store_due(conn, batch, rules, now)
+            _record_sweep(session)
         if mailer is None:
             result.waiting = session.scalar(select(func.count()).select_from(OutboxMessage)
                                             .where(due_filter(rules, now))) or 0

@@ -16,13 +16,37 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from kfflow.database import Database
 
 log = logging.getLogger(__name__)
 # "kfflow-r" as a 64-bit key: the one advisory lock the scheduler takes.
 ADVISORY_LOCK_KEY = 0x6B66666C6F772D72
+
+
+def leader_present(engine: Engine, lock_file: Path) -> bool:
+    """Whether some scheduler holds the leader lock now (for /metrics; any process may ask).
+
+    On SQLite the probe takes the file lock for an instant when it is free; a scheduler starting in that
+    instant waits one poll as a standby and then takes it."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            return bool(conn.scalar(text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
+                "AND ((classid::bigint << 32) | objid::bigint) = :k"), {"k": ADVISORY_LOCK_KEY}))
+    if not lock_file.exists():
+        return False
+    fd = os.open(lock_file, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
 
 
 class SchedulerLock:

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
-from kfflow.models import LoginFailure, LoginSession, User
+from kfflow.models import LoginFailure, LoginSession, Notification, User
 from kfflow.security import new_secret_token, secret_hash
 from kfflow.services.users import authenticate
 
@@ -83,22 +83,33 @@ def start_session(session: Session, user: User, *, now: datetime | None = None) 
     return token
 
 
-def user_for_token(session: Session, token: str | None, *, now: datetime | None = None) -> User | None:
-    """The active user of a live session, or None (revoked, idle too long, user deactivated)."""
+@dataclass(frozen=True)
+class SignedIn:
+    """The user of a live web session, with what every page's header shows about them."""
+    user: User
+    unread_notifications: int
+
+
+def signed_in(session: Session, token: str | None, *, now: datetime | None = None) -> SignedIn | None:
+    """The active user of a live session, or None (revoked, idle too long, user deactivated).
+
+    Every page asks this first, so it is one statement: the session, its user and the unread count."""
     if not token:
         return None
     now = now or utcnow()
-    record = session.scalar(select(LoginSession).where(LoginSession.token_hash == secret_hash(token)))
-    if record is None or record.revoked_at is not None or record.last_seen < now - IDLE_TIMEOUT:
+    unread = (select(func.count()).select_from(Notification)
+              .where(Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery())
+    row = session.execute(
+        select(LoginSession.id, LoginSession.last_seen, User, unread).join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token_hash == secret_hash(token), LoginSession.revoked_at.is_(None),
+               User.active.is_(True))).first()
+    if row is None or row.last_seen < now - IDLE_TIMEOUT:
         return None
-    user = session.get(User, record.user_id)
-    if user is None or not user.active:
-        return None
-    if record.last_seen < now - TOUCH_INTERVAL:
+    session_id, last_seen, user, unread_count = row
+    if last_seen < now - TOUCH_INTERVAL:
         with write_transaction(session):
-            session.execute(update(LoginSession).where(LoginSession.id == record.id).values(last_seen=now))
-        user = session.get(User, record.user_id)
-    return user
+            session.execute(update(LoginSession).where(LoginSession.id == session_id).values(last_seen=now))
+    return SignedIn(user, unread_count or 0)
 
 
 def end_session(session: Session, token: str | None, *, now: datetime | None = None) -> None:

@@ -1,18 +1,21 @@
 """The measure list as people filter it: by state, category, working group, owner, overdue, free text.
 
-A read model shared by every front end; one query for the page and one for the total, whatever the
-page size (the related rows a list shows are loaded eagerly).
+A read model shared by every front end. The API reads `list_measures` (one query for the total, one for
+the page, related rows loaded eagerly); the page reads `measure_list_page`: its facets (counts per state,
+the people its pickers offer) in one statement and its rows, labels resolved, in another.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, String, cast, func, literal, null, or_, select, union_all
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from kfflow.clock import local_today
-from kfflow.models import Measure, User
+from kfflow.models import Body, Measure, User
+from kfflow.services.users import ACTIVE_PEOPLE, Person, sorted_people
+from kfflow.workflow import get_workflows
 
 # States in which a past due date means the measure is late.
 LATE_STATES = ("proposed", "prioritised", "decided")
@@ -34,9 +37,13 @@ class MeasureFilter:
     today: date | None = None         # needed when overdue is set
 
 
-def is_late(measure, today: date) -> bool:
+def late(state: str, due_date: date | None, today: date) -> bool:
     """The one meaning of "late" (försenad) that lists, filters and pages share."""
-    return measure.state in LATE_STATES and measure.due_date is not None and measure.due_date < today
+    return state in LATE_STATES and due_date is not None and due_date < today
+
+
+def is_late(measure, today: date) -> bool:
+    return late(measure.state, measure.due_date, today)
 
 
 def _like_pattern(text: str) -> str:
@@ -62,17 +69,20 @@ def filtered(stmt: Select, f: MeasureFilter) -> Select:
     return stmt
 
 
-def _ordered(f: MeasureFilter, sort: str) -> Select:
-    """The matching measures in `sort` order (a key of SORTS, '-' in front for descending)."""
+def _order(sort: str) -> list:
+    """ORDER BY for `sort` (a key of SORTS, '-' in front for descending), ties by id."""
     key = sort.lstrip("-")
     column = SORTS[key]
     # Empty values last either way, on SQLite as on PostgreSQL.
     order = [(column.desc() if sort.startswith("-") else column.asc()).nulls_last(), Measure.id.asc()]
-    if key == "id":
-        order = order[:1]
+    return order[:1] if key == "id" else order
+
+
+def _ordered(f: MeasureFilter, sort: str) -> Select:
+    """The matching measures in `sort` order."""
     return (filtered(select(Measure), f)
             .options(joinedload(Measure.owner), joinedload(Measure.owner_body), joinedload(Measure.proposer))
-            .order_by(*order))
+            .order_by(*_order(sort)))
 
 
 def list_measures(session: Session, f: MeasureFilter, *, limit: int = 50, offset: int = 0,
@@ -88,7 +98,82 @@ def all_measures(session: Session, f: MeasureFilter, *, sort: str = "id") -> lis
     return list(session.scalars(_ordered(f, sort)).all())
 
 
-def counts_by_state(session: Session, f: MeasureFilter) -> dict[str, int]:
-    """How many measures match the filter in each state (the state filter itself left out)."""
-    stmt = filtered(select(Measure.state, func.count(Measure.id)), replace(f, states=[])).group_by(Measure.state)
-    return dict(session.execute(stmt).all())
+# --- the page's read model: rows with their labels resolved, facets in one statement -------------
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureRow:
+    """One line of the list, every label resolved here so that a page only prints."""
+    id: int
+    title: str
+    category_label: str
+    working_group: str
+    state: str
+    state_label: str
+    owner_name: str
+    due_date: date | None
+    late: bool
+
+
+@dataclass
+class MeasureListPage:
+    rows: list[MeasureRow]
+    total: int
+    page: int
+    pages: int
+    counts: dict[str, int]   # per state, over the filter without its states
+    people: list[Person]     # active users, by name
+
+
+def _facets(session: Session, f: MeasureFilter) -> tuple[dict[str, int], list[Person]]:
+    """Counts per state and the active people in one round trip (a UNION ALL of the two)."""
+    counts = (filtered(select(literal("state"), Measure.state, cast(null(), String), func.count(Measure.id)),
+                       replace(f, states=[])).group_by(Measure.state))
+    people = ACTIVE_PEOPLE.with_only_columns(literal("person"), *ACTIVE_PEOPLE.selected_columns, null())
+    by_state, found = {}, []
+    for facet, key, label, number in session.execute(union_all(counts, people)):
+        if facet == "state":
+            by_state[key] = number
+        else:
+            found.append(Person(key, label))
+    return by_state, sorted_people(found)
+
+
+_OWNER = aliased(User)  # not User itself: the owner filter's subquery names User and must not correlate
+
+
+def _row_columns(f: MeasureFilter, sort: str) -> Select:
+    return (filtered(select(Measure.id, Measure.title, Measure.category, Measure.working_group, Measure.state,
+                            Measure.workflow_name, Measure.workflow_version, Measure.due_date,
+                            _OWNER.display_name, Body.name), f)
+            .outerjoin(_OWNER, _OWNER.id == Measure.owner_id).outerjoin(Body, Body.id == Measure.owner_body_id)
+            .order_by(*_order(sort)))
+
+
+def measure_list_page(session: Session, f: MeasureFilter, *, page: int = 1, page_size: int = PAGE_SIZE,
+                      sort: str = "id") -> MeasureListPage:
+    """One page of the list for people to read: two statements whatever the page size.
+
+    The total is the sum of the per-state counts (they count the same filter without its states)."""
+    today = f.today or local_today()
+    counts, people = _facets(session, f)
+    total = sum(n for state, n in counts.items() if not f.states or state in f.states)
+    page = max(page, 1)
+    rows = []
+    if total > (page - 1) * page_size:
+        workflows = get_workflows()
+        categories = {o.value: o.label for o in workflows.vocabulary("categories")}
+        state_labels: dict[tuple, str] = {}
+        stmt = _row_columns(replace(f, today=today), sort).limit(page_size).offset((page - 1) * page_size)
+        for (id_, title, category, group, state, wf_name, wf_version, due, owner, body) in session.execute(stmt):
+            label = state_labels.get((wf_name, wf_version, state))
+            if label is None:
+                label = state_labels[(wf_name, wf_version, state)] = \
+                    workflows.get(wf_name, wf_version).state_label(state)
+            rows.append(MeasureRow(id_, title, categories.get(category, category or "–"), group or "–", state,
+                                   label, owner or body or "–", due,
+                                   late(state, due, today)))
+    return MeasureListPage(rows=rows, total=total, page=page, pages=max((total + page_size - 1) // page_size, 1),
+                           counts=counts, people=people)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
@@ -59,12 +59,6 @@ def list_notifications(session: Session, actor: User, *, limit: int = 50, unread
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
     return list(session.scalars(stmt.order_by(Notification.id.desc()).limit(limit)))
-
-
-def count_unread(session: Session, actor: User) -> int:
-    """How many of the actor's notifications are unread: one COUNT, cheap enough for every page header."""
-    return session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == actor.id, Notification.read_at.is_(None))) or 0
 
 
 def mark_notifications_read(session: Session, actor: User, ids: list[int] | None = None, *,

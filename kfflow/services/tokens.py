@@ -77,7 +77,7 @@ def grant_token(session: Session, user: User, *, now: datetime | None = None,
     return IssuedToken(token=token, expires=row.expires_at, user=user)
 
 
-def user_for_token(session: Session, token: str, *, now: datetime | None = None) -> User | None:
+def user_for_api_token(session: Session, token: str, *, now: datetime | None = None) -> User | None:
     """The active user a valid, unexpired, unrevoked token belongs to; one query."""
     if not token:
         return None

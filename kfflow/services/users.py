@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,6 +18,25 @@ from kfflow.workflow.fields import check_text
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DISPLAY_NAME_LENGTH = User.__table__.c.display_name.type.length
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone a user picker offers."""
+    username: str
+    display_name: str
+
+
+ACTIVE_PEOPLE = select(User.username, User.display_name).where(User.active.is_(True))
+
+
+def active_people(session: Session) -> list[Person]:
+    """Who a user picker offers: active users, by name."""
+    return sorted_people(Person(*row) for row in session.execute(ACTIVE_PEOPLE))
+
+
+def sorted_people(people) -> list[Person]:
+    return sorted(people, key=lambda p: (p.display_name, p.username))
 
 
 def role_names() -> list[str]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import os
 
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -77,7 +76,7 @@ def _app_http_error(exc: HTTPException):
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("KFFLOW_API_TOKEN_HOURS", float(os.environ.get("KFFLOW_API_TOKEN_HOURS", "12")))
+    app.config.setdefault("KFFLOW_API_TOKEN_HOURS", app.config["KFFLOW_SETTINGS"].api_token_hours)
     app.register_blueprint(bp)
     # Routing errors happen before a blueprint is chosen, so the app must answer them for the API.
     app.register_error_handler(404, _app_http_error)

@@ -15,7 +15,7 @@ from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
 
 from kfflow.errors import NotAuthenticated, NotFound, ValidationError
-from kfflow.services.tokens import user_for_token
+from kfflow.services.tokens import user_for_api_token
 from kfflow.workflow.fields import check_text
 from webui.api.schemas import MAX_ID
 from webui.db import get_session
@@ -59,7 +59,7 @@ def api_user():
     token = bearer_token()
     if token is None:
         raise NotAuthenticated("Ange en API-nyckel: Authorization: Bearer <nyckel>.")
-    user = user_for_token(get_session(), token)
+    user = user_for_api_token(get_session(), token)
     if user is None:
         raise NotAuthenticated("API-nyckeln är ogiltig, har gått ut, har återkallats eller tillhör ett "
                                "inaktiverat konto.")

@@ -7,22 +7,23 @@ from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user
 
-from kfflow.services.auth_sessions import user_for_token
+from kfflow.services.auth_sessions import signed_in
 from webui.db import get_session
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 # Pages anyone may open; every other page (the API keeps its own rules) requires a session.
 PUBLIC_ENDPOINTS = {"auth.login", "static", "accessibility.statement"}
-TOKEN_BLUEPRINTS = ("api", "documents", "calendar")
+TOKEN_BLUEPRINTS = ("api", "documents", "calendar", "operations")
 
 
 class WebUser(UserMixin):
     """The signed-in user of one request: the User row and the token of this browser's session."""
 
-    def __init__(self, user, token: str):
+    def __init__(self, user, token: str, unread_notifications: int = 0):
         self.user = user
         self.token = token
+        self.unread_notifications = unread_notifications  # for the header, read with the session
 
     def get_id(self) -> str:
         return self.token
@@ -39,14 +40,14 @@ def current_actor():
 
 
 def _load(token: str):
-    user = user_for_token(get_session(), token)
-    return WebUser(user, token) if user is not None else None
+    found = signed_in(get_session(), token)
+    return WebUser(found.user, token, found.unread_notifications) if found is not None else None
 
 
 def _require_login():
     endpoint = request.endpoint or ""
     # The JSON API and its document routes authenticate with bearer tokens instead, the calendar feed
-    # with the secret token in its URL.
+    # with the secret token in its URL, /metrics with its own token (/healthz and /readyz are open).
     if endpoint in PUBLIC_ENDPOINTS or request.blueprint in TOKEN_BLUEPRINTS:
         return None
     if request.endpoint is None:  # a 404: let the error page answer

@@ -18,7 +18,8 @@ from kfflow.workflow import get_workflows
 from webui.auth import current_actor
 from webui.db import get_session
 from webui.imports import bp
-from webui.measures.listing import MeasureFilter, all_matching
+from kfflow.services.measure_list import all_measures
+from webui.measures.listing import ListArgs
 from kfflow.clock import local_today
 
 # The multipart envelope adds a little to the file; the file itself is held to MAX_FILE_BYTES on saving.
@@ -122,7 +123,8 @@ def export_measures(fmt: str):
     if fmt not in EXPORT_TYPES:
         raise NotFound()
     session = get_session()
-    measures = all_matching(session, MeasureFilter.from_args(request.args), local_today())
+    listed = ListArgs.parse(request.args)
+    measures = all_measures(session, listed.filter, sort=listed.sort_key)
     headings, rows = measure_table(session, measures=measures)
     if fmt == "xlsx":
         buffer = io.BytesIO()

@@ -1,72 +1,45 @@
-"""The measure list's query arguments (Swedish names in the URL), and one page with its counts per state."""
+"""The measure list's query arguments: Swedish names in the URL for the read model's filter, sort and page."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from kfflow.services.measure_list import MeasureFilter as Query
-from kfflow.services.measure_list import all_measures, counts_by_state
-from kfflow.services.measure_list import list_measures as query_measures
-
-PAGE_SIZE = 50
-# The page's Swedish sort names, and the read model's keys they stand for.
-SORTS = {"nr": "id", "titel": "title", "slutdatum": "due_date", "lage": "state", "prioritet": "priority"}
+from kfflow.clock import local_today
+from kfflow.services.measure_list import SORTS, MeasureFilter
 
 
-@dataclass
-class MeasureFilter:
-    state: str = ""
-    category: str = ""
-    working_group: str = ""
-    owner: str = ""
-    overdue: bool = False
-    text: str = ""
-    sort: str = "nr"
+@dataclass(frozen=True)
+class ListArgs:
+    """What the list's URL asks for, as the form and its links show it again."""
+    filter: MeasureFilter
+    sort: str = "id"            # a key of the read model's SORTS
     descending: bool = False
     page: int = 1
 
+    @property
+    def state(self) -> str:
+        return self.filter.states[0] if self.filter.states else ""
+
+    @property
+    def sort_key(self) -> str:
+        return ("-" if self.descending else "") + self.sort
+
     @classmethod
-    def from_args(cls, args) -> "MeasureFilter":
-        sort = args.get("sortera", "nr")
-        return cls(state=args.get("lage", "").strip(), category=args.get("kategori", "").strip(),
-                   working_group=args.get("arbetsgrupp", "").strip(), owner=args.get("ansvarig", "").strip(),
-                   overdue=args.get("forsenad") == "1", text=args.get("q", "").strip()[:200],
-                   sort=sort if sort in SORTS else "nr", descending=args.get("ordning") == "fallande",
-                   page=max(args.get("sida", 1, type=int) or 1, 1))
+    def parse(cls, args) -> "ListArgs":
+        sort = args.get("sortera", "id")
+        state = args.get("lage", "").strip()
+        f = MeasureFilter(states=[state] if state else [], category=args.get("kategori", "").strip() or None,
+                          working_group=args.get("arbetsgrupp", "").strip() or None,
+                          owner=args.get("ansvarig", "").strip() or None, overdue=args.get("forsenad") == "1",
+                          q=args.get("q", "").strip()[:200] or None, today=local_today())
+        return cls(f, sort if sort in SORTS else "id", args.get("ordning") == "fallande",
+                   max(args.get("sida", 1, type=int) or 1, 1))
 
     def args(self, **override) -> dict:
-        """Query arguments that reproduce this filter (for sort and page links)."""
-        values = {"lage": self.state, "kategori": self.category, "arbetsgrupp": self.working_group,
-                  "ansvarig": self.owner, "forsenad": "1" if self.overdue else "", "q": self.text,
+        """Query arguments that reproduce this list (for sort, filter and page links)."""
+        f = self.filter
+        values = {"lage": self.state, "kategori": f.category or "", "arbetsgrupp": f.working_group or "",
+                  "ansvarig": f.owner or "", "forsenad": "1" if f.overdue else "", "q": f.q or "",
                   "sortera": self.sort, "ordning": "fallande" if self.descending else "", "sida": self.page}
         values.update(override)
-        return {k: v for k, v in values.items() if v != "" and not (k == "sida" and v == 1)}
-
-
-@dataclass
-class MeasurePage:
-    measures: list
-    total: int
-    pages: int
-    counts: dict[str, int] = field(default_factory=dict)
-
-
-def _query(f: MeasureFilter, today) -> tuple[Query, str]:
-    """The read model's filter and sort key for the page's arguments."""
-    query = Query(states=[f.state] if f.state else [], category=f.category or None,
-                  working_group=f.working_group or None, owner=f.owner or None, overdue=f.overdue,
-                  q=f.text or None, today=today)
-    return query, ("-" if f.descending else "") + SORTS[f.sort]
-
-
-def all_matching(session, f: MeasureFilter, today) -> list:
-    """All pages of the list at once, in its order (the export of the filtered set)."""
-    query, sort = _query(f, today)
-    return all_measures(session, query, sort=sort)
-
-
-def list_measures(session, f: MeasureFilter, today, page_size: int = PAGE_SIZE) -> MeasurePage:
-    """The page through the read model the API uses too, so both lists mean the same by every filter."""
-    query, sort = _query(f, today)
-    measures, total = query_measures(session, query, limit=page_size, offset=(f.page - 1) * page_size, sort=sort)
-    return MeasurePage(measures=measures, total=total, pages=max((total + page_size - 1) // page_size, 1),
-                       counts=counts_by_state(session, query))
+        return {k: v for k, v in values.items() if v != "" and not (k == "sida" and v == 1)
+                and not (k == "sortera" and v == "id")}

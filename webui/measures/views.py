@@ -9,6 +9,7 @@ from kfflow.services.audits import update_recommendation
 from kfflow.services.cases import available_transitions, history_of
 from kfflow.services.comments import add_comment, comments_on
 from kfflow.services.handover import hand_over
+from kfflow.services.measure_list import measure_list_page
 from kfflow.services.measures import (REPORTABLE_STATES, add_progress_report, may_edit,
                                       propose_measure, update_measure)
 from kfflow.workflow import get_workflows
@@ -20,19 +21,17 @@ from webui.errors import status_for
 from webui.jobs import request_document, web_document_answer
 from kfflow.workflow.measure_attributes import attribute_fields
 from webui.measures import bp
-from webui.measures.listing import MeasureFilter, list_measures
+from webui.measures.listing import ListArgs
 from kfflow.clock import local_today
 
 
 def _render_list(handover_values=None, handover_errors=None, status=200, **reports):
-    session = get_session()
     actor = current_actor()
-    f = MeasureFilter.from_args(request.args)
-    page = list_measures(session, f, local_today())
-    wf = get_workflows().current("measure")
+    f = ListArgs.parse(request.args)
+    page = measure_list_page(get_session(), f.filter, page=f.page, sort=f.sort_key)
     return render_template(
-        "measures/list.html", page=page, f=f, states=wf.states, vocab=get_workflows().vocabulary,
-        people=active_people(session), today=local_today(), may_hand_over=actor.role == "steering",
+        "measures/list.html", page=page, f=f, states=get_workflows().current("measure").states,
+        vocab=get_workflows().vocabulary, may_hand_over=actor.role == "steering",
         handover_values=handover_values or {}, handover_errors=handover_errors or {},
         **{"report_values": {}, "report_errors": {}, "report_message": None, **reports}), status
 
