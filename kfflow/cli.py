@@ -92,7 +92,7 @@ def db_upgrade(ctx: Context):
 
     if ctx.settings.database_url.startswith("sqlite"):
         ctx.settings.ensure_instance()
-    upgrade(ctx.settings.database_url)
+    upgrade(ctx.settings.database_url, instance_path=ctx.settings.instance_path)
     click.echo("Databasen är uppgraderad.")
 
 
@@ -223,6 +223,9 @@ def remind(ctx: Context, once, now_text, dry_run):
         return
     report = result.delivery
     click.echo(f"Svep klart: {len(report.sent)} skickade, {len(report.failed)} misslyckade.")
+    if report.undeliverable:
+        click.echo(f"{len(report.undeliverable)} e-postmeddelanden kan inte skickas och är markerade som "
+                   "misslyckade; administratörer ser dem under Administration → E-post.")
     if result.waiting:
         fail(f"KFFLOW_SMTP_URL är inte satt: {result.waiting} e-postmeddelanden väntar i utkorgen.", 1)
     if result.all_failed:
@@ -314,22 +317,20 @@ def render():
 @pass_ctx
 def render_yttrande(ctx: Context, audit_id, output, as_user, register, docx):
     """Skriv yttrandet över granskningen AUDIT_ID: senast registrerade versionen, annars ett utkast."""
-    from kfflow.documents import documents_dir
     from kfflow.services import documents
 
-    storage = documents_dir(ctx.settings.instance_path)
     with _render_session(ctx) as session:
         actor = _render_actor(session, as_user)
         try:
             if docx:
                 content = documents.yttrande_docx(session, actor, audit_id).content
             elif register:
-                record = documents.register_yttrande(session, actor, audit_id, storage)
-                content = documents.read_registered(record, storage)
+                record = documents.register_yttrande(session, actor, audit_id)
+                content = documents.read_registered(session, record)
                 click.echo(f"Registrerat: {record.diarienummer} handling {record.document_number}, "
                            f"version {record.version}, SHA-256 {record.sha256}", err=True)
             else:
-                content = documents.current_yttrande(session, actor, audit_id, storage).content
+                content = documents.current_yttrande(session, actor, audit_id).content
         except KfflowError as exc:
             _render_failed(exc)
     output.write(content)
@@ -374,6 +375,26 @@ def render_slutredovisning_cmd(ctx: Context, diarienummer, output, as_user):
 
 
 # --- import and export ----------------------------------------------------------------------------
+
+@main.group("documents")
+def documents_group():
+    """Registrerade handlingar."""
+
+
+@documents_group.command("verify")
+@pass_ctx
+def documents_verify(ctx: Context):
+    """Kontrollera att varje registrerad handlings lagrade innehåll stämmer med registrets SHA-256."""
+    from kfflow.services.documents import verify_register
+
+    with _render_session(ctx) as session:
+        checked, problems = verify_register(session)
+    for line in problems:
+        click.echo(line, err=True)
+    if problems:
+        fail(f"{len(problems)} av {checked} registrerade handlingar stämmer inte med registret.")
+    click.echo(f"Alla {checked} registrerade handlingar stämmer med registret.")
+
 
 def _acting_user(session, username: str | None, roles: tuple[str, ...] | None = None):
     """The user named by --as, checked to be active (and to hold one of `roles`); None without --as."""

@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import logging
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -106,10 +111,35 @@ def write_transaction(session: Session) -> Iterator[Session]:
         raise RuntimeError("session holds changes made outside a service")
     if session.in_transaction():
         session.rollback()
-    session.connection(execution_options={WRITE_OPTION: True})
     try:
+        session.connection(execution_options={WRITE_OPTION: True})
         yield session
         session.commit()
-    except BaseException:
+    except BaseException as exc:
         session.rollback()
+        if refuses_writes(exc):
+            from kfflow.errors import StorageUnavailable
+
+            log.error("write refused by storage, nothing saved: %s", exc)
+            raise StorageUnavailable() from exc
         raise
+
+
+# SQLite result codes (low byte) and PostgreSQL SQLSTATEs meaning "cannot write here now", not "bad data".
+_SQLITE_REFUSALS = {8: "SQLITE_READONLY", 10: "SQLITE_IOERR", 13: "SQLITE_FULL"}
+_PG_REFUSALS = {"25006": "read_only_sql_transaction", "53100": "disk_full", "53000": "insufficient_resources",
+                "58030": "io_error"}
+_OS_REFUSALS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG}
+
+
+def refuses_writes(exc: BaseException) -> bool:
+    """Whether `exc` says the database or disk is full or read-only (a full disk, a standby, a read-only mount)."""
+    if isinstance(exc, OSError) and not isinstance(exc, ConnectionError):
+        return exc.errno in _OS_REFUSALS
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_REFUSALS
+    return getattr(orig, "sqlstate", None) in _PG_REFUSALS

@@ -68,3 +68,12 @@ class TooManyAttempts(KfflowError):
 class TooManyJobs(KfflowError):
     """The user already has as many heavy jobs waiting as one person may (HTTP 429)."""
     code = "too_many_jobs"
+
+
+class StorageUnavailable(KfflowError):
+    """The database or disk refuses writes (full, read-only, a standby); nothing was saved (HTTP 503)."""
+    code = "storage_unavailable"
+
+    def __init__(self, message: str = "Det går inte att spara just nu: lagringen är full eller skrivskyddad. "
+                                      "Inget har sparats. Försök igen om en stund eller kontakta driften."):
+        super().__init__(message)

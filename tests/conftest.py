@@ -154,6 +154,13 @@ class _SmtpInbox:
 
     def __init__(self):
         self.messages = []
+        self.refuse: dict[str, str] = {}  # recipient address → the server's answer, e.g. "550 5.1.1 okänd"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         import email

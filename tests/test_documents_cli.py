@@ -6,6 +6,7 @@ from click.testing import CliRunner
 
 from kfflow.cli import main
 from kfflow.models import DocumentRecord
+from kfflow.services.documents import read_registered
 
 from tests.audit_factories import answered_audit, decide
 from tests.pdf_checks import embedded_json, pdfa_part, text
@@ -38,8 +39,10 @@ def test_render_yttrande_draft_then_registered(session, users, invoke, settings,
     record = session.query(DocumentRecord).one()
     assert hashlib.sha256(final.read_bytes()).hexdigest() == record.sha256
     assert f"SHA-256 {record.sha256}" in result.output
-    stored = settings.instance_path / "documents" / record.file_path
-    assert stored.read_bytes() == final.read_bytes()
+    assert read_registered(session, record) == final.read_bytes()
+    assert not (settings.instance_path / "documents").exists(), "nothing on the node's own disk"
+    verified = invoke("documents", "verify")
+    assert verified.exit_code == 0 and "Alla 1 registrerade handlingar stämmer" in verified.output
 
     again = tmp_path / "igen.pdf"
     assert invoke("render", "yttrande", str(audit.id), "-o", str(again), "--as", "contributor").exit_code == 0
@@ -49,6 +52,23 @@ def test_render_yttrande_draft_then_registered(session, users, invoke, settings,
     assert invoke("render", "yttrande", str(audit.id), "-o", str(docx_file), "--as", "registrar",
                   "--docx").exit_code == 0
     assert docx_file.read_bytes()[:2] == b"PK"
+
+
+def test_documents_verify_names_a_document_whose_bytes_were_changed(session, users, invoke):
+    from sqlalchemy import text as sql
+
+    from kfflow.services.documents import register_yttrande
+
+    audit, _ = answered_audit(session, users)
+    decide(session, users, audit)
+    record = register_yttrande(session, users["registrar"], audit.id)
+    session.execute(sql("update stored_file set content = :c where id = :i"),
+                    {"c": b"%PDF-1.7 changed", "i": record.stored_file_id})
+    session.commit()
+    result = invoke("documents", "verify")
+    assert result.exit_code == 1
+    assert "RS/351/2022 handling 1 version 1: Den lagrade filen" in result.output
+    assert "1 av 1 registrerade handlingar stämmer inte med registret." in result.output
 
 
 def test_render_refuses_unknown_users_and_roles(session, users, invoke, tmp_path):

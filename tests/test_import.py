@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import openpyxl
 import pytest
@@ -16,7 +16,7 @@ from kfflow.importing.export import measure_table, write_table
 from kfflow.models import Body, HistoryEntry, Measure
 from kfflow.services.cases import history_of
 from kfflow.services.importing import ImportRejected, import_measures
-from kfflow.importing.readers import ImportFileError
+from kfflow.importing.readers import MAX_FILE_BYTES, ImportFileError
 
 from tests.conftest import NOW
 
@@ -378,28 +378,38 @@ def test_a_database_error_while_writing_leaves_nothing_behind(session, tmp_path,
     assert (entry.at, entry.fields["title"], entry.to_state) == (NOW, last.title, "proposed")
 
 
-def test_an_upload_is_kept_by_its_hash_and_only_the_previewed_file_is_imported(session, users, tmp_path):
-    from kfflow.importing.uploads import save_upload, stored_upload
+def test_an_upload_is_kept_in_the_database_and_only_the_previewed_file_is_imported(session, users, tmp_path):
+    from kfflow.models import StoredFile
+    from kfflow.services.importing import confirm_upload, preview_upload, stage_upload
 
     source = xlsx(tmp_path / "plan.xlsx", final_report_rows())
-    folder = tmp_path / "uploads"
     with open(source, "rb") as fh:
-        sha, path = save_upload(fh, "Plan 2023.xlsx", folder)
-    assert path == folder / f"{sha}.xlsx" and stored_upload(folder, path.name) == path
-    preview = import_measures(session, users["registrar"], path, display_name="Plan 2023.xlsx", dry_run=True,
-                              now=NOW)
-    assert (preview.sha256, len(preview.created), counts(session)) == (sha, 25, (0, 0))
+        stored = stage_upload(session, users["registrar"], fh, "Plan 2023.xlsx", now=NOW)
+    assert (stored.purpose, stored.filename, stored.created_by_id, stored.expires_at) == (
+        "import_upload", "Plan 2023.xlsx", users["registrar"].id, NOW + timedelta(days=1))
+    assert stored.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
+    preview = preview_upload(session, users["registrar"], stored.id, now=NOW)
+    assert (preview.sha256, preview.file_name, len(preview.created), counts(session)) == (
+        stored.sha256, "Plan 2023.xlsx", 25, (0, 0))
     with pytest.raises(ImportRejected):
-        import_measures(session, users["registrar"], path, expected_sha256="0" * 64, now=NOW)
-    result = import_measures(session, users["registrar"], path, display_name="Plan 2023.xlsx",
-                             expected_sha256=preview.sha256, now=NOW)
+        confirm_upload(session, users["registrar"], stored.id, expected_sha256="0" * 64, now=NOW)
+    for other in ("steering", "contributor"):  # someone else's upload is as if it did not exist
+        with pytest.raises((ImportFileError, PermissionDenied)):
+            confirm_upload(session, users[other], stored.id, expected_sha256=stored.sha256, now=NOW)
+    with pytest.raises(ImportFileError, match="ingen förhandsgranskad fil"):  # expired after a day
+        confirm_upload(session, users["registrar"], stored.id, expected_sha256=stored.sha256,
+                       now=NOW + timedelta(days=1, seconds=1))
+    assert counts(session) == (0, 0)
+    result = confirm_upload(session, users["registrar"], stored.id, expected_sha256=preview.sha256, now=NOW)
     assert len(result.created) == 25
-    for bad in ("../plan.xlsx", "plan.xlsx", "0" * 64 + ".xlsx"):
-        with pytest.raises(ImportFileError):
-            stored_upload(folder, bad)
+    assert session.scalar(select(func.count()).select_from(StoredFile)) == 0, "a confirmed upload is used up"
     with pytest.raises(ImportFileError):
-        save_upload(io.BytesIO(b"x"), "plan.exe", folder)
-    assert sorted(p.name for p in folder.iterdir()) == [path.name]
+        confirm_upload(session, users["registrar"], stored.id, expected_sha256=preview.sha256, now=NOW)
+    with pytest.raises(ImportFileError, match="Filtypen"):
+        stage_upload(session, users["registrar"], io.BytesIO(b"x"), "plan.exe", now=NOW)
+    with pytest.raises(ImportFileError, match="större än 10 MB"):
+        stage_upload(session, users["registrar"], io.BytesIO(b"x" * (MAX_FILE_BYTES + 1)), "plan.csv", now=NOW)
+    assert session.scalar(select(func.count()).select_from(StoredFile)) == 0
 
 
 def test_measures_further_in_their_lifecycle_round_trip_unchanged(session, users, tmp_path):

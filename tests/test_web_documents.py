@@ -8,8 +8,8 @@ import re
 
 from sqlalchemy import func, select
 
-from kfflow.documents import documents_dir
-from kfflow.models import Audit, DocumentRecord, Recommendation
+from kfflow.models import Audit, DocumentRecord, Recommendation, StoredFile
+from kfflow.services.documents import read_registered
 from tests.audit_factories import RECOMMENDATIONS, answered_audit
 from tests.jobs_support import follow
 from tests.pdf_checks import embedded_json, text
@@ -25,6 +25,11 @@ def _page(client, url: str) -> str:
 def _records(session) -> int:
     session.rollback()
     return session.scalar(select(func.count(DocumentRecord.id)))
+
+
+def _stored_files(session) -> int:
+    session.rollback()
+    return session.scalar(select(func.count(StoredFile.id)))
 
 
 def test_registrar_decides_in_the_browser_and_creates_the_yttrande(make_web_app, session, users, settings):
@@ -71,8 +76,7 @@ def test_registrar_decides_in_the_browser_and_creates_the_yttrande(make_web_app,
     owner = sign_in(app, session, users["owner"])
     pdf = owner.get(f"/granskningar/{audit.id}/yttrande.pdf")
     assert pdf.status_code == 200 and hashlib.sha256(pdf.data).hexdigest() == record.sha256
-    stored = documents_dir(settings.instance_path) / record.file_path
-    assert stored.read_bytes() == pdf.data
+    assert read_registered(session, record) == pdf.data
     assert "UTKAST" not in text(pdf.data) and RECOMMENDATIONS[0][:40] in text(pdf.data)
     assert embedded_json(pdf.data)["draft"] is False
     docx = owner.get(f"/granskningar/{audit.id}/yttrande.docx")
@@ -158,8 +162,7 @@ def test_delrapport_and_slutredovisning_from_the_measures_list(make_web_app, ses
 def test_delrapport_bad_period_is_told_in_swedish_and_writes_nothing(make_web_app, session, users, settings):
     app = make_web_app(csrf=False)
     council = sign_in(app, session, users["council"])
-    storage = documents_dir(settings.instance_path)
-    before = sorted(storage.rglob("*")) if storage.exists() else []
+    before = _stored_files(session)
     for query, field in (("from=2026-13-01&to=2026-03-02", "from"), ("from=2026-03-02&to=2026-02-01", "to")):
         response = council.get(f"/atgarder/delrapport.pdf?{query}")
         body = html.unescape(response.get_data(as_text=True))
@@ -167,5 +170,5 @@ def test_delrapport_bad_period_is_told_in_swedish_and_writes_nothing(make_web_ap
         assert "Perioden är felaktig." in body
         assert f'id="report-{field}" name="{field}"' in body and f'aria-describedby="report-{field}-error"' in body
     assert "Till-datumet måste vara samma dag som eller efter från-datumet." in body
-    assert (sorted(storage.rglob("*")) if storage.exists() else []) == before
+    assert _stored_files(session) == before
     assert _records(session) == 0

@@ -3,19 +3,20 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
+from datetime import timedelta
 
 import openpyxl
 import pytest
 from sqlalchemy import func, select
 
 from kfflow.importing.readers import MAX_FILE_BYTES
-from kfflow.importing.uploads import KEEP_SECONDS, prune_uploads
-from kfflow.models import HistoryEntry, Measure
+from kfflow.importing.uploads import KEEP
+from kfflow.models import HistoryEntry, Measure, StoredFile
 from kfflow.services.cases import history_of
 from kfflow.services.importing import import_measures
 from kfflow.services.measures import propose_measure
+from tests.conftest import NOW
 from tests.factories import measure_in_state
 from tests.web_support import csrf_token, sign_in
 
@@ -53,9 +54,10 @@ def upload(client, data: bytes, name="plan.xlsx", update=False, status=200, **ex
     return body
 
 
-def stored(settings) -> list:
-    folder = settings.instance_path / "uploads"
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+def stored(session) -> list:
+    """The uploads kept in the database, by hash; and nothing in any node's instance folder."""
+    session.rollback()
+    return list(session.scalars(select(StoredFile.sha256).order_by(StoredFile.id)))
 
 
 @pytest.fixture
@@ -72,7 +74,8 @@ def test_a_good_file_is_previewed_then_imported_on_confirm(web, session, users, 
     assert "<td>2</td><td>Mentorskap för nya sjuksköterskor</td>" in page and "<td>Föreslagen</td>" in page
     assert counts(session) == before, "a preview writes nothing"
     sha = SHA.search(page).group(1)
-    assert stored(settings) == [f"{sha}.xlsx"]
+    assert stored(session) == [sha]
+    assert not (settings.instance_path / "uploads").exists()
 
     response = client.post("/atgarder/importera/bekrafta", data={"sha256": sha})
     body = response.get_data(as_text=True)
@@ -85,7 +88,7 @@ def test_a_good_file_is_previewed_then_imported_on_confirm(web, session, users, 
     entry = history_of(session, measures[0])[0]
     assert entry.actor_id == users["registrar"].id
     assert entry.comment == f"Importerad från fil plan.xlsx (sha256 {sha})"
-    assert stored(settings) == [], "the stored file is removed once imported"
+    assert stored(session) == [], "the stored file is removed once imported"
 
     # The confirmed preview is used up: posting it again imports nothing twice.
     again = client.post("/atgarder/importera/bekrafta", data={"sha256": sha})
@@ -103,7 +106,7 @@ def test_a_file_with_a_bad_row_names_the_row_and_writes_nothing(web, session, us
     assert 'aria-describedby="fil-hint fil-error"' in page
     assert "Bekräfta import" not in page
     assert counts(session) == before
-    assert stored(settings) == [], "a file with errors is not kept"
+    assert stored(session) == [], "a file with errors is not kept"
 
 
 def test_confirm_with_another_sha256_than_previewed_is_refused(web, session, users):
@@ -145,7 +148,7 @@ def test_other_roles_may_not_upload_and_nothing_is_stored(web, session, users, s
         assert client.get("/atgarder/importera").status_code == 403
         upload(client, xlsx_bytes(GOOD), status=403)
         assert "Läs in från fil" not in client.get("/atgarder").get_data(as_text=True)
-    assert stored(settings) == []
+    assert stored(session) == []
     assert "Läs in från fil" in sign_in(web, session, users["registrar"]).get("/atgarder").get_data(as_text=True)
 
 
@@ -163,7 +166,7 @@ def test_a_too_large_upload_gets_a_swedish_message_before_the_form_is_read(make_
                            content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 413
     assert "Filen är för stor. Högst 10 MB kan läsas in" in response.get_data(as_text=True)
-    assert stored(settings) == []
+    assert stored(session) == []
 
 
 def test_odd_files_are_refused_with_a_message(web, session, users, settings):
@@ -172,7 +175,7 @@ def test_odd_files_are_refused_with_a_message(web, session, users, settings):
     assert "Välj en fil att läsa in" in upload(client, b"", name="", status=422)
     page = upload(client, b"", name="tom.csv", status=422)
     assert "Filen tom.csv är tom." in page and "Inget har sparats." in page
-    assert stored(settings) == []
+    assert stored(session) == []
 
 
 def _export(client, fmt: str, query: str):
@@ -218,13 +221,15 @@ def test_export_of_an_unknown_format_is_404(web, session, users):
     assert sign_in(web, session, users["owner"]).get("/atgarder/exportera.pdf").status_code == 404
 
 
-def test_previews_nobody_confirmed_are_pruned_after_a_day(tmp_path):
-    folder = tmp_path / "uploads"
-    folder.mkdir()
-    old, fresh, other = folder / f"{'a' * 64}.xlsx", folder / f"{'b' * 64}.csv", folder / "README"
-    for path in (old, fresh, other):
-        path.write_bytes(b"x")
-    os.utime(old, (1000, 1000))
-    os.utime(other, (1000, 1000))
-    assert prune_uploads(folder, now=1000 + KEEP_SECONDS + 1) == 1
-    assert sorted(p.name for p in folder.iterdir()) == sorted([fresh.name, other.name])
+def test_previews_nobody_confirmed_are_deleted_after_a_day(session, users):
+    from kfflow.services.importing import stage_upload
+
+    old = stage_upload(session, users["steering"], io.BytesIO(b"a;b\n1;2\n"), "gammal.csv", now=NOW)
+    fresh = stage_upload(session, users["registrar"], io.BytesIO(b"a;b\n3;4\n"), "ny.csv", now=NOW + KEEP / 2)
+    newest = stage_upload(session, users["registrar"], io.BytesIO(b"a;b\n5;6\n"), "nyast.csv",
+                          now=NOW + KEEP + timedelta(seconds=1))
+    assert stored(session) == [fresh.sha256, newest.sha256]
+    # A new upload replaces the same user's previous one.
+    again = stage_upload(session, users["registrar"], io.BytesIO(b"a;b\n7;8\n"), "igen.csv",
+                         replaces=newest.id, now=NOW + KEEP + timedelta(seconds=2))
+    assert stored(session) == [fresh.sha256, again.sha256] and old.id not in (fresh.id, again.id)

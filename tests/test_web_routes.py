@@ -113,6 +113,7 @@ ROWS = [
     Row("admin.set_user_active", "POST", "/admin/anvandare/{victim}/aktiv", only({"admin": 302}), {"active": "0"}),
     Row("admin.roles", "GET", "/admin/roller", only({"admin": 200})),
     Row("admin.bodies", "GET", "/admin/organ", only({"admin": 200})),
+    Row("admin.mail", "GET", "/admin/e-post", only({"admin": 200})),
 ]
 
 

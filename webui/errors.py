@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from kfflow import errors
+from kfflow.db import refuses_writes
 from kfflow.errors import KfflowError
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ STATUS_BY_ERROR: dict[type[KfflowError], int] = {
     errors.GuardFailed: 422,
     errors.TooManyAttempts: 429,
     errors.TooManyJobs: 429,
+    errors.StorageUnavailable: 503,
 }
 
 
@@ -50,6 +52,7 @@ def _titles() -> dict[int, str]:
         422: _("Det gick inte att spara"),
         429: _("För många försök"),
         500: _("Ett fel har uppstått"),
+        503: _("Det går inte att spara just nu"),
     }
 
 
@@ -83,6 +86,9 @@ def http_error_page(exc: HTTPException):
 def _unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return http_error_page(exc)
+    if refuses_writes(exc):  # e.g. a full or read-only disk under a request body being spooled
+        log.error("storage refused a write on %s %s: %s", request.method, request.path, exc)
+        return _domain_error(errors.StorageUnavailable())
     log.exception("unexpected error on %s %s", request.method, request.path)
     return render_error(500, _("Felet är loggat. Försök igen om en stund."))
 

@@ -43,20 +43,27 @@ class Table:
     close: Callable[[], None] = lambda: None  # releases the file when the rows were not read to the end
 
 
-def read_table(path: Path | str, *, display_name: str | None = None) -> Table:
-    path = Path(path)
-    name = display_name or path.name
+def read_table(source: Path | str | bytes, *, display_name: str | None = None) -> Table:
+    """`source`: a file, or the bytes of one (a stored upload); `display_name` then names it (and its type)."""
+    if not isinstance(source, bytes):
+        source = Path(source)
+    name = display_name or source.name
     suffix = Path(name).suffix.lower()
     if suffix not in EXTENSIONS:
         raise ImportFileError(f"Filtypen ”{suffix or name}” kan inte läsas. Spara filen som .xlsx eller .csv "
                               "(CSV med semikolon eller komma).")
-    size = path.stat().st_size
+    size = len(source) if isinstance(source, bytes) else source.stat().st_size
     if size == 0:
         raise ImportFileError(f"Filen {name} är tom.")
     if size > MAX_FILE_BYTES:
         raise ImportFileError(f"Filen {name} är {size / 1024 / 1024:.1f} MB; högst "
                               f"{MAX_FILE_BYTES // 1024 // 1024} MB kan läsas in. Dela upp den.")
-    return _read_xlsx(path, name) if suffix == ".xlsx" else _read_csv(path, name)
+    return _read_xlsx(source, name) if suffix == ".xlsx" else _read_csv(source, name)
+
+
+def _opened(source: Path | bytes):
+    """What openpyxl and zipfile read: the path, or a fresh file object over the bytes."""
+    return io.BytesIO(source) if isinstance(source, bytes) else source
 
 
 def _blank(value: Any) -> bool:
@@ -117,31 +124,31 @@ def _with_headings(table: Table, source: Iterator[tuple[int, list[Any]]], name: 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
 
 
-def _merged_ranges(path: Path, sheet_part: str | None) -> list[str]:
+def _merged_ranges(source: Path | bytes, sheet_part: str | None) -> list[str]:
     """openpyxl's read-only sheets do not report merged cells; the sheet XML lists them at its end."""
     if not sheet_part:
         return []
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(_opened(source)) as archive:
         data = archive.read(sheet_part.lstrip("/"))
     return [m.decode() for m in _MERGE.findall(data)]
 
 
-def _read_xlsx(path: Path, name: str) -> Table:
+def _read_xlsx(source: Path | bytes, name: str) -> Table:
     import openpyxl
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        workbook = openpyxl.load_workbook(_opened(source), read_only=True, data_only=False)
     except Exception as exc:  # noqa: BLE001 - a broken file fails in many ways; the user needs one message
         raise ImportFileError(f"Filen {name} går inte att läsa som en Excel-fil (.xlsx): den är skadad eller "
                               f"inte en .xlsx-fil ({exc.__class__.__name__}).") from None
     try:
-        return _xlsx_table(workbook, path, name)
+        return _xlsx_table(workbook, source, name)
     except BaseException:
         workbook.close()
         raise
 
 
-def _xlsx_table(workbook, path: Path, name: str) -> Table:
+def _xlsx_table(workbook, source: Path | bytes, name: str) -> Table:
     notes = []
     visible = [ws for ws in workbook.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
     if not visible:
@@ -151,7 +158,7 @@ def _xlsx_table(workbook, path: Path, name: str) -> Table:
         notes.append(f"Filen har {len(workbook.worksheets)} blad; bara det första synliga, ”{sheet.title}”, "
                      "läses in.")
     try:
-        merged = _merged_ranges(path, getattr(sheet, "_worksheet_path", None))
+        merged = _merged_ranges(source, getattr(sheet, "_worksheet_path", None))
     except (KeyError, zipfile.BadZipFile):
         merged = []
     if merged:
@@ -206,8 +213,8 @@ def sniff_delimiter(text: str) -> str:
     return ";" if first.count(";") >= first.count(",") and ";" in first else ","
 
 
-def _read_csv(path: Path, name: str) -> Table:
-    text = decode_csv(path.read_bytes())
+def _read_csv(source: Path | bytes, name: str) -> Table:
+    text = decode_csv(source if isinstance(source, bytes) else source.read_bytes())
     if not text.strip():
         raise ImportFileError(f"Filen {name} är tom.")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))

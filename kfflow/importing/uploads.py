@@ -1,65 +1,36 @@
-"""Keep an uploaded spreadsheet between "preview" and "confirm" (the web upload page).
+"""Read an uploaded spreadsheet (the web upload page) into memory, refusing odd or big files before storing it.
 
-The file is stored under its SHA-256, so the confirm step names exactly the bytes that were previewed,
-and `import_measures(..., expected_sha256=...)` refuses anything else. No user-chosen path is ever used.
+The upload is then kept as a `StoredFile` in the database until its preview is confirmed (see
+`kfflow.services.importing.stage_upload`), so any node can confirm a preview another node made. The
+confirm step names exactly the bytes that were previewed by their SHA-256. No user-chosen path is ever used.
 """
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-import tempfile
-import time
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
 from kfflow.importing.readers import EXTENSIONS, MAX_FILE_BYTES, ImportFileError
 
-_STORED = re.compile(r"^[0-9a-f]{64}\.(xlsx|csv)$")
-KEEP_SECONDS = 24 * 3600  # a preview nobody confirmed within a day is not kept
+KEEP = timedelta(days=1)  # a preview nobody confirmed within a day is not kept
+MEDIA_TYPES = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+               ".csv": "text/csv"}
 
 
-def save_upload(stream: BinaryIO, filename: str, folder: Path) -> tuple[str, Path]:
-    """Store the upload as `<sha256><ext>` in `folder`; returns (sha256, path). Refuses big or odd files."""
+def upload_suffix(filename: str) -> str:
+    """The file type by its name, or ImportFileError in Swedish when it is not one that can be read."""
     suffix = Path(filename or "").suffix.lower()
     if suffix not in EXTENSIONS:
         raise ImportFileError(f"Filtypen ”{suffix or filename}” kan inte läsas. Spara filen som .xlsx eller .csv.")
-    folder.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    size = 0
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            while block := stream.read(1 << 16):
-                size += len(block)
-                if size > MAX_FILE_BYTES:
-                    raise ImportFileError(f"Filen är större än {MAX_FILE_BYTES // 1024 // 1024} MB; dela upp den.")
-                digest.update(block)
-                out.write(block)
-        sha = digest.hexdigest()
-        path = folder / f"{sha}{suffix}"
-        os.replace(tmp, path)
-        return sha, path
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return suffix
 
 
-def stored_upload(folder: Path, stored_name: str) -> Path:
-    """The path of a stored upload by its stored name (`<sha256>.xlsx`); anything else is refused."""
-    if not _STORED.match(stored_name or "") or not (folder / stored_name).is_file():
-        raise ImportFileError("Den uppladdade filen finns inte längre; ladda upp den igen.")
-    return folder / stored_name
-
-
-def prune_uploads(folder: Path, *, now: float | None = None, keep_seconds: int = KEEP_SECONDS) -> int:
-    """Remove stored uploads (and left-over partial files) older than `keep_seconds`; returns how many."""
-    if not folder.is_dir():
-        return 0
-    limit = (now if now is not None else time.time()) - keep_seconds
-    removed = 0
-    for path in folder.iterdir():
-        if (_STORED.match(path.name) or path.suffix == ".part") and path.stat().st_mtime < limit:
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
+def read_upload(stream: BinaryIO) -> bytes:
+    """The uploaded bytes, read in blocks and refused as soon as they pass the limit."""
+    blocks, size = [], 0
+    while block := stream.read(1 << 16):
+        size += len(block)
+        if size > MAX_FILE_BYTES:
+            raise ImportFileError(f"Filen är större än {MAX_FILE_BYTES // 1024 // 1024} MB; dela upp den.")
+        blocks.append(block)
+    return b"".join(blocks)

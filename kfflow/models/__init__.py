@@ -15,6 +15,7 @@ from kfflow.models.measure import Measure, ProgressReport
 from kfflow.models.notification import Notification, NotificationPreference
 from kfflow.models.outbox import OutboxMessage
 from kfflow.models.setting import Setting
+from kfflow.models.stored_file import StoredFile, StoredFileIsImmutable
 from kfflow.models.user import Body, User
 
 CASE_MODELS = {cls.case_kind: cls for cls in (Measure, Recommendation, Audit)}
@@ -24,5 +25,5 @@ __all__ = [
     "ApiToken", "TokenRequestFailure", "Audit", "Recommendation", "RecommendationMeasure", "CalendarToken",
     "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly", "Job",
     "LoginFailure", "LoginSession", "Measure", "ProgressReport", "Notification", "NotificationPreference",
-    "OutboxMessage", "Setting", "Body", "User",
+    "OutboxMessage", "Setting", "StoredFile", "StoredFileIsImmutable", "Body", "User",
 ]

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kfflow.db import Base, UTCDateTime
 from kfflow.models.append_only import refuse_changes
+from kfflow.models.stored_file import StoredFile
 from kfflow.models.user import User
 
 
@@ -30,11 +31,13 @@ class DocumentRecord(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     media_type: Mapped[str] = mapped_column(String(100))
-    file_path: Mapped[str] = mapped_column(String(500), unique=True)  # relative to the documents folder
+    # The bytes, written in the same transaction as this row; a stored document is never deleted.
+    stored_file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id", ondelete="RESTRICT"), unique=True)
     generated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     generated_by: Mapped[User | None] = relationship()
+    stored_file: Mapped[StoredFile] = relationship()
 
     @classmethod
     def latest_query(cls, kind: str, subject_kind: str, subject_id: int):

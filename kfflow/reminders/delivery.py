@@ -25,15 +25,38 @@ from kfflow.reminders.rules import ReminderRules
 
 log = logging.getLogger(__name__)
 # Errors after which further sends in this run would fail the same way: stop and retry later.
+# A refused sender (530 authentication required, a bad MAIL FROM) is the configuration's trouble, not one message's.
 CONNECTION_ERRORS = (OSError, smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected,
-                     smtplib.SMTPAuthenticationError)
+                     smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused)
 
 
 @dataclass
 class DeliveryReport:
     sent: list[tuple[str, str]] = field(default_factory=list)            # (address, subject)
     failed: list[tuple[str, str, str]] = field(default_factory=list)     # (address, subject, error)
+    # Of `failed`, those that can never go out (not buildable, refused for good): marked failed at once.
+    undeliverable: list[tuple[str, str, str]] = field(default_factory=list)
     superseded: int = 0
+
+    @property
+    def retrying(self) -> int:
+        """Failures that will be tried again (the server was down or answered "try later")."""
+        return len(self.failed) - len(self.undeliverable)
+
+
+class Undeliverable(Exception):
+    """This one message cannot go out, now or later: it could not be built, or the server refused it for good."""
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """A refusal that retrying cannot change: a 5xx answer, SMTPUTF8 unsupported, or a message smtplib rejects."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _message in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPDataError):
+        return exc.smtp_code >= 500
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return True
+    return not isinstance(exc, (smtplib.SMTPException, OSError))
 
 
 def due_filter(rules: ReminderRules, now: datetime):
@@ -65,10 +88,11 @@ def _finish(session: Session, token: str, ids: list[int], **values) -> None:
                         .values(**values).execution_options(synchronize_session=False))
 
 
-def _fail(session: Session, token: str, rows, rules: ReminderRules, now: datetime, error: str) -> None:
+def _fail(session: Session, token: str, rows, rules: ReminderRules, now: datetime, error: str,
+          *, permanent: bool = False) -> None:
     with write_transaction(session):
         for row in rows:
-            gave_up = row.attempts >= rules.max_attempts
+            gave_up = permanent or row.attempts >= rules.max_attempts
             session.execute(
                 update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.claim_token == token)
                 .values(status="failed" if gave_up else "pending", last_error=error[:1000], claim_token=None,
@@ -118,18 +142,22 @@ def deliver_due(session: Session, rules: ReminderRules, now: datetime, mailer: M
         delivery = user.delivery or "immediate"
         groups = [keep] if delivery in ("daily", "weekly") else [[r] for r in keep]
         for group in groups:
-            items = [MailItem(r.case_kind, r.case_id, r.case_title, r.subject, r.reason, r.anchor_date.isoformat())
-                     for r in group]
-            message = compose(user.email, user.display_name, items, base,
-                              digest=delivery if delivery != "immediate" else None)
+            subject = group[0].subject if len(group) == 1 else f"{len(group)} påminnelser"
             try:
+                message = _build(user, group, base, delivery)
                 mailer.send(message)
-            except (smtplib.SMTPException, OSError) as exc:
+            except Exception as exc:  # noqa: BLE001 — one message's trouble must not stop the others
                 error = f"{exc.__class__.__name__}: {exc}"
-                log.warning("sending to %s failed: %s", user.email, error)
-                _fail(session, token, group, rules, now, error)
-                report.failed.append((user.email, message["Subject"], error))
-                if isinstance(exc, CONNECTION_ERRORS):
+                permanent = isinstance(exc, Undeliverable) or _is_permanent(exc)
+                log.warning("mail to user %s (outbox %s) %s: %s", recipient_id, [r.id for r in group],
+                            "cannot be delivered, marked failed" if permanent else "failed, will retry", error)
+                if not isinstance(exc, Undeliverable):
+                    mailer.close()  # the SMTP dialogue may be half-way; the next message starts afresh
+                _fail(session, token, group, rules, now, error, permanent=permanent)
+                report.failed.append((user.email, subject, error))
+                if permanent:
+                    report.undeliverable.append((user.email, subject, error))
+                elif isinstance(exc, CONNECTION_ERRORS):
                     # The server is unreachable: leave the rest for the next sweep (still pending).
                     rest = [r for g in groups[groups.index(group) + 1:] for r in g]
                     if rest:
@@ -141,3 +169,14 @@ def deliver_due(session: Session, rules: ReminderRules, now: datetime, mailer: M
             report.sent.append((user.email, message["Subject"]))
             echo(f"Skickat till {user.email}: {message['Subject']}")
     return report
+
+
+def _build(user, group, base: str, delivery: str):
+    """The message for one group of outbox rows; Undeliverable when it cannot be built from what is stored."""
+    items = [MailItem(r.case_kind, r.case_id, r.case_title, r.subject, r.reason, r.anchor_date.isoformat())
+             for r in group]
+    try:
+        return compose(user.email, user.display_name, items, base,
+                       digest=delivery if delivery != "immediate" else None)
+    except (ValueError, TypeError) as exc:
+        raise Undeliverable(f"cannot build the message: {exc}") from exc

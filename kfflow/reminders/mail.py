@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -117,6 +118,15 @@ class MailItem:
     anchor_date: str
 
 
+# Whatever separates lines or is a control character: a header is one line, so these become a space.
+_NOT_IN_A_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def header_text(text: str) -> str:
+    """`text` as one header line: stored data from before the input rule may hold line breaks."""
+    return _NOT_IN_A_HEADER.sub(" ", text).strip()
+
+
 def compose(to: str, name: str, items: list[MailItem], base: str, *, digest: str | None = None) -> EmailMessage:
     """One mail: a single reminder, or a digest ("daily"/"weekly") listing several."""
     prefs = base + PREFERENCES_PATH
@@ -142,8 +152,8 @@ def compose(to: str, name: str, items: list[MailItem], base: str, *, digest: str
                  f"<p>Du kan ändra hur och när du får påminnelser under "
                  f'<a href="{html.escape(prefs, quote=True)}">dina inställningar</a>.</p></body></html>')
     msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["To"] = formataddr((name, to))
+    msg["Subject"] = header_text(subject)
+    msg["To"] = formataddr((header_text(name), to))
     msg["Message-ID"] = make_msgid(domain="kfflow")
     msg.set_content("\n".join(text))
     msg.add_alternative(body_html, subtype="html")

@@ -29,7 +29,8 @@ class SweepResult:
 
     @property
     def all_failed(self) -> bool:
-        return bool(self.delivery.failed) and not self.delivery.sent
+        """Nothing went out and some will be retried: the mail server is the trouble, not a message."""
+        return bool(self.delivery.failed) and not self.delivery.sent and self.delivery.retrying > 0
 
 
 # When the last sweep finished queueing (UTC, ISO 8601), for the operators' "seconds since the last sweep".

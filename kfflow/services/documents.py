@@ -1,17 +1,15 @@
 """Generating the formal documents and registering them: previews for everyone, registration by the registrar.
 
-A registered document is written once (O_EXCL) and recorded with its SHA-256 in the append-only
-register; generating it again makes a new version with a new document number.
+A registered document's bytes are stored (`kfflow.storage`) in the same transaction as its row in the
+append-only register, with its SHA-256: both exist or neither, whatever is interrupted when. Generating it
+again makes a new version with a new document number.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,10 +19,12 @@ from kfflow.db import utcnow, write_transaction
 from kfflow.documents.reports import delrapport_data, report_pdf, slutredovisning_data
 from kfflow.documents.docx_yttrande import yttrande_docx as yttrande_docx_bytes
 from kfflow.documents.yttrande import DEFAULT_ORGANISATION, yttrande_data, yttrande_pdf
-from kfflow.errors import GuardFailed, KfflowError, NotFound, ValidationError
-from kfflow.models import Audit, DocumentRecord, Setting
+from kfflow.errors import GuardFailed, NotFound, ValidationError
+from kfflow.faults import crash_point
+from kfflow.models import Audit, DocumentRecord, Setting, StoredFile
 from kfflow.services._common import add_history, load_actor
 from kfflow.services.access import require_role
+from kfflow.storage import StoredFileCorrupt, read_bytes, store_bytes
 from kfflow.workflow.definition import FieldDef
 from kfflow.workflow.fields import check_text, parse_fields
 
@@ -35,10 +35,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # A final yttrande states what the body adopted; before the decision there is only a draft.
 REGISTRABLE_STATES = ("decided", "sent", "followed_up")
 
-
-class StoredDocumentCorrupt(KfflowError):
-    """The stored file no longer matches the hash in the register."""
-    code = "corrupt"
+StoredDocumentCorrupt = StoredFileCorrupt  # the stored bytes no longer match the hash in the register
 
 
 @dataclass(frozen=True)
@@ -80,60 +77,45 @@ def preview_yttrande(session: Session, actor, audit_id: int, *, now: datetime | 
     return yttrande_pdf(data, when=now)
 
 
-def _write_new_file(path: Path, content: bytes) -> None:
-    """Create the file or fail: a registered document is never overwritten."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(content)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def register_yttrande(session: Session, actor, audit_id: int, storage_dir: Path | str, *,
-                      now: datetime | None = None) -> DocumentRecord:
-    """Render the final yttrande, store it under a new version and document number, and register it."""
+def register_yttrande(session: Session, actor, audit_id: int, *, now: datetime | None = None) -> DocumentRecord:
+    """Render the final yttrande and register it, bytes and register row in one transaction."""
     now = now or utcnow()
-    storage_dir = Path(storage_dir)
-    written: Path | None = None
-    try:
-        with write_transaction(session):
-            actor = load_actor(session, actor)
-            require_role(actor, "registrar", action="registrera handlingar")
-            audit = _load_audit(session, audit_id, lock=True)
-            if audit.state not in REGISTRABLE_STATES:
-                raise GuardFailed("Yttrandet kan registreras först när beslutet om det har förts in. "
-                                  "Förhandsgranska utkastet så länge.")
-            if not (audit.diarienummer or "").strip():
-                raise ValidationError("Granskningen saknar diarienummer.",
-                                      {"diarienummer": "Ange diarienummer innan yttrandet registreras."})
-            kind = DocumentRecord.KIND_YTTRANDE
-            version = 1 + (session.scalar(select(func.max(DocumentRecord.version)).where(
-                DocumentRecord.kind == kind, DocumentRecord.subject_kind == "audit",
-                DocumentRecord.subject_id == audit.id)) or 0)
-            number = 1 + (session.scalar(select(func.max(DocumentRecord.document_number)).where(
-                DocumentRecord.diarienummer == audit.diarienummer)) or 0)
-            data = yttrande_data(audit, organisation=organisation_name(session), draft=False,
-                                 document_date=_letter_date(audit, now), document_number=number, version=version)
-            content = yttrande_pdf(data, when=now)
-            stem = file_stem(audit.diarienummer)
-            relative = f"{stem}/{stem}-{number:04d}-{kind}-v{version}.pdf"
-            _write_new_file(storage_dir / relative, content)
-            written = storage_dir / relative
-            record = DocumentRecord(
-                diarienummer=audit.diarienummer, document_number=number, kind=kind, subject_kind="audit",
-                subject_id=audit.id, version=version, document_date=local_today(now),
-                sha256=hashlib.sha256(content).hexdigest(), size=len(content), media_type=PDF,
-                file_path=relative, generated_by_id=actor.id, created_at=now)
-            session.add(record)
-            session.flush()
-            add_history(session, case=audit, trigger="register_document", from_state=audit.state, actor=actor,
-                        at=now, fields={"document": kind, "document_number": number, "version": version,
-                                        "sha256": record.sha256})
-    except BaseException:
-        if written is not None:
-            written.unlink(missing_ok=True)  # never registered: leave no orphan behind
-        raise
+    with write_transaction(session):
+        actor = load_actor(session, actor)
+        require_role(actor, "registrar", action="registrera handlingar")
+        audit = _load_audit(session, audit_id, lock=True)
+        if audit.state not in REGISTRABLE_STATES:
+            raise GuardFailed("Yttrandet kan registreras först när beslutet om det har förts in. "
+                              "Förhandsgranska utkastet så länge.")
+        if not (audit.diarienummer or "").strip():
+            raise ValidationError("Granskningen saknar diarienummer.",
+                                  {"diarienummer": "Ange diarienummer innan yttrandet registreras."})
+        kind = DocumentRecord.KIND_YTTRANDE
+        version = 1 + (session.scalar(select(func.max(DocumentRecord.version)).where(
+            DocumentRecord.kind == kind, DocumentRecord.subject_kind == "audit",
+            DocumentRecord.subject_id == audit.id)) or 0)
+        number = 1 + (session.scalar(select(func.max(DocumentRecord.document_number)).where(
+            DocumentRecord.diarienummer == audit.diarienummer)) or 0)
+        data = yttrande_data(audit, organisation=organisation_name(session), draft=False,
+                             document_date=_letter_date(audit, now), document_number=number, version=version)
+        content = yttrande_pdf(data, when=now)
+        crash_point("register:rendered")
+        # The name is only offered on download; the register row's id, not the name, identifies the document.
+        stem = file_stem(audit.diarienummer)
+        stored = store_bytes(session, content, filename=f"{stem}-{number:04d}-{kind}-v{version}.pdf",
+                             media_type=PDF, purpose=StoredFile.PURPOSE_DOCUMENT, created_by=actor, now=now)
+        crash_point("register:stored")
+        record = DocumentRecord(
+            diarienummer=audit.diarienummer, document_number=number, kind=kind, subject_kind="audit",
+            subject_id=audit.id, version=version, document_date=local_today(now), sha256=stored.sha256,
+            size=stored.size, media_type=PDF, stored_file=stored, generated_by_id=actor.id, created_at=now)
+        session.add(record)
+        session.flush()
+        add_history(session, case=audit, trigger="register_document", from_state=audit.state, actor=actor,
+                    at=now, fields={"document": kind, "document_number": number, "version": version,
+                                    "sha256": record.sha256})
+        crash_point("register:recorded")
+    crash_point("register:committed")
     log.info("registered %s v%s of audit %s as %s nr %s", kind, version, audit_id, record.diarienummer, number)
     return record
 
@@ -145,24 +127,35 @@ def registered_documents(session: Session, actor, audit_id: int) -> list[Documen
         .order_by(DocumentRecord.version)))
 
 
-def read_registered(record: DocumentRecord, storage_dir: Path | str) -> bytes:
+def read_registered(session: Session, record: DocumentRecord) -> bytes:
     """The stored bytes of a registered document, checked against the register's hash."""
-    content = (Path(storage_dir) / record.file_path).read_bytes()
-    if hashlib.sha256(content).hexdigest() != record.sha256:
-        raise StoredDocumentCorrupt(f"Den lagrade handlingen {record.file_path} stämmer inte med registret.")
-    return content
+    return read_bytes(session, record.stored_file, expected_sha256=record.sha256)
 
 
-def current_yttrande(session: Session, actor, audit_id: int, storage_dir: Path | str, *,
-                     now: datetime | None = None) -> RenderedDocument:
+def verify_register(session: Session) -> tuple[int, list[str]]:
+    """Check every registered document's stored bytes against the register's SHA-256 (after a restore, or as
+    an audit of the register); the operator's command, no actor. Returns how many were checked and a line
+    per document that does not match."""
+    problems = []
+    records = list(session.scalars(select(DocumentRecord).order_by(DocumentRecord.id)))
+    for record in records:
+        try:
+            read_registered(session, record)
+        except StoredFileCorrupt as exc:
+            problems.append(f"{record.diarienummer} handling {record.document_number} version {record.version}: "
+                            f"{exc.message}")
+    return len(records), problems
+
+
+def current_yttrande(session: Session, actor, audit_id: int, *, now: datetime | None = None) -> RenderedDocument:
     """The latest registered version of the yttrande, else a draft."""
     load_actor(session, actor)
     audit = _load_audit(session, audit_id)
-    stem = file_stem(audit.diarienummer)
     record = session.scalar(DocumentRecord.latest_query(DocumentRecord.KIND_YTTRANDE, "audit", audit.id))
     if record is not None:
-        return RenderedDocument(read_registered(record, storage_dir), Path(record.file_path).name, PDF, record)
-    return RenderedDocument(preview_yttrande(session, actor, audit_id, now=now), f"{stem}-yttrande-utkast.pdf", PDF)
+        return RenderedDocument(read_registered(session, record), record.stored_file.filename, PDF, record)
+    return RenderedDocument(preview_yttrande(session, actor, audit_id, now=now),
+                            f"{file_stem(audit.diarienummer)}-yttrande-utkast.pdf", PDF)
 
 
 # --- reports ------------------------------------------------------------------------------------

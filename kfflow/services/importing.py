@@ -10,6 +10,8 @@
   `due_date_not_past` guard of a new decision does not apply to it, and the history says so.
 - `actor` None is the operator at the command line (they hold the database already); history then has
   no actor. Through the web a user must be steering or a registrar.
+- The web upload is kept in the database between preview and confirm (`stage_upload`, `preview_upload`,
+  `confirm_upload`), so any node can confirm it; the confirmed upload is deleted in the import's transaction.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -26,11 +29,13 @@ from kfflow.db import utcnow, write_transaction
 from kfflow.errors import KfflowError, PermissionDenied
 from kfflow.importing.mapping import match_headings, normalise
 from kfflow.importing.plan import Lookups, RowError, RowPlan, Validator, report_errors
-from kfflow.importing.readers import read_table
-from kfflow.models import Body, Measure, User
+from kfflow.importing.readers import ImportFileError, read_table
+from kfflow.importing.uploads import KEEP, MEDIA_TYPES, read_upload, upload_suffix
+from kfflow.models import Body, Measure, StoredFile, User
 from kfflow.services._common import add_history_rows, history_row, load_actor
 from kfflow.services.measures import (EDITORS, NewMeasure, change_measure_in_transaction,
                                       propose_measures_in_transaction)
+from kfflow.storage import delete_expired, delete_stored, read_bytes, store_bytes
 from kfflow.workflow import get_workflows
 
 IMPORTERS = EDITORS
@@ -78,9 +83,11 @@ def require_importer(actor) -> None:
         raise PermissionDenied("Bara styrgruppen och registratorer kan läsa in åtgärder från fil.")
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(source: Path | bytes) -> str:
+    if isinstance(source, bytes):
+        return hashlib.sha256(source).hexdigest()
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open(source, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -97,8 +104,9 @@ def _lookups(session: Session) -> Lookups:
                    measure_ids=set(session.scalars(select(Measure.id))))
 
 
-def _validate(session: Session, path: Path, name: str, progress) -> tuple[list[RowPlan], list[str], Validator]:
-    table = read_table(path, display_name=name)
+def _validate(session: Session, source: Path | bytes, name: str,
+              progress) -> tuple[list[RowPlan], list[str], Validator]:
+    table = read_table(source, display_name=name)
     try:
         return _validate_table(session, table, name, progress)
     finally:
@@ -158,55 +166,136 @@ def _match(session: Session, plans: list[RowPlan], user_names: dict[int, str]) -
     return new, matched
 
 
-def import_measures(session: Session, actor, path: Path | str, *, display_name: str | None = None,
+def import_measures(session: Session, actor, source: Path | str | bytes, *, display_name: str | None = None,
                     update: bool = False, dry_run: bool = False, now: datetime | None = None,
                     expected_sha256: str | None = None,
                     progress: Callable[[str, int], None] | None = None) -> ImportResult:
-    """Validate the whole file, then create, update or leave each row's measure in one transaction.
+    """Validate the whole file (a path, or its bytes), then create, update or leave each row's measure in
+    one transaction.
 
     `expected_sha256`: the hash shown with a preview (a dry run); the import is refused if the file is
     not the one previewed.
     """
-    path = Path(path)
-    now = now or utcnow()
-    name = display_name or path.name
-    result = ImportResult(file_name=name, sha256=file_sha256(path), dry_run=dry_run, update=update)
+    if not isinstance(source, bytes):
+        source = Path(source)
+    name = display_name or source.name
+    with write_transaction(session):
+        return _import(session, actor, source, name, update=update, dry_run=dry_run, now=now or utcnow(),
+                       expected_sha256=expected_sha256, progress=progress)
+
+
+def _import(session: Session, actor, source: Path | bytes, name: str, *, update: bool, dry_run: bool,
+            now: datetime, expected_sha256: str | None, progress) -> ImportResult:
+    """The import inside the caller's write transaction."""
+    result = ImportResult(file_name=name, sha256=file_sha256(source), dry_run=dry_run, update=update)
     if expected_sha256 is not None and expected_sha256 != result.sha256:
         raise ImportRejected(f"Filen {name} är inte den som förhandsgranskades; inget har sparats.",
                              ["Ladda upp filen igen och granska förhandsvisningen innan du bekräftar."])
     comment = f"Importerad från fil {name} (sha256 {result.sha256})"
+    if actor is not None:
+        actor = load_actor(session, actor)
+        require_importer(actor)
+    plans, result.notes, validator = _validate(session, source, name, progress)
+    user_names = dict(session.execute(select(User.id, User.username)).all())
+    new, matched = _match(session, plans, user_names)
+    for plan in new:
+        validator.check_new(plan)
+    _raise_errors(validator, name)
+    result.created = new
+    for m in matched:
+        result.notes.extend(f"rad {m.plan.row}: {n}" for n in m.notes)
+        if not m.changes:
+            result.unchanged.append(m)
+        else:
+            (result.updated if update else result.differing).append(m)
+    if dry_run:
+        return result
+    for m in result.updated:
+        change_measure_in_transaction(session, actor, m.measure, {k: new for k, (_, new) in m.changes.items()},
+                                      now=now, comment=comment.replace("Importerad", "Uppdaterad"))
+    for start in range(0, len(new), BATCH):
+        chunk = new[start:start + BATCH]
+        values = [{**p.values, "owner_id": p.owner_id, "due_date": p.due_date} for p in chunk]
+        ids = propose_measures_in_transaction(session, actor, values, now=now, comments=[comment] * len(chunk))
+        _record_decided(session, [(i, p) for i, p in zip(ids, chunk) if p.state == "decided"], actor, now,
+                        comment, user_names)
+        result.created_ids.extend(ids)
+        if progress:
+            progress("Sparade", len(chunk))
+    return result
+
+
+# --- the web upload: stored in the database between preview and confirm ------------------------
+
+NO_PREVIEW = "Det finns ingen förhandsgranskad fil att läsa in. Ladda upp filen igen."
+
+
+def stage_upload(session: Session, actor, stream: BinaryIO, filename: str, *, replaces: int | None = None,
+                 now: datetime | None = None) -> StoredFile:
+    """Keep an uploaded file until its preview is confirmed (a day at most), where every node sees it.
+
+    `replaces`: the same user's previous upload, which a new one makes obsolete. Expired uploads go too.
+    """
+    now = now or utcnow()
+    suffix = upload_suffix(filename)
+    content = read_upload(stream)
     with write_transaction(session):
-        if actor is not None:
+        actor = load_actor(session, actor)
+        require_importer(actor)
+        delete_expired(session, now=now)
+        if replaces is not None:
+            previous = session.get(StoredFile, replaces)
+            if previous is not None and _is_pending_upload(previous, actor, now):
+                delete_stored(session, previous)
+        return store_bytes(session, content, filename=filename, media_type=MEDIA_TYPES[suffix],
+                           purpose=StoredFile.PURPOSE_IMPORT_UPLOAD, created_by=actor, now=now,
+                           expires_at=now + KEEP)
+
+
+def _is_pending_upload(stored: StoredFile, actor, now: datetime) -> bool:
+    return (stored.purpose == StoredFile.PURPOSE_IMPORT_UPLOAD and stored.created_by_id == actor.id
+            and stored.expires_at is not None and stored.expires_at > now)
+
+
+def _pending_upload(session: Session, actor, upload_id: int, now: datetime) -> StoredFile:
+    """The actor's own unexpired upload; anyone else's, or none, is as if it did not exist."""
+    stored = session.get(StoredFile, upload_id)
+    if stored is None or not _is_pending_upload(stored, actor, now):
+        raise ImportFileError(NO_PREVIEW)
+    return stored
+
+
+def preview_upload(session: Session, actor, upload_id: int, *, update: bool = False,
+                   now: datetime | None = None) -> ImportResult:
+    """What importing the stored upload would do (nothing is written); a file with errors is not kept."""
+    now = now or utcnow()
+    try:
+        with write_transaction(session):
             actor = load_actor(session, actor)
             require_importer(actor)
-        plans, result.notes, validator = _validate(session, path, name, progress)
-        user_names = dict(session.execute(select(User.id, User.username)).all())
-        new, matched = _match(session, plans, user_names)
-        for plan in new:
-            validator.check_new(plan)
-        _raise_errors(validator, name)
-        result.created = new
-        for m in matched:
-            result.notes.extend(f"rad {m.plan.row}: {n}" for n in m.notes)
-            if not m.changes:
-                result.unchanged.append(m)
-            else:
-                (result.updated if update else result.differing).append(m)
-        if dry_run:
-            return result
-        for m in result.updated:
-            change_measure_in_transaction(session, actor, m.measure, {k: new for k, (_, new) in m.changes.items()},
-                                          now=now, comment=comment.replace("Importerad", "Uppdaterad"))
-        for start in range(0, len(new), BATCH):
-            chunk = new[start:start + BATCH]
-            values = [{**p.values, "owner_id": p.owner_id, "due_date": p.due_date} for p in chunk]
-            ids = propose_measures_in_transaction(session, actor, values, now=now, comments=[comment] * len(chunk))
-            _record_decided(session, [(i, p) for i, p in zip(ids, chunk) if p.state == "decided"], actor, now,
-                            comment, user_names)
-            result.created_ids.extend(ids)
-            if progress:
-                progress("Sparade", len(chunk))
-    return result
+            stored = _pending_upload(session, actor, upload_id, now)
+            return _import(session, actor, read_bytes(session, stored), stored.filename, update=update,
+                           dry_run=True, now=now, expected_sha256=None, progress=None)
+    except (ImportRejected, ImportFileError):
+        with write_transaction(session):
+            stored = session.get(StoredFile, upload_id)
+            if stored is not None and _is_pending_upload(stored, load_actor(session, actor), now):
+                delete_stored(session, stored)  # nothing can be confirmed from a file with errors
+        raise
+
+
+def confirm_upload(session: Session, actor, upload_id: int, *, expected_sha256: str, update: bool = False,
+                   now: datetime | None = None) -> ImportResult:
+    """Import exactly the previewed upload and delete it, in one transaction: it cannot be imported twice."""
+    now = now or utcnow()
+    with write_transaction(session):
+        actor = load_actor(session, actor)
+        require_importer(actor)
+        stored = _pending_upload(session, actor, upload_id, now)
+        result = _import(session, actor, read_bytes(session, stored), stored.filename, update=update,
+                         dry_run=False, now=now, expected_sha256=expected_sha256, progress=None)
+        delete_stored(session, stored)
+        return result
 
 
 def _record_decided(session: Session, decided: list[tuple[int, RowPlan]], actor, now: datetime, comment: str,

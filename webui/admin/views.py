@@ -8,6 +8,7 @@ from kfflow.errors import ValidationError
 from kfflow.models import Body, User
 from kfflow.services.access import require_role
 from kfflow.services.auth_sessions import end_sessions_of
+from kfflow.services.outbox import failed_mail
 from kfflow.services.users import create_user, set_active
 from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import FieldDef, Option
@@ -68,3 +69,9 @@ def roles():
 @bp.route("/organ")
 def bodies():
     return render_template("admin/bodies.html", bodies=get_session().scalars(select(Body).order_by(Body.name)).all())
+
+
+@bp.route("/e-post")
+def mail():
+    count, failed = failed_mail(get_session(), current_actor())
+    return render_template("admin/mail.html", count=count, failed=failed)

@@ -17,7 +17,7 @@ from webui.audits import bp
 from webui.auth import current_actor
 from webui.cases import active_people, create_form, form_value, read_version, timeline, transition_form
 from webui.db import get_session
-from webui.documents import send_document, storage_dir
+from webui.documents import send_document
 from webui.errors import status_for
 
 RECOMMENDATION_FIELDS = (FieldDef("number", "number", "Nummer", min=1, max=999),
@@ -195,8 +195,8 @@ def yttrande_draft(audit_id: int):
 @bp.route("/granskningar/<int:audit_id>/yttrande.pdf")
 def yttrande_pdf(audit_id: int):
     """The latest registered version (else a draft), as the API serves it."""
-    found = documents.current_yttrande(get_session(), current_actor(), audit_id, storage_dir())
-    return send_document(found.content, found.filename, found.media_type)
+    found = documents.current_yttrande(get_session(), current_actor(), audit_id)
+    return send_document(found.content, found.filename, found.media_type, record=found.record)
 
 
 @bp.route("/granskningar/<int:audit_id>/yttrande.docx")
@@ -209,7 +209,7 @@ def yttrande_docx(audit_id: int):
 def yttrande_register(audit_id: int):
     """"Skapa yttrande": the service decides who may and when; the page only reports its answer."""
     try:
-        record = documents.register_yttrande(get_session(), current_actor(), audit_id, storage_dir())
+        record = documents.register_yttrande(get_session(), current_actor(), audit_id)
     except ValidationError as exc:
         detail = " ".join([exc.message, *exc.fields.values()])
         return _render_audit(audit_id, 422, document_message=detail)

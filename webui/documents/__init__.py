@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, current_app, jsonify, request, send_file
+from flask import Blueprint, jsonify, request, send_file
 
-from kfflow.documents import documents_dir
 from kfflow.errors import KfflowError
 from kfflow.services import documents
 from webui.api import _domain_error as api_domain_error
@@ -25,16 +24,15 @@ def _actor():
     return api_user()
 
 
-def storage_dir():
-    """Where registered documents are stored (shared with the web pages' routes)."""
-    return documents_dir(current_app.config["KFFLOW_SETTINGS"].instance_path)
-
-
-def send_document(content: bytes, filename: str, media_type: str, *, attachment: bool = False):
+def send_document(content: bytes, filename: str, media_type: str, *, attachment: bool = False, record=None):
+    """The bytes with their type and name; a registered version also says its hash and version."""
     response = send_file(io.BytesIO(content), mimetype=media_type, download_name=filename,
                          as_attachment=attachment, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if record is not None:
+        response.headers["X-Document-SHA256"] = record.sha256
+        response.headers["X-Document-Version"] = str(record.version)
     return response
 
 
@@ -45,12 +43,8 @@ bp.register_error_handler(KfflowError, api_domain_error)
 @bp.get("/audits/<int:audit_id>/yttrande.pdf")
 def yttrande_pdf(audit_id: int):
     """The latest registered version of the yttrande, else a draft marked UTKAST."""
-    found = documents.current_yttrande(get_session(), _actor(), audit_id, storage_dir())
-    response = send_document(found.content, found.filename, found.media_type)
-    if found.record is not None:
-        response.headers["X-Document-SHA256"] = found.record.sha256
-        response.headers["X-Document-Version"] = str(found.record.version)
-    return response
+    found = documents.current_yttrande(get_session(), _actor(), audit_id)
+    return send_document(found.content, found.filename, found.media_type, record=found.record)
 
 
 def _record_json(record) -> dict:
@@ -64,7 +58,7 @@ def _record_json(record) -> dict:
 @bp.post("/audits/<int:audit_id>/yttrande")
 def register_yttrande(audit_id: int):
     """"Skapa yttrande": register a new version of the final yttrande (registrar, after the decision)."""
-    record = documents.register_yttrande(get_session(), _actor(), audit_id, storage_dir())
+    record = documents.register_yttrande(get_session(), _actor(), audit_id)
     response = jsonify(_record_json(record))
     response.status_code = 201
     response.headers["Location"] = f"{bp.url_prefix}/audits/{audit_id}/yttrande.pdf"

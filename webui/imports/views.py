@@ -3,7 +3,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from flask import current_app, render_template, request, send_file
+from flask import render_template, request, send_file
 from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,8 +12,8 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from kfflow.importing.export import measure_table, write_csv, write_xlsx
 from kfflow.importing.mapping import measure_columns
 from kfflow.importing.readers import MAX_FILE_BYTES, ImportFileError
-from kfflow.importing.uploads import prune_uploads, save_upload, stored_upload
-from kfflow.services.importing import ImportRejected, import_measures, may_import, require_importer
+from kfflow.services.importing import (ImportRejected, confirm_upload, may_import, preview_upload,
+                                      require_importer, stage_upload)
 from kfflow.workflow import get_workflows
 from webui.auth import current_actor
 from webui.db import get_session
@@ -25,7 +25,7 @@ from kfflow.clock import local_today
 # The multipart envelope adds a little to the file; the file itself is held to MAX_FILE_BYTES on saving.
 MAX_REQUEST_BYTES = MAX_FILE_BYTES + 64 * 1024
 REQUEST_LIMITS = {"imports.upload": MAX_REQUEST_BYTES, "imports.confirm": 64 * 1024}
-PREVIEW_KEY = "import_preview"  # in the signed session cookie: which stored file this browser previewed
+PREVIEW_KEY = "import_preview"  # in the signed session cookie: which stored upload this browser previewed
 LISTED = 200  # rows listed per part of a preview or result; the counts are always complete
 EXPORT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 "csv": "text/csv; charset=utf-8"}
@@ -49,10 +49,6 @@ def _too_large(exc):
     return _upload_page(message=message, status=413)
 
 
-def _folder() -> Path:
-    return current_app.config["KFFLOW_SETTINGS"].instance_path / "uploads"
-
-
 def _upload_page(*, message: str | None = None, lines=(), update: bool = False, status: int = 200):
     return render_template("imports/upload.html", message=message, lines=list(lines), update=update,
                            max_mb=MAX_FILE_BYTES // 1024 // 1024), status
@@ -66,7 +62,7 @@ def _refused(exc: ImportRejected | ImportFileError, update: bool):
 
 @bp.route("/atgarder/importera", methods=["GET", "POST"])
 def upload():
-    """Store the file under its SHA-256 and show what an import would do, or why it cannot be done."""
+    """Store the file in the database and show what an import would do, or why it cannot be done."""
     actor = current_actor()
     require_importer(actor)
     if request.method == "GET":
@@ -76,37 +72,33 @@ def upload():
     if upload_file is None or not upload_file.filename:
         return _upload_page(message=_("Välj en fil att läsa in."), update=update, status=422)
     name = Path(upload_file.filename.replace("\\", "/")).name[:200]
-    prune_uploads(_folder())
+    previous = flask_session.pop(PREVIEW_KEY, None)
     try:
-        sha, path = save_upload(upload_file.stream, name, _folder())
-    except ImportFileError as exc:
-        return _refused(exc, update)
-    try:
-        result = import_measures(get_session(), actor, path, display_name=name, update=update, dry_run=True)
+        stored = stage_upload(get_session(), actor, upload_file.stream, name,
+                              replaces=previous and previous.get("upload"))
+        result = preview_upload(get_session(), actor, stored.id, update=update)
     except (ImportRejected, ImportFileError) as exc:
-        path.unlink(missing_ok=True)  # nothing can be confirmed from a file with errors
         return _refused(exc, update)
-    flask_session[PREVIEW_KEY] = {"stored": path.name, "name": name, "update": update}
+    # Only the upload's id: any node reads the bytes from the database.
+    flask_session[PREVIEW_KEY] = {"upload": stored.id, "update": update}
     return render_template("imports/preview.html", result=result, **_table_context())
 
 
 @bp.route("/atgarder/importera/bekrafta", methods=["POST"])
 def confirm():
-    """Import exactly the previewed file: the form names its SHA-256 and the service compares."""
+    """Import exactly the previewed upload: the form names its SHA-256 and the service compares."""
     actor = current_actor()
     require_importer(actor)
     preview = flask_session.get(PREVIEW_KEY)
-    if not preview:
+    if not preview or "upload" not in preview:
         return _upload_page(message=_("Det finns ingen förhandsgranskad fil att läsa in. Ladda upp filen igen."),
                             status=422)
     try:
-        path = stored_upload(_folder(), preview["stored"])
-        result = import_measures(get_session(), actor, path, display_name=preview["name"], update=preview["update"],
-                                 expected_sha256=request.form.get("sha256", ""))
+        result = confirm_upload(get_session(), actor, preview["upload"], update=preview["update"],
+                                expected_sha256=request.form.get("sha256", ""))
     except (ImportRejected, ImportFileError) as exc:
         return _refused(exc, preview["update"])
     flask_session.pop(PREVIEW_KEY, None)
-    path.unlink(missing_ok=True)
     return render_template("imports/result.html", result=result, **_table_context())
 
 

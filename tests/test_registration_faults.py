@@ -1,0 +1,127 @@
+"""Registration cannot wedge: killed at any step, or refused by a full or read-only database, it leaves the
+register and the stored bytes in agreement and the next attempt succeeds."""
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import event, func, select
+
+from kfflow.errors import StorageUnavailable
+from kfflow.models import DocumentRecord, StoredFile
+from kfflow.services.documents import register_yttrande, verify_register
+from kfflow.services.tokens import grant_token
+
+from tests.audit_factories import answered_audit, decide
+from tests.conftest import NOW
+from tests.web_support import sign_in
+
+# Bigger than the free space a page limit leaves: a full database cannot take it.
+PLAN = ("Åtgärd;Kategori;Beskrivning\n" + "".join(f"Åtgärd {i};Behålla;{'Mentorskap för nya. ' * 8}\n"
+                                                  for i in range(300))).encode()
+STEPS = ("register:rendered", "register:stored", "register:recorded", "register:committed")
+
+
+@pytest.fixture
+def decided_audit(session, users):
+    audit, _ = answered_audit(session, users)
+    decide(session, users, audit)
+    return audit
+
+
+def register_and_agree(session) -> list[DocumentRecord]:
+    """Every register row's stored bytes hash to its SHA-256, and no stored document lacks its row."""
+    session.rollback()
+    records = list(session.scalars(select(DocumentRecord).order_by(DocumentRecord.version)))
+    assert verify_register(session) == (len(records), [])
+    documents = session.scalar(select(func.count()).select_from(StoredFile)
+                               .where(StoredFile.purpose == StoredFile.PURPOSE_DOCUMENT))
+    assert documents == len(records), "bytes without a register row, or a row without bytes"
+    assert [r.version for r in records] == list(range(1, len(records) + 1))
+    return records
+
+
+# The real `kfflow` command, told at which step to die.
+KFFLOW_CRASHING_AT = ("import sys, kfflow.faults; kfflow.faults.crash_at = sys.argv[1]; "
+                      "from kfflow.cli import main; main(sys.argv[2:], prog_name='kfflow')")
+
+
+def test_killed_at_each_step_the_next_registration_succeeds(session, users, decided_audit, settings, tmp_path):
+    env = {**os.environ, "KFFLOW_DATABASE_URL": settings.database_url,
+           "KFFLOW_INSTANCE": str(settings.instance_path)}
+    expected = 0
+    for step in STEPS:
+        out = tmp_path / f"{step.replace(':', '-')}.pdf"
+        killed = subprocess.run([sys.executable, "-c", KFFLOW_CRASHING_AT, step, "render", "yttrande",
+                                 str(decided_audit.id), "--register", "-o", str(out), "--as", "registrar"],
+                                env=env, capture_output=True, timeout=120)
+        assert killed.returncode == -signal.SIGKILL, (step, killed.stderr.decode()[-2000:])
+        if step == "register:committed":
+            expected += 1  # it committed before it died: the register holds it
+        assert len(register_and_agree(session)) == expected, step
+        register_yttrande(session, users["registrar"], decided_audit.id, now=NOW)
+        expected += 1
+        assert len(register_and_agree(session)) == expected, step
+    assert not (settings.instance_path / "documents").exists()
+
+
+# --- a database that refuses writes: full (SQLite's page limit), read-only (SQLite, a PostgreSQL standby) --
+
+def _refuse_writes(database, how: str) -> dict:
+    """Switch the database's connections to refusing writes the way a full or read-only store does."""
+    state = {"on": False}
+
+    @event.listens_for(database.engine, "checkout")
+    def _on_checkout(dbapi_connection, _record, _proxy):
+        cursor = dbapi_connection.cursor()
+        if how == "sqlite-full":
+            if state["on"]:
+                pages = cursor.execute("PRAGMA page_count").fetchone()[0]
+                cursor.execute(f"PRAGMA max_page_count = {pages}")  # not one page more: the disk is full
+            else:
+                cursor.execute("PRAGMA max_page_count = 1073741823")
+        elif how == "sqlite-read-only":
+            cursor.execute(f"PRAGMA query_only = {1 if state['on'] else 0}")
+        else:  # what a hot standby (after a fail-over) or a database set read-only answers
+            cursor.execute(f"SET SESSION default_transaction_read_only = {'on' if state['on'] else 'off'}")
+            dbapi_connection.commit()
+        cursor.close()
+    return state
+
+
+def _refusals(db_url: str) -> tuple[str, ...]:
+    return ("sqlite-full", "sqlite-read-only") if db_url.startswith("sqlite") else ("postgresql-read-only",)
+
+
+def test_a_full_or_read_only_database_answers_503_in_swedish_and_the_next_attempt_succeeds(
+        make_web_app, database, session, users, decided_audit, db_url):
+    app = make_web_app(csrf=False)
+    client = app.test_client()
+    token = grant_token(session, users["registrar"]).token
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"/api/v1/audits/{decided_audit.id}/yttrande"
+    browser = sign_in(app, session, users["registrar"])
+    for how in _refusals(db_url):
+        state = _refuse_writes(database, how)
+        state["on"] = True
+        with pytest.raises(StorageUnavailable):
+            register_yttrande(session, users["registrar"], decided_audit.id, now=NOW)
+        response = client.post(url, headers=headers)
+        assert response.status_code == 503, (how, response.get_data(as_text=True))
+        error = response.get_json()["error"]
+        assert error["code"] == "storage_unavailable" and "Inget har sparats" in error["message"]
+        page = browser.post(f"/granskningar/{decided_audit.id}/yttrande")
+        assert page.status_code == 503 and "Det går inte att spara just nu" in page.get_data(as_text=True)
+        upload = browser.post("/atgarder/importera", content_type="multipart/form-data",
+                              data={"fil": (io.BytesIO(PLAN), "plan.csv")})
+        assert upload.status_code == 503 and "Inget har sparats" in upload.get_data(as_text=True)
+        state["on"] = False
+        assert register_and_agree(session) == []  # nothing half-written
+        assert session.scalar(select(func.count()).select_from(StoredFile)) == 0
+    response = client.post(url, headers=headers)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert len(register_and_agree(session)) == 1
