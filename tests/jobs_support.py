@@ -45,10 +45,12 @@ def hold_jobs(app_or_queue) -> None:
 def finished_job(session, owner, *, kind: str = "slutredovisning", content: bytes = b"%PDF-1.7 test"):
     """A done job of `owner`'s with a stored result, as the runner leaves it."""
     from kfflow.db import write_transaction
+    from kfflow.services.jobs import JobResult, store_result
 
     with write_transaction(session):
         job = Job(kind=kind, params={"dnr": None}, params_key="test", fingerprint="test", requested_by_id=owner.id,
-                  state="done", progress=100, result_name=f"{kind}.pdf", result_media_type="application/pdf",
-                  result_content=content)
+                  state="done", progress=100)
         session.add(job)
+        session.flush()
+        store_result(session, job, JobResult(content, f"{kind}.pdf", "application/pdf"))
     return job

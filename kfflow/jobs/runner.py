@@ -57,7 +57,7 @@ def execute_job(db: Database, job_id: int) -> str:
             job = session.get(Job, job_id, populate_existing=True)
             job.finished_at = utcnow()
             if error is None:
-                store_result(job, result)
+                store_result(session, job, result)
                 job.state, job.progress = "done", 100
             else:
                 job.state, job.error = "failed", error

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kfflow.db import Base, JSONData, UTCDateTime, utcnow
 
@@ -35,10 +35,9 @@ class Job(Base):
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     state: Mapped[str] = mapped_column(String(20), default="queued")
     progress: Mapped[int] = mapped_column(Integer, default=0)  # per cent
-    result_name: Mapped[str | None] = mapped_column(String(200))
-    result_media_type: Mapped[str | None] = mapped_column(String(100))
-    # The result's bytes; loaded only when asked for (see kfflow.jobs.results).
-    result_content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    # The result's bytes in the blob store (kfflow.storage), stored in the transaction that ends the job.
+    # A cached result expires; its file is then deleted and this goes back to NULL.
+    result_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id", ondelete="SET NULL"))
     error: Mapped[str | None] = mapped_column(Text)  # Swedish, shown to the user
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

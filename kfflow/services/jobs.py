@@ -12,18 +12,20 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
 from kfflow.clock import local_today
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import NotFound, TooManyJobs, ValidationError
-from kfflow.models import Audit, Body, HistoryEntry, Job, Measure, ProgressReport, Recommendation, Setting, User
+from kfflow.models import (Audit, Body, HistoryEntry, Job, Measure, ProgressReport, Recommendation, Setting,
+                           StoredFile, User)
 from kfflow.models.job import WAITING_STATES
 from kfflow.services import documents
 from kfflow.services._common import load_actor
+from kfflow.storage import get_stored, read_bytes, store_bytes
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +142,8 @@ def request_document(session: Session, actor, kind: str, params: dict, queue, *,
         actor = session.get(User, actor.id, with_for_update=True, populate_existing=True)
         version = data_version(session, now)
         same = select(Job).where(Job.kind == kind, Job.params_key == key, Job.fingerprint == version)
-        cached = session.scalars(same.where(Job.state == "done").order_by(Job.id.desc()).limit(1)).first()
+        cached = session.scalars(same.where(Job.state == "done", Job.result_file_id.is_not(None))
+                                 .order_by(Job.id.desc()).limit(1)).first()
         if cached is not None:
             return JobAnswer(cached, True)
         waiting = session.scalars(same.where(Job.requested_by_id == actor.id, Job.state.in_(WAITING_STATES))
@@ -177,26 +180,27 @@ def job_label(job: Job) -> str:
 
 
 def job_result(session: Session, actor, job_id: int) -> JobResult:
-    """The finished job's document. A cached result is anyone's who may ask for the same document."""
-    actor = load_actor(session, actor)
-    job = session.get(Job, job_id, populate_existing=True, options=[undefer(Job.result_content)])
-    if job is None or job.state != "done" or (job.requested_by_id != actor.id and not _shared(session, job)):
-        raise NotFound("Resultatet finns inte (jobbet är inte klart, eller inte ditt).")
-    return JobResult(read_result(job), job.result_name or "resultat", job.result_media_type or "application/octet-stream")
+    """The finished job's document. A report is the same for every reader, so a cached one is anyone's."""
+    load_actor(session, actor)
+    job = session.get(Job, job_id, populate_existing=True)
+    if job is None or job.state != "done" or job.kind not in JOB_KINDS:
+        raise NotFound("Resultatet finns inte (jobbet är inte klart).")
+    if job.result_file_id is None:
+        raise NotFound("Resultatet har rensats bort. Beställ rapporten igen.")
+    stored = get_stored(session, job.result_file_id)
+    return JobResult(read_bytes(session, stored), stored.filename, stored.media_type)
 
 
-def _shared(session: Session, job: Job) -> bool:
-    """Reports read the same for every signed-in user, so a finished one may be served to each of them."""
-    return job.kind in JOB_KINDS
+# --- where results live ---------------------------------------------------------------------------------
+
+# A cached report is dated today, so it is stale after midnight anyway; kept a little longer for its reader.
+RESULT_LIFETIME = timedelta(days=2)
 
 
-# --- where results live (one place to change when documents move to the blob store) ----------------
-
-def store_result(job: Job, result: JobResult) -> None:
-    job.result_content = result.content
-    job.result_name = result.filename
-    job.result_media_type = result.media_type
-
-
-def read_result(job: Job) -> bytes:
-    return job.result_content or b""
+def store_result(session: Session, job: Job, result: JobResult, *, now: datetime | None = None) -> None:
+    """Keep the result in the blob store, in the transaction that marks the job done."""
+    now = now or utcnow()
+    stored = store_bytes(session, result.content, filename=result.filename, media_type=result.media_type,
+                         purpose=StoredFile.PURPOSE_REPORT, created_by=job.requested_by_id,
+                         expires_at=now + RESULT_LIFETIME, now=now)
+    job.result_file_id = stored.id

@@ -6,8 +6,8 @@ database. pyproject pins procrastinate to one minor version: moving to another c
 runs procrastinate's own migration files in between. SQLite has no procrastinate schema (its jobs run in
 the web process from memory).
 
-Revision ID: 0002_jobs
-Revises: 0001_initial
+Revision ID: 0003_jobs
+Revises: 0002_stored_files
 Create Date: 2026-11-30 11:44:06.542040
 """
 from alembic import op
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import kfflow.db
 from sqlalchemy.dialects import postgresql
 
-revision = '0002_jobs'
-down_revision = '0001_initial'
+revision = '0003_jobs'
+down_revision = '0002_stored_files'
 branch_labels = None
 depends_on = None
 
@@ -57,14 +57,13 @@ def upgrade() -> None:
     sa.Column('requested_by_id', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('progress', sa.Integer(), nullable=False),
-    sa.Column('result_name', sa.String(length=200), nullable=True),
-    sa.Column('result_media_type', sa.String(length=100), nullable=True),
-    sa.Column('result_content', sa.LargeBinary(), nullable=True),
+    sa.Column('result_file_id', sa.Integer(), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('created_at', kfflow.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('started_at', kfflow.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('finished_at', kfflow.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['requested_by_id'], ['user_account.id'], name=op.f('fk_job_requested_by_id_user_account'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['result_file_id'], ['stored_file.id'], name=op.f('fk_job_result_file_id_stored_file'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_job'))
     )
     with op.batch_alter_table('job', schema=None) as batch_op:
