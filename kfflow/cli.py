@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 
@@ -75,6 +76,8 @@ def main(click_ctx: click.Context):
     if not isinstance(click_ctx.obj, Context):  # a caller (a test) may pass its own
         click_ctx.obj = Context()
     configure_logging(click_ctx.obj.settings)
+    for name in Settings.unknown_variables():
+        logging.getLogger("kfflow.config").warning("%s is set but is no kfflow setting (misspelt?); ignored", name)
 
 
 # --- database -----------------------------------------------------------------------------------

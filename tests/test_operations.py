@@ -99,6 +99,7 @@ def test_metrics_from_requests_and_the_database(client, session, users, db_url, 
     try:
         for _ in range(3):
             assert client.get("/kalender/not-a-real-token.ics").status_code == 404
+        client.open("/healthz", method="BREW")  # any method name a client invents is one label, "other"
         body = client.get("/metrics").get_data(as_text=True)
     finally:
         lock.release()
@@ -111,7 +112,8 @@ def test_metrics_from_requests_and_the_database(client, session, users, db_url, 
     # Latency by route template: the calendar token never becomes a label.
     feed = 'kfflow_http_request_duration_seconds_count{method="GET",route="/kalender/<token>.ics",status="404"}'
     assert after[feed] - before.get(feed, 0) == 3
-    assert "not-a-real-token" not in body
+    assert "not-a-real-token" not in body and "BREW" not in body
+    assert any(k.startswith('kfflow_http_request_duration_seconds_count{method="other"') for k in after)
     assert all(v == 1 for k, v in after.items() if k.startswith("kfflow_metric_source_up"))
 
 

@@ -176,6 +176,7 @@ def test_smtp_url_forms():
     assert (plain.host, plain.port, plain.ssl, plain.starttls, plain.username) == ("127.0.0.1", 2525, False, False, None)
     tls = SmtpSettings.from_url("smtps://kf%40region.se:p%C3%A5ss%2Fw@mail.region.se")
     assert (tls.port, tls.ssl, tls.username, tls.password) == (465, True, "kf@region.se", "påss/w")
+    assert "påss" not in repr(tls)
     assert SmtpSettings.from_url("smtp://mail:587?starttls=1").starttls
     for bad in ("http://mail:25", "smtp://", "mail:25"):
         try:

@@ -42,11 +42,16 @@ def vocab_label(value, vocabulary: str) -> str:
     return str(value)
 
 
+def capitalize_first(value: str) -> str:
+    """"rekommendation 3 i …" → "Rekommendation 3 i …" (Jinja's capitalize would lower the rest)."""
+    return value[:1].upper() + value[1:]
+
+
 def state_label(case) -> str:
     return get_workflows().get(case.workflow_name, case.workflow_version).state_label(case.state)
 
 
 def init_app(app) -> None:
-    for f in (sv_date, sv_long_date, sv_number, vocab_label, state_label):
+    for f in (sv_date, sv_long_date, sv_number, vocab_label, state_label, capitalize_first):
         app.add_template_filter(f)
     app.add_template_test(is_late, "late_on")  # {% if m is late_on(today) %}

@@ -23,6 +23,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # An id from a proxy is kept when it is a plain token; anything else (log injection, huge values) is replaced.
 _REQUEST_ID_SHAPE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _METRICS = {}
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def _request_metrics():
@@ -51,7 +52,8 @@ def _finish_request(response: Response) -> Response:
     if started is not None:
         # The route template, never the URL: /kalender/<token>.ics must not become a label.
         route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
-        _request_metrics()["latency"].labels(request.method, route, str(response.status_code)).observe(
+        method = request.method if request.method in _METHODS else "other"  # labels stay bounded
+        _request_metrics()["latency"].labels(method, route, str(response.status_code)).observe(
             time.perf_counter() - started)
     return response
 
@@ -59,7 +61,10 @@ def _finish_request(response: Response) -> Response:
 def _end_request(_exc=None):
     token = g.pop("request_id_token", None)
     if token is not None:
-        REQUEST_ID.reset(token)
+        try:
+            REQUEST_ID.reset(token)
+        except ValueError:  # torn down in another context (a streamed response): just clear it
+            REQUEST_ID.set(None)
 
 
 def _settings():

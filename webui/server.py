@@ -11,7 +11,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
 from kfflow.config import Settings
-from kfflow.logs import RequestIdFilter, make_formatter
+from kfflow.logs import RequestIdFilter, configure_logging, make_formatter
 
 
 class AccessLogger(Logger):
@@ -21,6 +21,7 @@ class AccessLogger(Logger):
     def setup(self, cfg):
         super().setup(cfg)
         settings = Settings.from_env()
+        configure_logging(settings)  # the app's own log too, when gunicorn is started without `kfflow serve`
         for log in (self.error_log, self.access_log):
             for handler in log.handlers:
                 handler.setFormatter(make_formatter(settings))

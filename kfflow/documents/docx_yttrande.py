@@ -11,6 +11,7 @@ from docx.shared import Pt
 
 from kfflow.documents.render import paragraphs
 from kfflow.documents.yttrande import yttrande_title
+from kfflow.workflow.fields import without_forbidden
 
 
 def _field(paragraph, instruction: str) -> None:
@@ -40,12 +41,21 @@ def _measures(doc, rec: dict, body: str) -> None:
         _text_block(doc, rec["no_measure_reason"])
 
 
+CORE_PROPERTY_LENGTH = 255  # the .docx format's limit for title, author and subject
+
+
+def _core_property(text: str) -> str:
+    """The document's own title may be longer than a core property holds; the heading keeps it whole."""
+    return text if len(text) <= CORE_PROPERTY_LENGTH else text[:CORE_PROPERTY_LENGTH - 1] + "…"
+
+
 def yttrande_docx(data: dict) -> bytes:
+    data = without_forbidden(data)  # XML refuses control characters that texts stored before the rule may hold
     a = data["audit"]
     body = a["responding_body"]
     doc = Document()
     props = doc.core_properties
-    props.title, props.author, props.language = yttrande_title(data), body, "sv-SE"
+    props.title, props.author, props.language = _core_property(yttrande_title(data)), _core_property(body), "sv-SE"
     props.subject = f"Dnr {a['diarienummer'] or '–'}"
     normal = doc.styles["Normal"]
     normal.font.name, normal.font.size = "Times New Roman", Pt(11.5)

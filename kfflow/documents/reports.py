@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from kfflow.clock import LOCAL_TZ, local_today
 from kfflow.documents.render import EmbeddedData, html_to_pdf, render_html
-from kfflow.models import CASE_MODELS, HistoryEntry, Measure, Recommendation, User
+from kfflow.kinds import KINDS
+from kfflow.models import HistoryEntry, Measure, Recommendation, User
 from kfflow.workflow import get_workflows
 
 NO_CATEGORY = "Utan kategori"
@@ -188,7 +189,7 @@ def _open_cases(session: Session) -> list:
     closed = {"evaluated", "rejected", "withdrawn"}
     found = []
     for kind in ("measure", "recommendation"):
-        model = CASE_MODELS[kind]
+        model = KINDS[kind].model
         stmt = select(model).where(model.state.not_in(closed)).order_by(model.id)
         if model is Measure:
             stmt = stmt.where(model.state.in_(("decided", "implemented"))).options(

@@ -18,6 +18,7 @@ from kfflow.importing.cells import neutralise
 from kfflow.importing.mapping import measure_columns, vocabulary
 from kfflow.models import Audit, Measure, Recommendation, RecommendationMeasure
 from kfflow.workflow import get_workflows
+from kfflow.workflow.fields import without_forbidden
 
 # The import reads "Påbörjat" into the status note, so export writes only the note.
 EXPORT_SKIPS = ("started",)
@@ -92,7 +93,7 @@ def write_xlsx(path: Path, headings: list[str], rows: Iterable[list], title: str
     sheet.append(headings)
     count = 0
     for row in rows:
-        sheet.append(_cells(row))
+        sheet.append(without_forbidden(_cells(row)))  # rows stored before the input rule may hold controls
         count += 1
     workbook.save(path)
     return count

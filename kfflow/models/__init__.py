@@ -18,10 +18,8 @@ from kfflow.models.setting import Setting
 from kfflow.models.stored_file import StoredFile, StoredFileIsImmutable
 from kfflow.models.user import Body, User
 
-CASE_MODELS = {cls.case_kind: cls for cls in (Measure, Recommendation, Audit)}
-
 __all__ = [
-    "Base", "CASE_MODELS",
+    "Base",
     "ApiToken", "TokenRequestFailure", "Audit", "Recommendation", "RecommendationMeasure", "CalendarToken",
     "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly", "Job",
     "LoginFailure", "LoginSession", "Measure", "ProgressReport", "Notification", "NotificationPreference",

@@ -11,10 +11,10 @@ from email.utils import formataddr, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from kfflow.config import Settings, redact_url
+from kfflow.kinds import KINDS
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
-# Where the web interface shows a case and a user's reminder preferences.
-CASE_PATHS = {"measure": "/atgarder/{id}", "recommendation": "/rekommendationer/{id}"}
+# Where the web interface shows a user's reminder preferences (a case's page: kfflow.kinds).
 PREFERENCES_PATH = "/installningar/aviseringar"
 
 
@@ -103,7 +103,7 @@ def base_url(settings: Settings | None = None) -> str:
 
 
 def case_url(kind: str, case_id: int, base: str) -> str:
-    return base + CASE_PATHS[kind].format(id=case_id)
+    return KINDS[kind].web_url(case_id, base)
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,12 @@ import yaml
 
 from kfflow.clock import LOCAL_TZ
 from kfflow.errors import WorkflowDefinitionError
+from kfflow.kinds import KINDS
 
 REMINDERS_FILE = "reminders.yaml"
-# Per case kind: the anchor dates a rule may count from. `steering_meeting` is the configured meeting dates.
-ANCHORS = {
-    "measure": ("due_date", "steering_meeting"),
-    "recommendation": ("response_due", "steering_meeting"),
-}
 MEETING_ANCHOR = "steering_meeting"
+# Per case kind with a due date: the anchor dates a rule may count from (its due date, the meeting dates).
+ANCHORS = {kind.name: (kind.due.anchor, MEETING_ANCHOR) for kind in KINDS.values() if kind.due}
 RULE_KEYS = {"name", "case", "states", "anchor", "days_before", "days_after", "repeat_every_days",
              "recipients", "subject", "reason"}
 TOP_KEYS = {"timezone", "digest", "delivery", "steering_meetings", "rules"}

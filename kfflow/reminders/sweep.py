@@ -18,7 +18,8 @@ from operator import itemgetter
 from sqlalchemy import Connection, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from kfflow.models import Audit, Body, Measure, Notification, NotificationPreference, OutboxMessage, Recommendation, User
+from kfflow.kinds import KINDS, CaseKind
+from kfflow.models import Body, Notification, NotificationPreference, OutboxMessage, User
 from kfflow.clock import local_today
 from kfflow.reminders.clock import next_digest_slot
 from kfflow.reminders.rules import MEETING_ANCHOR, ReminderRules, Rule
@@ -115,17 +116,17 @@ class RecipientPlan:
 class RuleEntry:
     """A rule as one sweep applies it to one case kind. Hashed by identity: counting groups by it."""
 
-    __slots__ = ("rule", "plan", "case_kind", "states")
+    __slots__ = ("rule", "plan", "kind", "states")
 
-    def __init__(self, rule: Rule, plan: RecipientPlan, case_kind: str, states: frozenset[str]):
-        self.rule, self.plan, self.case_kind, self.states = rule, plan, case_kind, states
+    def __init__(self, rule: Rule, plan: RecipientPlan, kind: CaseKind, states: frozenset[str]):
+        self.rule, self.plan, self.kind, self.states = rule, plan, kind, states
 
 
 class Decision(NamedTuple):
     """One occurrence of one rule due now for one case, before it is expanded into recipients.
 
     A named tuple rather than a dataclass: a sweep makes one per (rule, case) in its hot loop.
-    `row` is the case's row from the sweep query (id, state, owner_id, anchor, title parts…)."""
+    `row` is the case's row from its kind's `case_rows` (id, state, owner_id, due date, title columns…)."""
 
     entry: RuleEntry
     row: tuple
@@ -136,15 +137,12 @@ class Decision(NamedTuple):
 
     rule = property(lambda self: self.entry.rule)
     plan = property(lambda self: self.entry.plan)
-    case_kind = property(lambda self: self.entry.case_kind)
+    case_kind = property(lambda self: self.entry.kind.name)
     case_id = property(lambda self: self.row[0])
 
     @property
     def title(self) -> str:
-        row = self.row
-        if self.entry.case_kind == "measure":
-            return row[4]
-        return f"rekommendation {row[4]} i {row[5]} {row[6]}"
+        return self.entry.kind.title_from(self.row[4:])
 
     @property
     def occurrence(self) -> str:
@@ -170,15 +168,6 @@ def expand(decision: Decision) -> list[Due]:
     occurrence = decision.occurrence
     return [Due(decision, occurrence, recipient, subject, f"{reason} {why}")
             for recipient, why in decision.plan.for_case(decision.owner_id)]
-
-
-def _case_query(kind: str):
-    if kind == "measure":
-        return (select(Measure.id, Measure.state, Measure.owner_id, Measure.due_date, Measure.title),
-                Measure, Measure.due_date)
-    return (select(Recommendation.id, Recommendation.state, Recommendation.owner_id, Audit.response_due,
-                   Recommendation.number, Audit.name, Audit.number.label("audit_number"))
-            .join(Audit, Audit.id == Recommendation.audit_id), Recommendation, Audit.response_due)
 
 
 def meeting_occurrence(rule: Rule, meetings: tuple[date, ...], today: date) -> tuple[int, date] | None:
@@ -211,11 +200,11 @@ def plan_due(conn: Connection, rules: ReminderRules, now: datetime, audience: Au
     """Batches of decisions due at `now`, streamed case by case (ordered by case id)."""
     today = local_today(now, rules.timezone)
     today_ord = today.toordinal()
-    for kind in ("measure", "recommendation"):
-        kind_rules = rules.for_case(kind)
-        if not kind_rules:
+    for kind in KINDS.values():
+        kind_rules = rules.for_case(kind.name)
+        if not kind_rules or kind.due is None:
             continue
-        query, model, anchor_col = _case_query(kind)
+        query, model, anchor_col = kind.case_rows(), kind.model, kind.due.column
         conditions, date_rules, meeting_rules = [], [], []
         for rule in kind_rules:
             in_states = model.state.in_(rule.states)

@@ -10,7 +10,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from kfflow.db import utcnow
 from kfflow.errors import NotFound, PermissionDenied, StaleCase
-from kfflow.models import CASE_MODELS, HistoryEntry, User
+from kfflow.kinds import KINDS
+from kfflow.models import HistoryEntry, User
 
 
 def load_actor(session: Session, actor: User | int) -> User:
@@ -32,9 +33,9 @@ def _actor_and_case_statement(model):
 
 def load_actor_and_case(session: Session, actor: User | int, kind: str, case_id: int):
     """Both fresh from the database in one round trip (the hot path of every transition)."""
-    model = CASE_MODELS.get(kind)
-    if model is None:
+    if kind not in KINDS:
         raise NotFound(f"Okänd ärendetyp: {kind}.")
+    model = KINDS[kind].model
     actor_id = actor if isinstance(actor, int) else actor.id
     row = session.execute(_actor_and_case_statement(model), {"actor_id": actor_id, "case_id": case_id}).first()
     if row is None:
@@ -53,9 +54,9 @@ def case_ref(case) -> tuple[str, int]:
 
 
 def load_case(session: Session, kind: str, case_id: int, *, for_write: bool = True):
-    model = CASE_MODELS.get(kind)
-    if model is None:
+    if kind not in KINDS:
         raise NotFound(f"Okänd ärendetyp: {kind}.")
+    model = KINDS[kind].model
     obj = session.get(model, case_id, populate_existing=for_write)
     if obj is None:
         raise NotFound("Ärendet finns inte.")

@@ -30,6 +30,14 @@ AUDIT_FIELDS = (
     FieldDef("summary", "text", "Sammanfattning", required=False),
 )
 # Until the board has adopted the answer, these may still edit it.
+SIGNATORIES_FIELD = FieldDef("signatories", "text", "Undertecknare", required=False)
+# What the pages write on a recommendation: registering it, and its answer.
+RECOMMENDATION_FIELDS = (FieldDef("number", "number", "Nummer", min=1, max=999),
+                         FieldDef("text", "text", "Rekommendationens text"))
+ANSWER_FIELDS = (FieldDef("answer", "text", "Svar", required=False),
+                 FieldDef("measure_ids", "measures", "Åtgärder som svaret utlovar", required=False),
+                 FieldDef("no_measure_reason", "text", "Skäl till att ingen åtgärd vidtas", required=False),
+                 FieldDef("owner", "user", "Ansvarig för svaret", required=False))
 ANSWER_FROZEN_STATES = ("decided", "implemented", "evaluated", "withdrawn")
 
 

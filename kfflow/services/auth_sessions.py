@@ -124,9 +124,13 @@ def end_session(session: Session, token: str | None, *, now: datetime | None = N
 def end_sessions_of(session: Session, user_id: int, *, now: datetime | None = None) -> int:
     """Revoke every live session of a user (deactivation, password change)."""
     with write_transaction(session):
-        result = session.execute(update(LoginSession).where(
-            LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None)).values(revoked_at=now or utcnow()))
-    return result.rowcount
+        return revoke_sessions_in_transaction(session, user_id, now=now)
+
+
+def revoke_sessions_in_transaction(session: Session, user_id: int, *, now: datetime | None = None) -> int:
+    """The same inside a service's own transaction."""
+    return session.execute(update(LoginSession).where(
+        LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None)).values(revoked_at=now or utcnow())).rowcount
 
 
 def purge_expired(session: Session, *, now: datetime | None = None) -> int:

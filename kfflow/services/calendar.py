@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import NotFound
-from kfflow.models import Audit, CalendarToken, Measure, Recommendation, User
-from kfflow.reminders.mail import base_url, case_url
+from kfflow.kinds import KINDS
+from kfflow.models import CalendarToken, User
+from kfflow.reminders.mail import base_url
 from kfflow.security import new_secret_token, secret_hash
 from kfflow.services._common import load_actor
 
@@ -59,20 +60,16 @@ def calendar_for_token(session: Session, token: str, *, base: str | None = None)
     cal.add("prodid", "-//kfflow//kalender//SV")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", f"kfflow: {user.display_name}")
-    measures = session.execute(select(Measure.id, Measure.title, Measure.due_date).where(
-        Measure.owner_id == user.id, Measure.state.in_(OPEN_STATES), Measure.due_date.is_not(None))
-        .order_by(Measure.due_date, Measure.id))
-    for case_id, title, due in measures:
-        cal.add_component(_event(f"measure-{case_id}", f"Slutdatum: {title}", due,
-                                 case_url("measure", case_id, base), stamp))
-    recs = session.execute(select(Recommendation.id, Recommendation.number, Audit.name, Audit.number,
-                                  Audit.response_due).join(Audit, Audit.id == Recommendation.audit_id).where(
-        Recommendation.owner_id == user.id, Recommendation.state.in_(OPEN_STATES), Audit.response_due.is_not(None))
-        .order_by(Audit.response_due, Recommendation.id))
-    for case_id, number, audit_name, audit_number, due in recs:
-        cal.add_component(_event(f"recommendation-{case_id}",
-                                 f"Svar senast: rekommendation {number} i {audit_name} {audit_number}", due,
-                                 case_url("recommendation", case_id, base), stamp))
+    for kind in KINDS.values():
+        if kind.due is None:
+            continue
+        due = kind.due.column
+        rows = session.execute(kind.case_rows().where(
+            kind.model.owner_id == user.id, kind.model.state.in_(OPEN_STATES), due.is_not(None))
+            .order_by(due, kind.model.id))
+        for case_id, _state, _owner, day, *title in rows:
+            cal.add_component(_event(f"{kind.name}-{case_id}", f"{kind.due.calendar_label}: {kind.title_from(title)}",
+                                     day, kind.web_url(case_id, base), stamp))
     return cal.to_ical()
 
 

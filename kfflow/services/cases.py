@@ -32,6 +32,11 @@ class AvailableTransition:
     fields: tuple[FieldDef, ...]
 
 
+def read_case(session: Session, kind: str, case_id: int):
+    """A case to show (NotFound if there is none); changes go through `fire` and the other services."""
+    return load_case(session, kind, case_id, for_write=False)
+
+
 def workflow_of(case) -> WorkflowDef:
     return get_workflows().get(case.workflow_name, case.workflow_version)
 

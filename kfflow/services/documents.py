@@ -51,6 +51,11 @@ def organisation_name(session: Session) -> str:
     return (setting.value if setting and setting.value else DEFAULT_ORGANISATION)
 
 
+# What registering a document records in the case's history.
+DOCUMENT_EVENT_FIELDS = (FieldDef("document", "text", "Handling"), FieldDef("document_number", "number", "Handling nr"),
+                         FieldDef("version", "number", "Version"), FieldDef("sha256", "text", "SHA-256"))
+
+
 def _load_audit(session: Session, audit_id: int, *, lock: bool = False) -> Audit:
     audit = session.get(Audit, audit_id, populate_existing=True, with_for_update=lock or None)
     if audit is None:

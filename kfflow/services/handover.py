@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import PermissionDenied, ValidationError
-from kfflow.models import CASE_MODELS, User
+from kfflow.kinds import KINDS, kind_of
+from kfflow.models import User
 from kfflow.services._common import load_actor
 from kfflow.services.access import may_fire
 from kfflow.services.cases import fire_in_transaction, workflow_of
@@ -31,18 +32,15 @@ class HandoverResult:
     dry_run: bool = False
 
 
-def _title(case) -> str:
-    return getattr(case, "title", None) or f"Rekommendation {getattr(case, 'number', case.id)}"
-
-
 def select_cases(session: Session, *, from_owner: User | None = None, states: list[str] | None = None,
                  case_ids: list[tuple[str, int]] | None = None) -> list:
     """The cases a handover would touch, in a stable order."""
     found = []
-    for kind, model in CASE_MODELS.items():
+    for kind in KINDS.values():
+        model = kind.model
         stmt = select(model).order_by(model.id)
         if case_ids is not None:
-            ids = [i for k, i in case_ids if k == kind]
+            ids = [i for name, i in case_ids if name == kind.name]
             if not ids:
                 continue
             stmt = stmt.where(model.id.in_(ids))
@@ -76,17 +74,17 @@ def hand_over(session: Session, actor, *, to_owner: str, reason: str, from_owner
         for case in select_cases(session, from_owner=values.get("from_owner"), states=states, case_ids=case_ids):
             transition = workflow_of(case).find(TRIGGER, case.state)
             if transition is None:
-                result.skipped.append((case.case_kind, case.id, _title(case), "inte öppen för ny ansvarig"))
+                result.skipped.append((case.case_kind, case.id, kind_of(case).title(case), "inte öppen för ny ansvarig"))
                 continue
             if not may_fire(actor, case, transition):
                 # One case the actor may not touch stops the whole handover: all or nothing.
-                raise PermissionDenied(f"Du får inte byta ansvarig för ”{_title(case)}”.")
+                raise PermissionDenied(f"Du får inte byta ansvarig för ”{kind_of(case).title(case)}”.")
             if case.owner_id == values["to_owner"].id:
-                result.skipped.append((case.case_kind, case.id, _title(case), "har redan den ansvarige"))
+                result.skipped.append((case.case_kind, case.id, kind_of(case).title(case), "har redan den ansvarige"))
                 continue
             if not dry_run:
                 fire_in_transaction(session, actor, case, TRIGGER,
                                     {"owner": values["to_owner"], "reason": values["reason"]}, None,
                                     now=now, comment="Överlämning")
-            result.handed_over.append((case.case_kind, case.id, _title(case)))
+            result.handed_over.append((case.case_kind, case.id, kind_of(case).title(case)))
     return result

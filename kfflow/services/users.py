@@ -99,13 +99,24 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 
 def set_active(session: Session, actor: User, user_id: int, active: bool) -> User:
+    """(De)activate a user; deactivating also ends their sign-in sessions, in the same transaction."""
+    from kfflow.services.auth_sessions import revoke_sessions_in_transaction  # it imports this module
+
     with write_transaction(session):
         require_role(session.get(User, actor.id), "admin", action="hantera användare")
         user = session.get(User, user_id)
         if user is None:
             raise NotFound("Användaren finns inte.")
         user.active = active
+        if not active:
+            revoke_sessions_in_transaction(session, user_id)
     return user
+
+
+def users_and_bodies(session: Session) -> tuple[list[User], list[Body]]:
+    """Everyone by username, and every body by name (the administration pages)."""
+    return (list(session.scalars(select(User).order_by(User.username))),
+            list(session.scalars(select(Body).order_by(Body.name))))
 
 
 def ensure_body(session: Session, name: str, kind: str, has_mandate: bool = False) -> Body:

@@ -51,6 +51,20 @@ def check_text(value: Any, *, multiline: bool, max_length: int = MAX_TEXT) -> st
     return text
 
 
+def without_forbidden(value: Any) -> Any:
+    """Text stored before this rule, made fit for XML outputs: each forbidden character becomes U+FFFD.
+
+    Applies inside lists and dicts (a document's data); anything not text is returned as it is.
+    """
+    if isinstance(value, str):
+        return _NEVER.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {k: without_forbidden(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(without_forbidden(v) for v in value)
+    return value
+
+
 def text_limits(field: FieldDef, model=None) -> tuple[bool, int]:
     """(multi-line?, longest) for a text field: the model's column decides when there is one.
 

@@ -120,11 +120,11 @@ def _as_list(value) -> list:
 
 
 def _case_attributes(name: str) -> set[str] | None:
-    from kfflow.models import CASE_MODELS  # the models know which attributes a case has
+    from kfflow.kinds import KINDS  # the models know which attributes a case has
 
-    model = CASE_MODELS.get(name)
-    if model is None:
+    if name not in KINDS:
         return None
+    model = KINDS[name].model
     return {c.key for c in model.__mapper__.column_attrs}
 
 

@@ -2,14 +2,11 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from kfflow.errors import ValidationError
-from kfflow.models import Body, User
 from kfflow.services.access import require_role
-from kfflow.services.auth_sessions import end_sessions_of
 from kfflow.services.outbox import failed_mail
-from kfflow.services.users import create_user, set_active
+from kfflow.services.users import create_user, set_active, users_and_bodies
 from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import FieldDef, Option
 from webui.admin import bp
@@ -23,9 +20,8 @@ def _admins_only():
 
 
 def _render_users(values=None, errors=None, message=None, status=200):
-    session = get_session()
-    return render_template("admin/users.html", users=session.scalars(select(User).order_by(User.username)).all(),
-                           roles=get_workflows().roles, bodies=session.scalars(select(Body).order_by(Body.name)).all(),
+    users, bodies = users_and_bodies(get_session())
+    return render_template("admin/users.html", users=users, roles=get_workflows().roles, bodies=bodies,
                            role_field=FieldDef("role", "choice", _("Roll"), options=tuple(
                                Option(r.name, r.label) for r in get_workflows().roles.values())),
                            values=values or {}, errors=errors or {}, message=message), status
@@ -50,12 +46,8 @@ def users():
 
 @bp.route("/anvandare/<int:user_id>/aktiv", methods=["POST"])
 def set_user_active(user_id: int):
-    session = get_session()
     active = request.form.get("active") == "1"
-    user = set_active(session, current_actor(), user_id, active)
-    if not active:
-        # The user loader refuses inactive users anyway; revoking makes the end final.
-        end_sessions_of(session, user_id)
+    user = set_active(get_session(), current_actor(), user_id, active)
     flash(_("%(name)s är aktiverad.", name=user.display_name) if active
           else _("%(name)s är inaktiverad och utloggad.", name=user.display_name), "success")
     return redirect(url_for("admin.users"))
@@ -68,7 +60,7 @@ def roles():
 
 @bp.route("/organ")
 def bodies():
-    return render_template("admin/bodies.html", bodies=get_session().scalars(select(Body).order_by(Body.name)).all())
+    return render_template("admin/bodies.html", bodies=users_and_bodies(get_session())[1])
 
 
 @bp.route("/e-post")

@@ -6,8 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from kfflow.errors import NotFound
 from kfflow.models import Measure, ProgressReport, User
-from kfflow.services._common import load_case
-from kfflow.services.cases import available_transitions, fire, history_of
+from kfflow.services.cases import available_transitions, fire, history_of, read_case
 from kfflow.services.measure_list import MeasureFilter, list_measures
 from kfflow.services.measures import add_progress_report, propose_measure, update_measure
 from kfflow.clock import local_today
@@ -31,7 +30,7 @@ def measure_detail(user, measure_id: int):
 def case_history(kind: str, case_id: int) -> dict:
     """The case's history in order, its actors loaded in one query."""
     session = get_session()
-    entries = history_of(session, load_case(session, kind, case_id, for_write=False))
+    entries = history_of(session, read_case(session, kind, case_id))
     actor_ids = {e.actor_id for e in entries if e.actor_id}
     if actor_ids:  # one query fills the identity map, so each entry's actor needs none
         session.scalars(select(User).where(User.id.in_(actor_ids))).all()

@@ -2,40 +2,30 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from kfflow.errors import GuardFailed, NotFound, PermissionDenied, StaleCase, ValidationError
-from kfflow.models import Audit, Recommendation
+from kfflow.models import Audit
 from kfflow.services import documents
-from kfflow.services._common import load_case
 from kfflow.services.access import require_role
-from kfflow.services.audits import AUDIT_FIELDS, add_recommendation, may_edit_answer, register_audit, \
-    update_audit, update_recommendation
-from kfflow.services.cases import available_transitions, history_of
-from kfflow.workflow.definition import FieldDef
+from kfflow.services.audit_list import audits_with_counts
+from kfflow.services.audits import (ANSWER_FIELDS, AUDIT_FIELDS, RECOMMENDATION_FIELDS, SIGNATORIES_FIELD,
+                                    add_recommendation, may_edit_answer, register_audit, update_audit,
+                                    update_recommendation)
+from kfflow.services.cases import available_transitions, history_of, read_case
+from kfflow.services.timeline import timeline
+from kfflow.services.users import active_people
 from webui.audits import bp
 from webui.auth import current_actor
-from webui.cases import active_people, create_form, form_value, read_version, timeline, transition_form
+from webui.cases import create_form, form_value, read_version, transition_form
 from webui.db import get_session
 from webui.documents import send_document
 from webui.errors import status_for
 
-RECOMMENDATION_FIELDS = (FieldDef("number", "number", "Nummer", min=1, max=999),
-                         FieldDef("text", "text", "Rekommendationens text"))
-ANSWER_FIELDS = (FieldDef("answer", "text", "Svar", required=False),
-                 FieldDef("measure_ids", "measures", "Åtgärder som svaret utlovar", required=False),
-                 FieldDef("no_measure_reason", "text", "Skäl till att ingen åtgärd vidtas", required=False),
-                 FieldDef("owner", "user", "Ansvarig för svaret", required=False))
 
 
 @bp.route("/granskningar")
 def audit_list():
-    session = get_session()
-    counts = select(Recommendation.audit_id, func.count(Recommendation.id).label("n")) \
-        .group_by(Recommendation.audit_id).subquery()
-    rows = session.execute(select(Audit, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.audit_id == Audit.id)
-                           .order_by(Audit.received.desc().nulls_last(), Audit.id.desc())).all()
-    return render_template("audits/list.html", rows=rows, may_register=current_actor().role == "registrar")
+    return render_template("audits/list.html", rows=audits_with_counts(get_session()), may_register=current_actor().role == "registrar")
 
 
 @bp.route("/granskningar/ny", methods=["GET", "POST"])
@@ -89,7 +79,7 @@ def _answer_values(rec) -> dict:
 def _render_recommendation(rec_id: int, status: int = 200, **extra):
     session = get_session()
     actor = current_actor()
-    rec = load_case(session, "recommendation", rec_id, for_write=False)
+    rec = read_case(session, "recommendation", rec_id)
     context = dict(rec=rec, transitions=available_transitions(actor, rec), history=timeline(rec, history_of(session, rec)),
                    may_edit=may_edit_answer(actor, rec), fields=ANSWER_FIELDS, values=_answer_values(rec),
                    errors={}, message=None, stale=False, version=rec.version, people=active_people(session))
@@ -138,7 +128,6 @@ def audit_transition(audit_id: int, trigger: str):
 
 # --- editing the audit: what the yttrande says besides the answers --------------------------------
 
-SIGNATORIES_FIELD = FieldDef("signatories", "text", "Undertecknare", required=False)
 
 
 def _signatories_text(signatories) -> str:

@@ -4,9 +4,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kfflow.errors import GuardFailed, KfflowError, PermissionDenied, StaleCase, ValidationError
-from kfflow.services._common import load_case
 from kfflow.services.audits import update_recommendation
-from kfflow.services.cases import available_transitions, history_of
+from kfflow.services.cases import available_transitions, history_of, read_case
 from kfflow.services.comments import add_comment, comments_on
 from kfflow.services.handover import hand_over
 from kfflow.services.measure_list import measure_list_page
@@ -14,8 +13,8 @@ from kfflow.services.measures import (REPORTABLE_STATES, add_progress_report, ma
                                       propose_measure, update_measure)
 from kfflow.workflow import get_workflows
 from webui.auth import current_actor
-from webui.cases import (active_people, create_form, due_date_revisions, form_value, read_version, timeline,
-                         transition_form)
+from kfflow.services.timeline import due_date_revisions, timeline
+from webui.cases import create_form, form_value, read_version, transition_form
 from webui.db import get_session
 from webui.errors import status_for
 from webui.jobs import request_document, web_document_answer
@@ -101,7 +100,7 @@ def _propose(values: dict, rec_id: int | None):
     if rec_id:
         # A second service call: the proposal stands even if linking is refused, and the user is told why.
         try:
-            rec = load_case(session, "recommendation", rec_id, for_write=False)
+            rec = read_case(session, "recommendation", rec_id)
             linked = [m.id for m in rec.measures] + [measure.id]
             update_recommendation(session, actor, rec_id, {"measure_ids": linked}, expected_version=None)
         except KfflowError as exc:
@@ -113,7 +112,7 @@ def _propose(values: dict, rec_id: int | None):
 def _render_page(measure_id: int, status: int = 200, **extra):
     session = get_session()
     actor = current_actor()
-    measure = load_case(session, "measure", measure_id, for_write=False)
+    measure = read_case(session, "measure", measure_id)
     entries = history_of(session, measure)
     context = dict(
         measure=measure, transitions=available_transitions(actor, measure), history=timeline(measure, entries),
@@ -139,7 +138,7 @@ def transition(measure_id: int, trigger: str):
 def edit(measure_id: int):
     session = get_session()
     actor = current_actor()
-    measure = load_case(session, "measure", measure_id, for_write=False)
+    measure = read_case(session, "measure", measure_id)
     if not may_edit(actor, measure):
         raise PermissionDenied(_("Du får inte ändra den här åtgärden."))
     fields = attribute_fields()

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from kfflow.errors import ValidationError
+from kfflow.kinds import KINDS
 from kfflow.models.notification import DELIVERY_MODES
 from kfflow.services.calendar import has_calendar_token, issue_calendar_token, revoke_calendar_token
 from kfflow.services.notifications import (DELIVERY_LABELS, get_preferences, list_notifications,
@@ -12,11 +13,6 @@ from kfflow.services.notifications import (DELIVERY_LABELS, get_preferences, lis
 from webui.auth import current_actor
 from webui.db import get_session
 from webui.notifications import bp
-
-
-# The case page each notification links to, by case kind.
-CASE_ENDPOINTS = {"measure": ("measures.measure_page", "measure_id"),
-                  "recommendation": ("audits.recommendation_page", "rec_id")}
 
 
 @bp.app_context_processor
@@ -28,8 +24,8 @@ def _unread_count():
 
 
 def case_link(note) -> str | None:
-    endpoint = CASE_ENDPOINTS.get(note.case_kind)
-    return url_for(endpoint[0], **{endpoint[1]: note.case_id}) if endpoint else None
+    kind = KINDS.get(note.case_kind)
+    return kind.web_url(note.case_id, request.script_root) if kind else None
 
 
 @bp.route("/aviseringar")
