@@ -107,6 +107,7 @@ def test_a_failed_job_tells_why_in_swedish_on_its_page(make_web_app, session, us
     set_active(session, users["admin"], users["owner"].id, False)
     assert execute_job(app.extensions["kfflow_db"], job_id) == "failed"
     set_active(session, users["admin"], users["owner"].id, True)
+    owner = sign_in(app, session, users["owner"])  # deactivation ended the old session
     page = owner.get(f"/jobb/{job_id}")
     body = html.unescape(page.get_data(as_text=True))
     assert page.status_code == 200 and "http-equiv" not in body
