@@ -399,6 +399,18 @@ def documents_verify(ctx: Context):
     click.echo(f"Alla {checked} registrerade handlingar stämmer med registret.")
 
 
+@documents_group.command("sweep")
+@pass_ctx
+def documents_sweep(ctx: Context):
+    """Ta bort tillfälliga filer (förhandsgranskade importer, rapporter) vars tid har gått ut, och i en
+    S3-lagring innehåll som ingen rad längre pekar på."""
+    from kfflow.storage import sweep_stored_files
+
+    with _render_session(ctx) as session:
+        expired, orphans = sweep_stored_files(session)
+    click.echo(f"Borttaget: {expired} tillfälliga filer, {orphans} objekt utan rad.")
+
+
 def _acting_user(session, username: str | None, roles: tuple[str, ...] | None = None):
     """The user named by --as, checked to be active (and to hold one of `roles`); None without --as."""
     if username is None:

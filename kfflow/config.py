@@ -64,6 +64,11 @@ class Settings(BaseSettings):
         "KFFLOW_DATABASE_URL", "`sqlite:///<instance>/kfflow.sqlite`", repr=False,
         default_factory=lambda data: f"sqlite:///{data['instance_path'] / 'kfflow.sqlite'}",
         description="SQLAlchemy URL; `postgresql://user@host/db` in production")
+    storage_url: SecretStr | None = _env(
+        "KFFLOW_STORAGE_URL", "— (in the database)", default=None,
+        description="where the bytes of documents, uploads and reports go: unset, the database (same transaction "
+                    "as their register row); `s3://[key:secret@]bucket[/prefix]?endpoint_url=https://…&region=…` "
+                    "for an S3-compatible store (the `s3` extra; see docs/architecture.md)")
     workflows_path: Path = _env(
         "KFFLOW_WORKFLOWS", "`./workflows`", default=PROJECT_ROOT / "workflows",
         description="folder of lifecycle definitions")
@@ -93,6 +98,13 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = _env(
         "KFFLOW_METRICS_TOKEN", "— (`/metrics` open)", default=None,
         description="when set, `/metrics` answers only `Authorization: Bearer <token>`")
+    trusted_proxies: int = _env(
+        "KFFLOW_TRUSTED_PROXIES", default=0, ge=0,
+        description="how many reverse proxies in front of kfflow set `X-Forwarded-For`/`-Proto`/`-Host` "
+                    "(Werkzeug's ProxyFix); `0`: trust no such header (see \"Throttle\" below)")
+    calendar_feed_days: int = _env(
+        "KFFLOW_CALENDAR_FEED_DAYS", default=365, ge=1,
+        description="days a calendar feed URL works after it was made or renewed")
     user: str | None = _env(
         "KFFLOW_USER", default=None, description="default for `--as` of `kfflow render`")
     prometheus_multiproc_dir: Path | None = _env(
@@ -143,6 +155,15 @@ class Settings(BaseSettings):
         if level not in ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"):
             raise ValueError("must be one of CRITICAL, ERROR, WARNING, INFO, DEBUG")
         return level
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parts = urlsplit(value.get_secret_value())
+            if parts.scheme != "s3" or not parts.hostname:
+                raise ValueError("must be s3://bucket[/prefix]?endpoint_url=…")
+        return value
 
     @field_validator("smtp_url")
     @classmethod

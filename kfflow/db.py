@@ -95,8 +95,9 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def make_session_factory(engine: Engine, *, info: dict | None = None) -> sessionmaker[Session]:
+    """`info`: what every session of this process carries (the blob store for stored files)."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info)
 
 
 @contextlib.contextmanager

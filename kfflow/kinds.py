@@ -79,9 +79,9 @@ def _recommendation_fields() -> tuple[FieldDef, ...]:
 
 
 def _audit_fields() -> tuple[FieldDef, ...]:
-    from kfflow.services.audits import AUDIT_FIELDS, SIGNATORIES_FIELD
+    from kfflow.services.audits import AUDIT_FIELDS
     from kfflow.services.documents import DOCUMENT_EVENT_FIELDS
-    return AUDIT_FIELDS + (SIGNATORIES_FIELD,) + DOCUMENT_EVENT_FIELDS
+    return AUDIT_FIELDS + DOCUMENT_EVENT_FIELDS
 
 
 KINDS: dict[str, CaseKind] = {kind.name: kind for kind in (

@@ -7,17 +7,16 @@ or axe-core they skip with the reason shown; under CI=true they fail instead.
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
-from werkzeug.serving import make_server
 
 from kfflow.config import PROJECT_ROOT, Settings
 from kfflow.database import Database
 from kfflow.models import Base
 from tests.conftest import IN_CI, WORKFLOWS_PATH
+from tests.web_support import ServedApp
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -34,7 +33,7 @@ def require(path: str | Path, what: str) -> None:
         pytest.skip(message)
 
 
-class LiveServer:
+class LiveServer(ServedApp):
     """The app under werkzeug's server in a thread, on an SQLite file."""
 
     def __init__(self, folder: Path):
@@ -47,18 +46,10 @@ class LiveServer:
                             secret_key="browser-test-secret-key")
         from webui import create_app
 
-        self.app = create_app(settings, database=self.database)
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "LiveServer":
-        self.thread.start()
-        return self
+        super().__init__(create_app(settings, database=self.database))
 
     def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.thread.join(timeout=10)
+        super().__exit__(*exc)
         self.database.dispose()
 
 

@@ -131,9 +131,11 @@ def settings(tmp_path, db_url) -> Settings:
 
 @pytest.fixture
 def app(settings, database):
+    from tests.web_support import CsrfClient
     from webui import create_app
 
-    app = create_app(settings, database=database, config={"TESTING": True})
+    app = create_app(settings, database=database, config={"TESTING": True, "WTF_CSRF_ENABLED": True})
+    app.test_client_class = CsrfClient
     yield app
     app.extensions["kfflow_jobs"].stop()  # the embedded job worker, when a test started it
 
@@ -202,19 +204,25 @@ def api(client, session):
     return Api(client, session)
 
 
-# --- web interface (webui): an app whose CSRF check a test can switch ----------------------------
+# --- web interface (webui): the app as production runs it --------------------------------------------
 
 @pytest.fixture
 def make_web_app(settings, database):
-    """create_app with CSRF on or off; the route matrix turns it off, the CSRF tests keep it on."""
+    """create_app with CSRF enforced, as in production; its test clients send the token a page gave them
+    (tests/web_support.py CsrfClient). `settings_changes` change Settings fields (e.g. trusted_proxies)."""
+    from tests.web_support import CsrfClient
     from webui import create_app
 
+    def make(settings_changes: dict | None = None, **config):
+        if "csrf" in config:
+            raise TypeError("CSRF is always enforced in the test app; its clients send the token (CsrfClient), "
+                            "and app.test_client(send_csrf=False) forges a post without it")
+        app = create_app(settings.model_copy(update=settings_changes or {}), database=database,
+                         config={"TESTING": True, "WTF_CSRF_ENABLED": True, **config})
+        app.test_client_class = CsrfClient
+        made.append(app)
+        return app
     made = []
-
-    def make(*, csrf: bool = True, **config):
-        made.append(create_app(settings, database=database,
-                               config={"TESTING": True, "WTF_CSRF_ENABLED": csrf, **config}))
-        return made[-1]
     yield make
     for app in made:
-        app.extensions["kfflow_jobs"].stop()
+        app.extensions["kfflow_jobs"].stop()  # the embedded job worker, when a test started it

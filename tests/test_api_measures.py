@@ -36,10 +36,14 @@ def test_a_measure_lives_its_whole_life_over_the_api(api, users):
     assert m["state"] == "decided" and m["owner"]["username"] == "owner" and m["due_date"] == days_ahead()
 
     st, report = api.call("POST", f"/measures/{mid}/progress",
-                          {"done": "Upphandlat", "ongoing": "Pilot", "planned": "Breddinförande"}, as_user="owner")
+                          {"version": m["version"], "done": "Upphandlat", "ongoing": "Pilot",
+                           "planned": "Breddinförande"}, as_user="owner")
     assert st == 201 and report["author"]["username"] == "owner"
-    version = api.call("GET", f"/measures/{mid}", as_user="owner")[1]["version"]
-    st, m = api.call("PATCH", f"/measures/{mid}", {"version": version, "indicator": "Antal e-besök"},
+    assert report["measure_version"] == m["version"] + 1  # a report changes the measure
+    st, err = api.call("POST", f"/measures/{mid}/progress", {"version": m["version"], "done": "Igen"},
+                       as_user="owner")
+    assert st == 409 and err["error"]["code"] == "stale"  # the caller had not seen the first report
+    st, m = api.call("PATCH", f"/measures/{mid}", {"version": report["measure_version"], "indicator": "Antal e-besök"},
                      as_user="owner")
     assert st == 200 and m["indicator"] == "Antal e-besök"
     for username, trigger, fields in [("owner", "implement", {"implementation_note": "Klart."}),
@@ -145,7 +149,7 @@ def test_tokens_are_stored_only_as_hashes_and_expire(api, session, users):
 
 
 def test_failed_token_requests_are_throttled_and_logged(api, users, caplog):
-    caplog.set_level(logging.WARNING, logger="kfflow.services.tokens")
+    caplog.set_level(logging.WARNING, logger="kfflow.services.throttle")
     for _ in range(5):
         st, err = api.call("POST", "/tokens", {"username": "steering", "password": "wrong-password"})
         assert st == 401 and err["error"]["code"] == "unauthorized"

@@ -54,7 +54,7 @@ def test_list_page_query_count_does_not_grow_with_page_size(api, database, sessi
 
 def test_list_page_costs_three_statements_whatever_the_rows(make_web_app, database, session, users):
     """Session with user and unread count; counts per state with the people; the rows."""
-    client = sign_in(make_web_app(csrf=False), session, users["steering"])
+    client = sign_in(make_web_app(), session, users["steering"])
     measure_in_state(session, users, "decided", title="Första")
 
     def statements_for(url: str) -> list[str]:

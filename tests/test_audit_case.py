@@ -27,11 +27,12 @@ def test_template_must_be_board_or_committee(session, users):
 
 def test_template_and_summary_can_be_changed(session, users):
     audit = registered_audit(session, users)
-    update_audit(session, users["registrar"], audit.id, {"template": "Nämnd", "summary": "Kort sammanfattning."})
+    update_audit(session, users["registrar"], audit.id, {"template": "Nämnd", "summary": "Kort sammanfattning."},
+                 audit.version)
     audit = session.get(Audit, audit.id)
     assert (audit.template, audit.summary) == ("committee", "Kort sammanfattning.")
     with pytest.raises(PermissionDenied):
-        update_audit(session, users["steering"], audit.id, {"template": "board"})
+        update_audit(session, users["steering"], audit.id, {"template": "board"}, audit.version)
 
 
 def test_decide_records_body_meeting_and_paragraph(session, users):

@@ -33,7 +33,7 @@ def test_local_today_is_stockholms_date():
 
 def test_api_and_pages_agree_on_late_just_after_midnight(make_web_app, api, session, users):
     measure = _due_on_2_march(session, users)
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     with time_machine.travel(JUST_AFTER_MIDNIGHT, tick=False):
         assert local_today() == date(2026, 3, 3)
         status, page = api.call("GET", "/measures?overdue=true", as_user="steering")

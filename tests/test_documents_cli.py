@@ -101,3 +101,21 @@ def test_render_reports(session, users, invoke, tmp_path):
     out = tmp_path / "slut.pdf"
     assert invoke("render", "slutredovisning", "-o", str(out), "--as", "owner").exit_code == 0
     assert "Slutredovisning" in text(out.read_bytes())
+
+
+def test_documents_sweep_deletes_expired_previews_and_keeps_the_rest(session, users, invoke):
+    import io
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from kfflow.db import utcnow
+    from kfflow.models import StoredFile
+    from kfflow.services.importing import stage_upload
+
+    stage_upload(session, users["steering"], io.BytesIO(b"a;b\n3;4\n"), "ny.csv")
+    stage_upload(session, users["registrar"], io.BytesIO(b"a;b\n1;2\n"), "gammal.csv", now=utcnow() - timedelta(days=2))
+    result = invoke("documents", "sweep")
+    assert result.exit_code == 0 and "Borttaget: 1 tillfälliga filer, 0 objekt utan rad." in result.output
+    session.rollback()
+    assert session.scalars(select(StoredFile.filename)).all() == ["ny.csv"]

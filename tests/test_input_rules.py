@@ -132,7 +132,7 @@ def test_lengths_follow_the_column_and_line_breaks_only_in_multi_line_texts(sess
                                                 "signatories": [{"name": "Anna (S)", "title": "Ordförande"}]})
     assert audit.summary == "Stycke ett.\n\nStycke två."
     with pytest.raises(ValidationError) as err:
-        update_audit(session, registrar, audit.id, {"signatories": [{"name": "Anna\nBcc: x", "title": ""}]})
+        update_audit(session, registrar, audit.id, {"signatories": [{"name": "Anna\nBcc: x", "title": ""}]}, audit.version)
     assert "en rad" in err.value.fields["signatories"]
     rec = add_recommendation(session, registrar, audit.id, 1, "Säkerställ att\n\t– planen följs upp.")
     with pytest.raises(ValidationError) as err:

@@ -64,7 +64,7 @@ def test_a_kind_is_wired_through_every_consumer(name, make_web_app, session, use
     assert read_case(session, name, case.id).id == case.id
 
     # Its page and its API resource exist.
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     adapter = app.url_map.bind("localhost")
     assert adapter.match(kind.web_url(case.id), method="GET")
     assert adapter.match("/api/v1" + kind.api_path.format(id=case.id), method="GET")

@@ -99,7 +99,7 @@ def _refusals(db_url: str) -> tuple[str, ...]:
 
 def test_a_full_or_read_only_database_answers_503_in_swedish_and_the_next_attempt_succeeds(
         make_web_app, database, session, users, decided_audit, db_url):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     client = app.test_client()
     token = grant_token(session, users["registrar"]).token
     headers = {"Authorization": f"Bearer {token}"}

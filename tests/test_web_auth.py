@@ -4,12 +4,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from kfflow.db import write_transaction
-from kfflow.models import Comment, LoginFailure, LoginSession
-from kfflow.services.auth_sessions import (IDLE_TIMEOUT, MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME,
-                                           sign_in as service_sign_in, start_session, signed_in)
+from kfflow.errors import TooManyAttempts
+from kfflow.models import Comment, LoginSession, SignInFailure
+from kfflow.services.auth_sessions import IDLE_TIMEOUT, sign_in as service_sign_in, signed_in, start_session
+from kfflow.services.throttle import MAX_PER_ACCOUNT_AND_ADDRESS, MAX_PER_ADDRESS, WINDOW
 from kfflow.services.users import set_active
 from tests.conftest import NOW, TEST_PASSWORD
 from tests.factories import measure_in_state
@@ -67,7 +69,7 @@ def test_deactivating_a_user_ends_their_sessions_at_once(make_web_app, session, 
 
 
 def test_admin_deactivation_revokes_session_records(make_web_app, session, users):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     victim = sign_in(app, session, users["owner"])
     admin = sign_in(app, session, users["admin"])
     assert admin.post(f"/admin/anvandare/{users['owner'].id}/aktiv", data={"active": "0"}).status_code == 302
@@ -93,42 +95,44 @@ def test_only_a_hash_of_the_token_is_stored(session, users):
 
 def test_wrong_password_is_refused_and_logged(make_web_app, users, caplog):
     client = make_web_app().test_client()
-    with caplog.at_level(logging.WARNING, logger="kfflow.services.auth_sessions"):
+    with caplog.at_level(logging.WARNING, logger="kfflow.services.throttle"):
         response = _login(client, "owner", "not-the-password")
     assert response.status_code == 401
     assert "Fel användarnamn eller lösenord" in response.get_data(as_text=True)
-    assert any("login failed for username='owner'" in r.getMessage() for r in caplog.records)
+    assert any("sign-in failed (web) for username='owner'" in r.getMessage() for r in caplog.records)
 
 
-def test_throttle_per_username_refuses_the_next_attempt_and_logs_it(make_web_app, users, caplog):
+def test_throttle_refuses_the_next_attempt_with_retry_after_and_logs_it(make_web_app, users, caplog):
     client = make_web_app().test_client()
-    for _ in range(MAX_FAILURES_PER_USERNAME):
+    for _ in range(MAX_PER_ACCOUNT_AND_ADDRESS):
         assert _login(client, "owner", "not-the-password").status_code == 401
-    with caplog.at_level(logging.WARNING, logger="kfflow.services.auth_sessions"):
+    with caplog.at_level(logging.WARNING, logger="kfflow.services.throttle"):
         response = _login(client, "owner")  # even the right password
     assert response.status_code == 429
-    assert "För många misslyckade inloggningar" in response.get_data(as_text=True)
-    assert any("login throttled for username='owner'" in r.getMessage() for r in caplog.records)
+    assert 0 < int(response.headers["Retry-After"]) <= WINDOW.total_seconds()
+    assert "För många misslyckade inloggningar. Försök igen om 15 minuter." in response.get_data(as_text=True)
+    assert any("sign-in throttled (web) for username='owner'" in r.getMessage() for r in caplog.records)
     # Another user at another address is not affected.
     other = make_web_app().test_client()
-    assert _login(other, "steering", environ_base=None).status_code == 302
+    assert _login(other, "steering", environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code == 302
 
 
 def test_throttle_per_address_and_window(session, users):
-    # Recorded directly: each real failure costs an argon2 verification (the per-username test walks that path).
+    # Recorded directly: each real failure costs an argon2 verification (tests/test_sign_in.py walks that path).
     with write_transaction(session):
-        session.add_all(LoginFailure(username=f"guess{i}", address="10.0.0.9", at=NOW - timedelta(minutes=1))
-                        for i in range(MAX_FAILURES_PER_ADDRESS))
-    assert service_sign_in(session, "owner", TEST_PASSWORD, "10.0.0.9", now=NOW).throttled
-    assert service_sign_in(session, "owner", TEST_PASSWORD, "10.0.0.10", now=NOW).user is not None
+        session.add_all(SignInFailure(username=f"guess{i}", address="10.0.0.9", channel="web",
+                                      at=NOW - timedelta(minutes=1)) for i in range(MAX_PER_ADDRESS))
+    with pytest.raises(TooManyAttempts):
+        service_sign_in(session, "owner", TEST_PASSWORD, "10.0.0.9", now=NOW)
+    assert service_sign_in(session, "owner", TEST_PASSWORD, "10.0.0.10", now=NOW) is not None
     later = NOW + timedelta(minutes=16)
-    assert service_sign_in(session, "owner", TEST_PASSWORD, "10.0.0.9", now=later).user is not None
+    assert service_sign_in(session, "owner", TEST_PASSWORD, "10.0.0.9", now=later) is not None
 
 
 def test_a_form_post_without_csrf_token_is_refused(make_web_app, session, users):
-    app = make_web_app(csrf=True)
+    app = make_web_app()
     m = measure_in_state(session, users, "decided")
-    client = sign_in(app, session, users["contributor"])
+    client = sign_in(app, session, users["contributor"], send_csrf=False)
     response = client.post(f"/atgarder/{m.id}/kommentar", data={"body": "Bra idé."})
     assert response.status_code == 400
     assert "Formuläret har gått ut" in response.get_data(as_text=True)
@@ -141,7 +145,7 @@ def test_a_form_post_without_csrf_token_is_refused(make_web_app, session, users)
 
 
 def test_login_itself_needs_the_csrf_token(make_web_app, users):
-    client = make_web_app(csrf=True).test_client()
+    client = make_web_app().test_client(send_csrf=False)
     response = client.post("/logga-in", data={"username": "owner", "password": TEST_PASSWORD})
     assert response.status_code == 400
 

@@ -33,7 +33,7 @@ def _stored_files(session) -> int:
 
 
 def test_registrar_decides_in_the_browser_and_creates_the_yttrande(make_web_app, session, users, settings):
-    app = make_web_app(csrf=True)
+    app = make_web_app()
     audit, _measures = answered_audit(session, users)
     page_url = f"/granskningar/{audit.id}"
     registrar = sign_in(app, session, users["registrar"])
@@ -86,7 +86,7 @@ def test_registrar_decides_in_the_browser_and_creates_the_yttrande(make_web_app,
 
 
 def test_only_the_registrar_may_create_and_is_told_why_not(make_web_app, session, users):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     audit, _measures = answered_audit(session, users)
     steering = sign_in(app, session, users["steering"])
     assert "Skapa yttrande</button>" not in _page(steering, f"/granskningar/{audit.id}")
@@ -100,14 +100,15 @@ def test_only_the_registrar_may_create_and_is_told_why_not(make_web_app, session
 
 
 def test_registrar_edits_what_the_yttrande_says(make_web_app, session, users):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     audit, _measures = answered_audit(session, users)
     registrar = sign_in(app, session, users["registrar"])
     form = _page(registrar, f"/granskningar/{audit.id}/andra")
     assert "Åsa Ödmark (S), Ordförande\nJöns Ärlebäck, Regiondirektör" in form
     data = {"name": audit.name, "number": audit.number, "subject": audit.subject, "diarienummer": audit.diarienummer,
             "template": "committee", "responding_body": "Hälso- och sjukvårdsnämnden", "summary": "Ny sammanfattning.",
-            "signatories": "Åsa Ödmark (S), Ordförande\n\nEva Ek, Förvaltningschef, HSF\n"}
+            "signatories": "Åsa Ödmark (S), Ordförande\n\nEva Ek, Förvaltningschef, HSF\n",
+            "version": audit.version}
     response = registrar.post(f"/granskningar/{audit.id}/andra", data=data)
     assert response.status_code == 302
     session.rollback()
@@ -128,7 +129,7 @@ def test_registrar_edits_what_the_yttrande_says(make_web_app, session, users):
 
 
 def test_no_measure_reason_in_the_answer_editor(make_web_app, session, users):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     audit = answered_audit(session, users)[0]
     rec = session.scalars(select(Recommendation).where(Recommendation.audit_id == audit.id,
                                                        Recommendation.number == 4)).one()
@@ -144,7 +145,7 @@ def test_no_measure_reason_in_the_answer_editor(make_web_app, session, users):
 
 
 def test_delrapport_and_slutredovisning_from_the_measures_list(make_web_app, session, users, settings):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     answered_audit(session, users)
     council = sign_in(app, session, users["council"])
     page = _page(council, "/atgarder")
@@ -160,7 +161,7 @@ def test_delrapport_and_slutredovisning_from_the_measures_list(make_web_app, ses
 
 
 def test_delrapport_bad_period_is_told_in_swedish_and_writes_nothing(make_web_app, session, users, settings):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     council = sign_in(app, session, users["council"])
     before = _stored_files(session)
     for query, field in (("from=2026-13-01&to=2026-03-02", "from"), ("from=2026-03-02&to=2026-02-01", "to")):

@@ -62,7 +62,7 @@ def stored(session) -> list:
 
 @pytest.fixture
 def web(make_web_app):
-    return make_web_app(csrf=False)
+    return make_web_app()
 
 
 def test_a_good_file_is_previewed_then_imported_on_confirm(web, session, users, settings):
@@ -153,7 +153,7 @@ def test_other_roles_may_not_upload_and_nothing_is_stored(web, session, users, s
 
 
 def test_a_too_large_upload_gets_a_swedish_message_before_the_form_is_read(make_web_app, session, users, settings):
-    app = make_web_app(csrf=True)  # the CSRF check reads the form first: the limit must already hold
+    app = make_web_app()  # the CSRF check reads the form first: the limit must already hold
     client = sign_in(app, session, users["registrar"])
     token = csrf_token(client.get("/atgarder/importera").get_data(as_text=True))
     # The body built by hand: the test client would spool a big file to a temporary file it never closes.

@@ -29,7 +29,8 @@ def test_preferences_saved_on_the_page_are_applied_by_the_sweep(make_web_app, se
     owner = sign_in(app, session, users["owner"])
     page = _page(owner, "/installningar/aviseringar")
     assert 'value="immediate" checked' in page and 'name="mail_enabled" value="1" checked' in page
-    assert owner.post("/installningar/aviseringar", data={"mail_enabled": "1", "delivery": "daily"}).status_code == 400
+    forged = sign_in(app, session, users["owner"], send_csrf=False)
+    assert forged.post("/installningar/aviseringar", data={"mail_enabled": "1", "delivery": "daily"}).status_code == 400
     response = owner.post("/installningar/aviseringar", data={
         "csrf_token": csrf_token(page), "mail_enabled": "1", "delivery": "daily"})
     assert response.status_code == 302
@@ -49,7 +50,7 @@ def test_preferences_saved_on_the_page_are_applied_by_the_sweep(make_web_app, se
 
 
 def test_mail_switched_off_on_the_page_and_a_bad_choice_is_422(make_web_app, session, users):
-    owner = sign_in(make_web_app(csrf=False), session, users["owner"])
+    owner = sign_in(make_web_app(), session, users["owner"])
     bad = owner.post("/installningar/aviseringar", data={"mail_enabled": "1", "delivery": "hourly"})
     assert bad.status_code == 422 and 'aria-describedby="delivery-error"' in bad.get_data(as_text=True)
     assert get_preferences(session, users["owner"]).delivery == "immediate"
@@ -60,7 +61,7 @@ def test_mail_switched_off_on_the_page_and_a_bad_choice_is_422(make_web_app, ses
 
 
 def test_the_list_shows_only_ones_own_notifications_and_marks_only_them_read(make_web_app, session, users, database):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     mine = measure_in_state(session, users, "decided", title="Förmånsportal")
     measure_in_state(session, users, "decided", title="Annans karriärmodell", owner=users["other_owner"])
     sweep(database, at(future(), days=-3))
@@ -85,7 +86,7 @@ def test_the_list_shows_only_ones_own_notifications_and_marks_only_them_read(mak
 
 
 def test_calendar_link_issued_on_the_page_works_until_revoked(make_web_app, session, users):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     measure_in_state(session, users, "decided", title="Förmånsportal")
     owner = sign_in(app, session, users["owner"])
     assert "ingen aktiv kalenderlänk" in _page(owner, "/installningar/aviseringar")
@@ -113,7 +114,7 @@ def test_calendar_link_issued_on_the_page_works_until_revoked(make_web_app, sess
 
 def test_every_link_in_a_reminder_mail_opens_a_page_for_its_recipient(make_web_app, session, users, database,
                                                                       smtp_server):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     measure_in_state(session, users, "decided")
     audit = register_audit(session, users["registrar"], {
         "name": "Fördjupad granskning", "number": "7/2022", "subject": "Strategisk kompetensförsörjning",
@@ -139,7 +140,7 @@ def test_mark_all_read_and_a_bad_id_marks_nothing(make_web_app, session, users, 
     measure_in_state(session, users, "decided", title="Förmånsportal")
     measure_in_state(session, users, "decided", title="Karriärmodeller")
     sweep(database, at(future(), days=-3))
-    owner = sign_in(make_web_app(csrf=False), session, users["owner"])
+    owner = sign_in(make_web_app(), session, users["owner"])
     assert "(2 olästa)" in _page(owner, "/aviseringar")
     assert owner.post("/aviseringar/las", data={"id": "alla"}).status_code == 302
     assert "(2 olästa)" in _page(owner, "/aviseringar")
@@ -154,7 +155,7 @@ def test_the_error_page_after_a_database_error_still_renders_with_the_header(mak
 
     from webui.db import get_session
 
-    app = make_web_app(csrf=False)
+    app = make_web_app()
 
     @app.get("/trasig")
     def broken():
@@ -166,7 +167,7 @@ def test_the_error_page_after_a_database_error_still_renders_with_the_header(mak
 
 
 def test_the_calendar_link_uses_the_configured_base_url(make_web_app, session, users, settings):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     owner = sign_in(app, session, users["owner"])
     page = owner.post("/installningar/aviseringar/kalender").get_data(as_text=True)
     assert 'value="http://localhost/kalender/' in page  # unset: the host of the request

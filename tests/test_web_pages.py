@@ -23,7 +23,7 @@ def _fresh(session, model, id_):
 
 
 def test_bad_input_rerenders_with_swedish_messages_beside_fields(make_web_app, session, users):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     m = measure_in_state(session, users, "prioritised")
     client = sign_in(app, session, users["steering"])
     form = client.get(f"/atgarder/{m.id}/steg/decide").get_data(as_text=True)
@@ -41,7 +41,7 @@ def test_bad_input_rerenders_with_swedish_messages_beside_fields(make_web_app, s
 
 
 def test_stale_version_overwrites_nothing_and_offers_reload(make_web_app, session, users):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     m = measure_in_state(session, users, "decided")
     client = sign_in(app, session, users["owner"])
     seen = m.version  # what the owner's form holds
@@ -59,7 +59,7 @@ def test_stale_version_overwrites_nothing_and_offers_reload(make_web_app, sessio
 
 
 def test_transition_through_the_page_writes_history(make_web_app, session, users):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     m = measure_in_state(session, users, "decided")
     client = sign_in(app, session, users["owner"])
     response = client.post(f"/atgarder/{m.id}/steg/implement", data={"implementation_note": "Införd i alla förvaltningar.",
@@ -71,7 +71,7 @@ def test_transition_through_the_page_writes_history(make_web_app, session, users
 
 
 def test_due_date_revisions_show_with_reasons(make_web_app, session, users):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     m = measure_in_state(session, users, "decided")
     client = sign_in(app, session, users["owner"])
     new_date = date.today().replace(year=date.today().year + 1).isoformat()
@@ -84,11 +84,15 @@ def test_due_date_revisions_show_with_reasons(make_web_app, session, users):
 
 
 def test_progress_report_and_comment(make_web_app, session, users):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     m = measure_in_state(session, users, "decided")
     owner = sign_in(app, session, users["owner"])
-    assert owner.post(f"/atgarder/{m.id}/lagesrapport", data={"done": "Upphandlat.", "ongoing": "Utbildning."}
-                      ).status_code == 302
+    seen = m.version
+    assert owner.post(f"/atgarder/{m.id}/lagesrapport",
+                      data={"version": seen, "done": "Upphandlat.", "ongoing": "Utbildning."}).status_code == 302
+    stale = owner.post(f"/atgarder/{m.id}/lagesrapport", data={"version": seen, "done": "Igen."})
+    assert stale.status_code == 409, "the report moved the measure's version"
+    assert "Någon annan har ändrat ärendet" in stale.get_data(as_text=True)
     contributor = sign_in(app, session, users["contributor"])
     assert contributor.post(f"/atgarder/{m.id}/kommentar", data={"body": "Fungerar fint hos oss."}).status_code == 302
     page = contributor.get(f"/atgarder/{m.id}").get_data(as_text=True)
@@ -97,7 +101,7 @@ def test_progress_report_and_comment(make_web_app, session, users):
 
 
 def test_list_filters_sorts_and_counts(make_web_app, session, users):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     measure_in_state(session, users, "decided", title="Förmånsportal")
     measure_in_state(session, users, "proposed", title="Fler e-besök")
     client = sign_in(app, session, users["council"])
@@ -112,7 +116,7 @@ def test_list_filters_sorts_and_counts(make_web_app, session, users):
 
 
 def test_bulk_handover_for_steering(make_web_app, session, users):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     a = measure_in_state(session, users, "decided", title="A")
     b = measure_in_state(session, users, "implemented", title="B")
     client = sign_in(app, session, users["steering"])
@@ -127,7 +131,7 @@ def test_bulk_handover_for_steering(make_web_app, session, users):
 
 
 def test_swedish_error_pages_and_no_traceback(make_web_app, users, session):
-    app = make_web_app(csrf=False, PROPAGATE_EXCEPTIONS=False)
+    app = make_web_app(PROPAGATE_EXCEPTIONS=False)
 
     @app.route("/boom")
     def boom():
@@ -155,7 +159,7 @@ def test_swedish_dates_and_numbers(make_web_app):
 
 
 def test_answering_a_recommendation_in_the_pages(make_web_app, session, users):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     m = measure_in_state(session, users, "decided")
     registrar = sign_in(app, session, users["registrar"])
     response = registrar.post("/granskningar/ny", data={"name": "Fördjupad granskning", "number": "7/2022",
@@ -198,7 +202,7 @@ def test_answering_a_recommendation_in_the_pages(make_web_app, session, users):
 def test_admin_adds_a_user_who_can_then_sign_in(make_web_app, session, users):
     from kfflow.services.auth_sessions import sign_in as service_sign_in
 
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     admin = sign_in(app, session, users["admin"])
     response = admin.post("/admin/anvandare", data={"username": "Bad Name", "role": "owner", "password": "kort"})
     html = response.get_data(as_text=True)

@@ -107,6 +107,8 @@ ROWS = [
     Row("notifications.preferences", "GET", "/installningar/aviseringar", everyone(200)),
     Row("notifications.preferences", "POST", "/installningar/aviseringar", everyone(422), {"delivery": "hourly"}),
     Row("notifications.calendar_issue", "POST", "/installningar/aviseringar/kalender", everyone(200)),
+    # Nobody here has a feed yet: there is nothing to renew (tests/test_credentials.py renews one).
+    Row("notifications.calendar_renew", "POST", "/installningar/aviseringar/kalender/fornya", everyone(404)),
     Row("notifications.calendar_revoke", "POST", "/installningar/aviseringar/kalender/aterkalla", everyone(302)),
     Row("admin.users", "GET", "/admin/anvandare", only({"admin": 200})),
     Row("admin.users", "POST", "/admin/anvandare", only({"admin": 422}), {"username": "X Y", "role": "nope"}),
@@ -118,7 +120,7 @@ ROWS = [
 
 
 def test_every_page_route_has_a_row(make_web_app):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     registered = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
                   # API and document routes take bearer tokens: their matrix is tests/test_api_matrix.py.
                   if rule.endpoint != "static" and not rule.endpoint.startswith(("api.", "documents."))
@@ -161,7 +163,7 @@ def _groups() -> list[tuple[str, list[Row]]]:
 
 @pytest.mark.parametrize("rows", [rows for _name, rows in _groups()], ids=[name for name, _rows in _groups()])
 def test_route_role_matrix(rows, make_web_app, session, users, make_user):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     hold_jobs(app)  # every reader's report waits, so each is answered alike
     ids = _cases(session, users, make_user)
     clients = _clients(app, session, users, make_user)

@@ -24,6 +24,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     if config:
         app.config.update(config)
+    if settings.trusted_proxies:
+        # Behind N proxies the client is the Nth address from the right of X-Forwarded-For; the
+        # throttle, the logs and secure cookies need that address and scheme, not the proxy's.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     configure(settings.workflows_path)
     app.extensions["kfflow_db"] = database
     # Heavy documents are jobs: run in this process (embedded) or by `kfflow worker` (see kfflow/jobs/queue.py).
@@ -43,10 +49,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # reminders (issue 6): the personal calendar feed
     from webui.calendar import bp as calendar_bp
     app.register_blueprint(calendar_bp)
-
-    # Formal documents (yttrande, delrapport, slutredovisning) under /api/v1.
-    from webui.documents import bp as documents_bp
-    app.register_blueprint(documents_bp)
 
     from webui import filters
     filters.init_app(app)
@@ -80,5 +82,4 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # The JSON API (/api/v1); exempts itself from CSRF when CSRFProtect is installed.
     from webui import api
     api.init_app(app)
-    app.extensions["csrf"].exempt(documents_bp)  # bearer tokens only, like the rest of the API
     return app

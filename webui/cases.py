@@ -10,6 +10,7 @@ from kfflow.errors import GuardFailed, StaleCase, ValidationError
 from kfflow.services.cases import available_transitions, fire, read_case, workflow_of
 from kfflow.services.users import active_people
 from kfflow.workflow.definition import FieldDef
+from kfflow.workflow.fields import to_record
 from webui.auth import current_actor
 from webui.db import get_session
 from webui.errors import status_for
@@ -19,11 +20,9 @@ def form_value(value):
     """A case attribute as a form input shows it."""
     if value is None:
         return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    if hasattr(value, "username"):
-        return value.username
-    return str(value)
+    if isinstance(value, list) and all(isinstance(v, dict) for v in value):  # signatories, one a line
+        return "\n".join(f"{v['name']}, {v['title']}" if v.get("title") else v["name"] for v in value)
+    return str(to_record(value))
 
 
 def read_version() -> int | None:

@@ -3,25 +3,26 @@
 Every model module is imported here so that the metadata (and Alembic) sees every table.
 """
 from kfflow.db import Base
-from kfflow.models.api_token import ApiToken, TokenRequestFailure
+from kfflow.models.api_token import ApiToken
 from kfflow.models.audit import Audit, Recommendation, RecommendationMeasure
 from kfflow.models.calendar import CalendarToken
 from kfflow.models.comment import Comment
 from kfflow.models.document import DocumentRecord, DocumentRegisterIsAppendOnly
 from kfflow.models.history import HistoryEntry, HistoryIsAppendOnly
 from kfflow.models.job import Job
-from kfflow.models.login import LoginFailure, LoginSession
+from kfflow.models.login import LoginSession
 from kfflow.models.measure import Measure, ProgressReport
 from kfflow.models.notification import Notification, NotificationPreference
 from kfflow.models.outbox import OutboxMessage
 from kfflow.models.setting import Setting
+from kfflow.models.sign_in_failure import SignInFailure
 from kfflow.models.stored_file import StoredFile, StoredFileIsImmutable
 from kfflow.models.user import Body, User
 
 __all__ = [
     "Base",
-    "ApiToken", "TokenRequestFailure", "Audit", "Recommendation", "RecommendationMeasure", "CalendarToken",
+    "ApiToken", "Audit", "Recommendation", "RecommendationMeasure", "CalendarToken",
     "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly", "Job",
-    "LoginFailure", "LoginSession", "Measure", "ProgressReport", "Notification", "NotificationPreference",
-    "OutboxMessage", "Setting", "StoredFile", "StoredFileIsImmutable", "Body", "User",
+    "LoginSession", "Measure", "ProgressReport", "Notification", "NotificationPreference",
+    "OutboxMessage", "Setting", "SignInFailure", "StoredFile", "StoredFileIsImmutable", "Body", "User",
 ]

@@ -1,9 +1,9 @@
-"""Bearer tokens of the JSON API, kept only as SHA-256 hashes, and the failed requests that throttle them."""
+"""Bearer tokens of the JSON API, kept only as SHA-256 hashes."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kfflow.db import Base, UTCDateTime
@@ -22,14 +22,3 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
-
-
-class TokenRequestFailure(Base):
-    """One refused token request; recent ones for a username throttle further attempts."""
-
-    __tablename__ = "token_request_failure"
-    __table_args__ = (Index("ix_token_request_failure_username_at", "username", "at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(80))
-    at: Mapped[datetime] = mapped_column(UTCDateTime)

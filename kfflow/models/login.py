@@ -1,9 +1,9 @@
-"""Server-side records of web sign-ins, and failed attempts for the login throttle."""
+"""Server-side records of web sign-ins."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kfflow.db import Base, UTCDateTime
@@ -24,16 +24,3 @@ class LoginSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
-
-
-class LoginFailure(Base):
-    """A failed sign-in, counted per username and per address across all server processes."""
-
-    __tablename__ = "login_failure"
-    __table_args__ = (Index("ix_login_failure_username_at", "username", "at"),
-                      Index("ix_login_failure_address_at", "address", "at"))
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(80))
-    address: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kfflow.db import Base, UTCDateTime, utcnow
@@ -35,6 +35,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Set when an admin gave a one-time password: the user must choose their own before anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -96,6 +96,30 @@ def add_history(session: Session, *, case, trigger: str, from_state: str | None,
                                                  at=at, fields=fields, comment=comment))
 
 
+def populate(obj, values: dict) -> dict:
+    """Set each value that differs on `obj`; return what changed as {name: {"from", "to"}} for the history.
+
+    Indico's `populate_from_dict` + diff log: the caller writes one history entry with this diff.
+    """
+    from kfflow.workflow.fields import to_record
+
+    changed = {}
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            changed[name] = {"from": to_record(getattr(obj, name)), "to": to_record(value)}
+            setattr(obj, name, value)
+    return changed
+
+
+def check_version(case, expected_version: int | None) -> None:
+    """StaleCase when the caller saw another version than the case has now (None: the caller saw none)."""
+    from kfflow.workflow.fields import parse_version
+
+    expected_version = parse_version(expected_version)
+    if expected_version is not None and expected_version != case.version:
+        raise StaleCase(STALE_MESSAGE)
+
+
 def reserve_ids(session: Session, table, count: int) -> list[int]:
     """`count` fresh primary keys for rows inserted in bulk without RETURNING (which is 3–4 × slower here).
 

@@ -1,4 +1,5 @@
-"""The audits as the list of them shows them: newest received first, with how many recommendations each has."""
+"""The audits as lists show them: the page newest received first with how many recommendations each has,
+the API newest registered first, a page at a time."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -14,3 +15,9 @@ def audits_with_counts(session: Session) -> list[tuple[Audit, int]]:
     return [tuple(row) for row in session.execute(
         select(Audit, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.audit_id == Audit.id)
         .order_by(Audit.received.desc().nulls_last(), Audit.id.desc()))]
+
+
+def audit_page(session: Session, *, limit: int, offset: int) -> tuple[list[Audit], int]:
+    """(one page of audits, newest registered first; how many there are)."""
+    total = session.scalar(select(func.count(Audit.id)))
+    return list(session.scalars(select(Audit).order_by(Audit.id.desc()).limit(limit).offset(offset))), total

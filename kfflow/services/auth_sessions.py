@@ -1,8 +1,8 @@
-"""Web sign-in sessions kept on the server, and the login throttle.
+"""Web sign-in sessions kept on the server.
 
 The browser holds a random token; the database holds only its SHA-256. A session ends at once when
 it is revoked (logout), when its user is deactivated, or after a long idle time. Failed sign-ins are
-stored in the database so the throttle holds across every server process.
+counted by kfflow.services.throttle, shared with the API's token requests.
 """
 from __future__ import annotations
 
@@ -14,62 +14,32 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
-from kfflow.models import LoginFailure, LoginSession, Notification, User
+from kfflow.models import LoginSession, Notification, User
 from kfflow.security import new_secret_token, secret_hash
-from kfflow.services.users import authenticate
+from kfflow.services.throttle import check_password
 
 log = logging.getLogger(__name__)
 
 IDLE_TIMEOUT = timedelta(hours=8)
 # last_seen is written at most this often, so reading pages does not become writing.
 TOUCH_INTERVAL = timedelta(minutes=5)
-THROTTLE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_USERNAME = 5
-# Higher: a whole office may share one address behind NAT.
-MAX_FAILURES_PER_ADDRESS = 20
-
 
 
 @dataclass(frozen=True)
 class SignIn:
-    """The outcome of a sign-in attempt: a user and a fresh token, or why not."""
-    user: User | None = None
-    token: str | None = None
-    throttled: bool = False
-
-
-def is_throttled(session: Session, username: str, address: str, *, now: datetime | None = None) -> bool:
-    since = (now or utcnow()) - THROTTLE_WINDOW
-    by_name = session.scalar(select(func.count(LoginFailure.id)).where(
-        LoginFailure.username == _norm(username), LoginFailure.at > since))
-    by_address = session.scalar(select(func.count(LoginFailure.id)).where(
-        LoginFailure.address == address, LoginFailure.at > since))
-    return by_name >= MAX_FAILURES_PER_USERNAME or by_address >= MAX_FAILURES_PER_ADDRESS
-
-
-def _norm(username: str) -> str:
-    return (username or "").strip().lower()[:80]
+    """A successful sign-in: the user and the token of their new session."""
+    user: User
+    token: str
 
 
 def sign_in(session: Session, username: str, password: str, address: str, *,
-            now: datetime | None = None) -> SignIn:
-    """Check the throttle, then the password; on success start a new server-side session."""
-    now = now or utcnow()
-    address = (address or "unknown")[:64]
-    if is_throttled(session, username, address, now=now):
-        log.warning("login throttled for username=%r from %s", _norm(username), address)
-        return SignIn(throttled=True)
-    user = authenticate(session, username, password)
-    with write_transaction(session):
-        if user is None:
-            session.add(LoginFailure(username=_norm(username), address=address, at=now))
-            # Old failures are of no further use; keep the table small.
-            session.execute(delete(LoginFailure).where(LoginFailure.at < now - THROTTLE_WINDOW * 4))
-        else:
-            session.execute(delete(LoginFailure).where(LoginFailure.username == _norm(username)))
+            now: datetime | None = None) -> SignIn | None:
+    """Check the password behind the throttle; when right, start a new server-side session.
+
+    None for a wrong username or password; TooManyAttempts when the throttle refuses to check."""
+    user = check_password(session, username, password, address, "web", now=now)
     if user is None:
-        log.warning("login failed for username=%r from %s", _norm(username), address)
-        return SignIn()
+        return None
     token = start_session(session, user, now=now)
     log.info("login succeeded for %s from %s", user.username, address)
     return SignIn(user=user, token=token)

@@ -1,7 +1,7 @@
 """A personal iCalendar feed of one's own due dates, behind a revocable token in its URL."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
 from sqlalchemy import select, update
@@ -17,41 +17,70 @@ from kfflow.services._common import load_actor
 
 # Cases whose date still matters to their owner.
 OPEN_STATES = ("proposed", "prioritised", "decided")
+# The default life of a feed URL; the web passes KFFLOW_CALENDAR_FEED_DAYS.
+FEED_LIFETIME = timedelta(days=365)
 
 
 
-def issue_calendar_token(session: Session, actor: User, *, now: datetime | None = None) -> str:
-    """A new feed token for the actor; earlier ones stop working. Only its hash is stored."""
+def issue_calendar_token(session: Session, actor: User, *, now: datetime | None = None,
+                         lifetime: timedelta = FEED_LIFETIME) -> str:
+    """A new feed token for the actor, valid for `lifetime`; earlier ones stop working. Only its hash is stored."""
     now = now or utcnow()
     token = new_secret_token()
     with write_transaction(session):
         me = load_actor(session, actor)
         session.execute(update(CalendarToken).where(CalendarToken.user_id == me.id, CalendarToken.revoked_at.is_(None))
                         .values(revoked_at=now).execution_options(synchronize_session=False))
-        session.add(CalendarToken(user_id=me.id, token_hash=secret_hash(token), created_at=now))
+        session.add(CalendarToken(user_id=me.id, token_hash=secret_hash(token), created_at=now,
+                                  expires_at=now + lifetime))
     return token
+
+
+def renew_calendar_token(session: Session, actor: User, *, now: datetime | None = None,
+                         lifetime: timedelta = FEED_LIFETIME) -> datetime:
+    """The actor's feed URL (even one that just expired) keeps working for `lifetime` from now, so a
+    subscribed calendar need not change. NotFound when there is none (never made, or revoked)."""
+    now = now or utcnow()
+    with write_transaction(session):
+        me = load_actor(session, actor)
+        feed = session.scalars(select(CalendarToken).where(
+            CalendarToken.user_id == me.id, CalendarToken.revoked_at.is_(None))
+            .order_by(CalendarToken.id.desc()).limit(1)).first()
+        if feed is None:
+            raise NotFound("Du har ingen kalenderlänk att förnya. Skapa en ny.")
+        feed.expires_at = now + lifetime
+    return feed.expires_at
 
 
 def revoke_calendar_token(session: Session, actor: User, *, now: datetime | None = None) -> int:
     """Stop every feed URL of the actor. Returns how many were active."""
     with write_transaction(session):
         me = load_actor(session, actor)
-        result = session.execute(
-            update(CalendarToken).where(CalendarToken.user_id == me.id, CalendarToken.revoked_at.is_(None))
-            .values(revoked_at=now or utcnow()).execution_options(synchronize_session=False))
+        return revoke_calendar_tokens_of(session, me.id, now=now)
+
+
+def revoke_calendar_tokens_of(session: Session, user_id: int, *, now: datetime | None = None) -> int:
+    """Inside the caller's transaction: stop every feed URL of a user (deactivation, password change)."""
+    result = session.execute(
+        update(CalendarToken).where(CalendarToken.user_id == user_id, CalendarToken.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow()).execution_options(synchronize_session=False))
     return result.rowcount
 
 
-def has_calendar_token(session: Session, actor: User) -> bool:
-    """Whether the actor has a feed URL that still works (the token itself is never stored)."""
-    return session.scalar(select(CalendarToken.id).where(
-        CalendarToken.user_id == actor.id, CalendarToken.revoked_at.is_(None)).limit(1)) is not None
+def calendar_feed_expiry(session: Session, actor: User) -> datetime | None:
+    """When the actor's feed URL stops (or stopped) working; None when there is none (the token itself is
+    never stored)."""
+    return session.scalar(select(CalendarToken.expires_at).where(
+        CalendarToken.user_id == actor.id, CalendarToken.revoked_at.is_(None))
+        .order_by(CalendarToken.id.desc()).limit(1))
 
 
-def calendar_for_token(session: Session, token: str, *, base: str | None = None) -> bytes:
-    """The feed as iCalendar bytes; NotFound for an unknown or revoked token or an inactive user."""
+def calendar_for_token(session: Session, token: str, *, base: str | None = None,
+                       now: datetime | None = None) -> bytes:
+    """The feed as iCalendar bytes; NotFound for an unknown, revoked or expired token or an inactive user."""
     user = session.scalar(select(User).join(CalendarToken, CalendarToken.user_id == User.id).where(
-        CalendarToken.token_hash == secret_hash(token or ""), CalendarToken.revoked_at.is_(None)))
+        CalendarToken.token_hash == secret_hash(token or ""), CalendarToken.revoked_at.is_(None),
+        CalendarToken.expires_at > (now or utcnow())))
     if user is None or not user.active:
         raise NotFound("Kalendern finns inte.")
     base = base or base_url()

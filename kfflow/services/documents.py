@@ -82,6 +82,13 @@ def preview_yttrande(session: Session, actor, audit_id: int, *, now: datetime | 
     return yttrande_pdf(data, when=now)
 
 
+def draft_yttrande(session: Session, actor, audit_id: int, *, now: datetime | None = None) -> RenderedDocument:
+    """Always a draft marked UTKAST, even after a version is registered: to see what a new one would say."""
+    content = preview_yttrande(session, actor, audit_id, now=now)
+    stem = file_stem(session.get(Audit, audit_id).diarienummer)
+    return RenderedDocument(content, f"{stem}-yttrande-utkast.pdf", PDF)
+
+
 def register_yttrande(session: Session, actor, audit_id: int, *, now: datetime | None = None) -> DocumentRecord:
     """Render the final yttrande and register it, bytes and register row in one transaction."""
     now = now or utcnow()

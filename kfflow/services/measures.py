@@ -9,23 +9,20 @@ from sqlalchemy.orm import Session
 
 from kfflow.clock import local_today
 from kfflow.db import utcnow, write_transaction
-from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
+from kfflow.errors import GuardFailed, PermissionDenied, ValidationError
 from kfflow.models import Measure, ProgressReport
-from kfflow.services._common import (add_history, add_history_rows, bulk_insert, history_row, load_actor,
-                                     load_actor_and_case, reserve_ids)
+from kfflow.services._common import (add_history, add_history_rows, bulk_insert, check_version, history_row,
+                                     load_actor, load_actor_and_case, populate, reserve_ids)
 from kfflow.services.access import has_relation
-from kfflow.services.cases import STALE_MESSAGE
 from kfflow.workflow import get_workflows
-from kfflow.workflow.definition import FieldDef
-from kfflow.workflow.fields import parse_fields, parse_version, to_record
+from kfflow.workflow.attributes import PROGRESS
+from kfflow.workflow.fields import parse_fields, to_record
 from kfflow.workflow.measure_attributes import parse_measure_attributes
 
 OPEN_STATES = ("proposed", "prioritised", "decided", "implemented")
 REPORTABLE_STATES = ("decided", "implemented")
 EDITORS = ("steering", "registrar")  # roles that may edit any measure's plain attributes
-PROGRESS_FIELDS = (FieldDef("done", "text", "Vad är gjort?", required=False),
-                   FieldDef("ongoing", "text", "Vad pågår?", required=False),
-                   FieldDef("planned", "text", "Vad finns planerat?", required=False))
+PROGRESS_FIELDS = PROGRESS.fields()  # a progress report's three questions (the web form and the API body)
 
 
 def propose_measure(session: Session, actor, data: dict, *, now: datetime | None = None,
@@ -94,9 +91,7 @@ def update_measure(session: Session, actor, measure_id: int, changes: dict, expe
         values, errors = parse_measure_attributes(session, changes, partial=True)
         if errors:
             raise ValidationError("Ändringen kunde inte sparas.", errors)
-        expected_version = parse_version(expected_version)
-        if expected_version is not None and expected_version != measure.version:
-            raise StaleCase(STALE_MESSAGE)
+        check_version(measure, expected_version)
         change_measure_in_transaction(session, actor, measure, values, now=now)
     return measure
 
@@ -107,11 +102,7 @@ def change_measure_in_transaction(session: Session, actor, measure: Measure, val
 
     Inside a transaction the caller owns, after it checked the actor may edit. Returns the changes.
     """
-    changed = {}
-    for name, value in values.items():
-        if getattr(measure, name) != value:
-            changed[name] = {"from": to_record(getattr(measure, name)), "to": to_record(value)}
-            setattr(measure, name, value)
+    changed = populate(measure, values)
     if changed:
         add_history(session, case=measure, trigger="edit", from_state=measure.state, actor=actor, at=now,
                     fields=changed, comment=comment)
@@ -119,9 +110,13 @@ def change_measure_in_transaction(session: Session, actor, measure: Measure, val
 
 
 def add_progress_report(session: Session, actor, measure_id: int, *, done: str | None, ongoing: str | None,
-                        planned: str | None, reported_on: date | None = None,
+                        planned: str | None, reported_on: date | None = None, expected_version: int | None = None,
                         now: datetime | None = None) -> ProgressReport:
-    """"Vad är gjort? / Vad pågår? / Vad finns planerat?" from the owner (or steering) of a running measure."""
+    """"Vad är gjort? / Vad pågår? / Vad finns planerat?" from the owner (or steering) of a running measure.
+
+    A report changes the measure: its version moves (StaleCase when the caller saw another) and the
+    history records the report.
+    """
     now = now or utcnow()
     with write_transaction(session):
         actor, measure = load_actor_and_case(session, actor, "measure", measure_id)
@@ -135,6 +130,8 @@ def add_progress_report(session: Session, actor, measure_id: int, *, done: str |
             raise ValidationError("Rapporten är tom.", {"done": "Fyll i minst en av frågorna."})
         if measure.state not in REPORTABLE_STATES:
             raise GuardFailed("Läget kan bara rapporteras för beslutade eller genomförda åtgärder.")
+        check_version(measure, expected_version)
+        measure.updated_at = now  # an UPDATE of the measure's row, so its version moves
         report = ProgressReport(measure_id=measure.id, reported_on=reported_on or local_today(now), author_id=actor.id,
                                 created_at=now, **{k: v or None for k, v in texts.items()})
         session.add(report)

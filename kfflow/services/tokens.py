@@ -9,20 +9,18 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
-from kfflow.errors import NotAuthenticated, TooManyAttempts
-from kfflow.models import ApiToken, TokenRequestFailure, User
+from kfflow.errors import NotAuthenticated
+from kfflow.models import ApiToken, User
 from kfflow.security import new_secret_token, secret_hash
-from kfflow.services.users import authenticate
+from kfflow.services.throttle import check_password
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LIFETIME = timedelta(hours=12)
-MAX_FAILURES = 5                       # failed requests for one username within the window ...
-FAILURE_WINDOW = timedelta(minutes=15)  # ... after which further requests are refused until it passes
 
 
 @dataclass(frozen=True)
@@ -33,33 +31,13 @@ class IssuedToken:
 
 
 
-def _recent_failures(session: Session, username: str, now: datetime) -> list[datetime]:
-    return list(session.scalars(select(TokenRequestFailure.at).where(
-        TokenRequestFailure.username == username, TokenRequestFailure.at > now - FAILURE_WINDOW)
-        .order_by(TokenRequestFailure.at)))
-
-
 def issue_token(session: Session, username: str, password: str, *, now: datetime | None = None,
                 lifetime: timedelta = DEFAULT_LIFETIME, source: str = "?") -> IssuedToken:
-    """A new token for an active user with this password; NotAuthenticated or TooManyAttempts otherwise."""
-    now = now or utcnow()
-    username = (username or "").strip().lower()[:80]
-    failures = _recent_failures(session, username, now)
-    session.rollback()  # end the read before a possible write transaction
-    if len(failures) >= MAX_FAILURES:
-        retry_after = int((failures[-MAX_FAILURES] + FAILURE_WINDOW - now).total_seconds()) + 1
-        log.warning("API token request for %r from %s refused: throttled after %d failures",
-                    username, source, len(failures))
-        raise TooManyAttempts("För många misslyckade försök. Vänta en stund och försök igen.",
-                              retry_after=max(retry_after, 1))
-    user = authenticate(session, username, password)
+    """A new token for an active user with this password; NotAuthenticated or TooManyAttempts otherwise.
+
+    The same throttle as web sign-in (kfflow.services.throttle): one count per account and address."""
+    user = check_password(session, username, password, source, "api", now=now)
     if user is None:
-        with write_transaction(session):
-            session.add(TokenRequestFailure(username=username, at=now))
-            # Old failures no longer count; keep the table small.
-            session.execute(delete(TokenRequestFailure).where(TokenRequestFailure.at < now - FAILURE_WINDOW))
-        log.warning("API token request for %r from %s failed: wrong username or password, or inactive user",
-                    username, source)
         raise NotAuthenticated("Fel användarnamn eller lösenord.")
     issued = grant_token(session, user, now=now, lifetime=lifetime)
     log.info("API token issued to %s from %s", user.username, source)

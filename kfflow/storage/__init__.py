@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from kfflow.db import utcnow
+from kfflow.db import utcnow, write_transaction
 from kfflow.errors import KfflowError, NotFound
 from kfflow.models import StoredFile
-from kfflow.storage.backends import DEFAULT_STORE, STORES, BlobStore, DatabaseBlobStore
+from kfflow.storage.backends import BlobStore, DatabaseBlobStore, configured_store, store_named
 
 __all__ = ["BlobStore", "DatabaseBlobStore", "StoredFile", "StoredFileCorrupt", "delete_expired",
-           "delete_stored", "get_stored", "open_stored", "read_bytes", "store_bytes"]
+           "delete_stored", "get_stored", "open_stored", "read_bytes", "store_bytes", "sweep_orphans", "sweep_stored_files"]
+
+# Longer than any transaction that put bytes could still be open: younger unreferenced objects are left alone.
+ORPHAN_GRACE = timedelta(hours=1)
 
 
 class StoredFileCorrupt(KfflowError):
@@ -29,10 +32,9 @@ class StoredFileCorrupt(KfflowError):
 
 
 def store_bytes(session: Session, content: bytes, *, filename: str, media_type: str, purpose: str,
-                created_by=None, expires_at: datetime | None = None, now: datetime | None = None,
-                backend: str = DEFAULT_STORE) -> StoredFile:
+                created_by=None, expires_at: datetime | None = None, now: datetime | None = None) -> StoredFile:
     """Add `content` as a new stored file in the caller's transaction (flushed, not committed)."""
-    store = STORES[backend]
+    store = configured_store(session)
     stored = StoredFile(purpose=purpose, filename=filename[:255], media_type=media_type, size=len(content),
                         sha256=hashlib.sha256(content).hexdigest(), backend=store.name,
                         created_by_id=getattr(created_by, "id", created_by), created_at=now or utcnow(),
@@ -55,7 +57,7 @@ def read_bytes(session: Session, stored: StoredFile | int, *, expected_sha256: s
     """The bytes of a stored file, checked against its recorded hash (and `expected_sha256` if given)."""
     if not isinstance(stored, StoredFile):
         stored = get_stored(session, stored)
-    content = STORES[stored.backend].get(session, stored)
+    content = store_named(session, stored.backend).get(session, stored)
     digest = hashlib.sha256(content).hexdigest() if content is not None else None
     if digest != stored.sha256 or (expected_sha256 is not None and digest != expected_sha256):
         raise StoredFileCorrupt(f"Den lagrade filen {stored.filename} (nr {stored.id}) stämmer inte med "
@@ -69,18 +71,27 @@ def open_stored(session: Session, stored: StoredFile | int) -> BinaryIO:
 
 
 def delete_stored(session: Session, stored: StoredFile) -> None:
-    """Delete a transient file in the caller's transaction (a registered document's row refuses)."""
+    """Delete a transient file in the caller's transaction (a registered document's row refuses).
+    An object store's bytes go later, with `sweep_orphans`: the transaction may still roll back."""
     session.delete(stored)
     session.flush()
-    STORES[stored.backend].discard(session, stored)
 
 
 def delete_expired(session: Session, *, now: datetime | None = None) -> int:
     """Delete the transient files whose time is up, in the caller's transaction; returns how many."""
     now = now or utcnow()
-    expired = list(session.scalars(select(StoredFile).where(StoredFile.expires_at < now)))
-    if expired:
-        session.execute(delete(StoredFile).where(StoredFile.id.in_([s.id for s in expired])))
-        for stored in expired:
-            STORES[stored.backend].discard(session, stored)
-    return len(expired)
+    return session.execute(delete(StoredFile).where(StoredFile.expires_at < now)).rowcount
+
+
+def sweep_orphans(session: Session, *, now: datetime | None = None) -> int:
+    """Remove an object store's bytes that no row refers to any more (nothing to do for the database)."""
+    return configured_store(session).sweep_orphans(session, before=(now or utcnow()) - ORPHAN_GRACE)
+
+
+def sweep_stored_files(session: Session, *, now: datetime | None = None) -> tuple[int, int]:
+    """The operator's periodic clean-up (`kfflow documents sweep`): expired transient files, then orphaned
+    bytes in an object store. Returns (files deleted, orphans removed)."""
+    now = now or utcnow()
+    with write_transaction(session):
+        expired = delete_expired(session, now=now)
+    return expired, sweep_orphans(session, now=now)

@@ -169,6 +169,33 @@ def _parse_measures(session: Session, value: Any) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
+def _parse_body(session: Session, value: Any):
+    from kfflow.models import Body
+
+    name = check_text(value, multiline=False, max_length=200)
+    body = session.scalar(select(Body).where(Body.name == name))
+    if body is None:
+        raise ValueError(f"det finns ingen enhet ”{name[:200]}”.")
+    return body
+
+
+SIGNATORY_TEXT = 200  # a name or a title, one line each
+
+
+def _parse_signatories(value: Any) -> list[dict]:
+    """A list of {name, title}, or text with one signatory a line: "name, title" (the last comma separates
+    the title, as in "Anna Ek (S), Ordförande")."""
+    if isinstance(value, str):
+        value = [dict(zip(("name", "title"), (p.strip() for p in line.rpartition(",")[::2])))
+                 if "," in line else {"name": line.strip()} for line in value.splitlines() if line.strip()]
+    if not isinstance(value, list) or not all(
+            isinstance(s, dict) and isinstance(s.get("name"), str) and s["name"].strip()
+            and isinstance(s.get("title") or "", str) for s in value):
+        raise ValueError("Ange en lista med namn och titel.")
+    return [{"name": check_text(s["name"], multiline=False, max_length=SIGNATORY_TEXT),
+             "title": check_text(s.get("title") or "", multiline=False, max_length=SIGNATORY_TEXT)} for s in value]
+
+
 def parse_value(session: Session, field: FieldDef, value: Any, model=None) -> Any:
     if field.type == "text":
         multiline, longest = text_limits(field, model)
@@ -183,6 +210,10 @@ def parse_value(session: Session, field: FieldDef, value: Any, model=None) -> An
         return _parse_choice(field, value)
     if field.type == "measures":
         return _parse_measures(session, value)
+    if field.type == "body":
+        return _parse_body(session, value)
+    if field.type == "signatories":
+        return _parse_signatories(value)
     raise AssertionError(f"field type {field.type} passed validation but has no parser")
 
 
@@ -213,4 +244,8 @@ def to_record(value: Any) -> Any:
         return value.isoformat()
     if hasattr(value, "username"):
         return value.username
+    from kfflow.models import Body
+
+    if isinstance(value, Body):
+        return value.name
     return value

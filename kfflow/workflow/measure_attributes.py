@@ -4,33 +4,19 @@ Below the services, so that the forms, the API and the spreadsheet import all va
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import replace
+
 from sqlalchemy.orm import Session
 
-from kfflow.models import Body, Measure
-from kfflow.workflow import get_workflows
+from kfflow.models import Measure
+from kfflow.workflow.attributes import MEASURE
 from kfflow.workflow.definition import FieldDef
 from kfflow.workflow.fields import parse_fields
 
 
-def _vocab(name: str):
-    return get_workflows().vocabulary(name)
-
-
 def attribute_fields() -> tuple[FieldDef, ...]:
     """The plain attributes of a measure that people write directly (not through a transition)."""
-    return (
-        FieldDef("title", "text", "Titel"),
-        FieldDef("description", "text", "Beskrivning", required=False),
-        FieldDef("category", "choice", "Kategori", required=False, options=_vocab("categories")),
-        FieldDef("working_group", "choice", "Arbetsgrupp", required=False, options=_vocab("working_groups")),
-        FieldDef("strategic_area", "choice", "Strategiskt område", required=False, options=_vocab("strategic_areas")),
-        FieldDef("horizon", "choice", "Sikt", required=False, options=_vocab("horizons")),
-        FieldDef("governing_plans", "text", "Styrande planer", required=False),
-        FieldDef("expected_effect", "text", "Förväntad effekt", required=False),
-        FieldDef("indicator", "text", "Mätetal", required=False),
-        FieldDef("status_note", "text", "Status", required=False),
-    )
+    return MEASURE.fields()
 
 
 def parse_measure_attributes(session: Session, data: dict, *, partial: bool,
@@ -42,18 +28,14 @@ def parse_measure_attributes(session: Session, data: dict, *, partial: bool,
     fields = fields or attribute_fields()
     if partial:
         given = {f.name for f in fields} & set(data)
-        fields = tuple(FieldDef(f.name, f.type, f.label, required=f.required and f.name in given,
-                                options=f.options) for f in fields if f.name in given)
+        fields = tuple(replace(f, required=f.required and f.name in given) for f in fields if f.name in given)
     values, errors = parse_fields(session, fields, data, Measure)
     if partial:
         # An explicitly emptied optional attribute is cleared.
         for f in fields:
             if f.name not in values and f.name not in errors and not f.required:
                 values[f.name] = None
-    if data.get("owner_body"):
-        body = session.scalar(select(Body).where(Body.name == str(data["owner_body"]).strip()))
-        if body is None:
-            errors["owner_body"] = f"Ansvarig enhet: det finns ingen enhet ”{data['owner_body']}”."
-        else:
-            values["owner_body_id"] = body.id
+    if "owner_body" in values:  # stored as the unit's id (a bulk insert writes columns, not relationships)
+        body = values.pop("owner_body")
+        values["owner_body_id"] = body.id if body is not None else None
     return values, errors

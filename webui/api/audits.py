@@ -1,11 +1,8 @@
 """Audits and their recommendations over the API: register, edit, answer, link measures, move through the lifecycle."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
-
-from kfflow.errors import NotFound
-from kfflow.models import Audit, Recommendation, RecommendationMeasure
+from kfflow.services import case_detail
+from kfflow.services.audit_list import audit_page
 from kfflow.services.audits import add_recommendation, register_audit, update_audit, update_recommendation
 from kfflow.services.cases import available_transitions, fire
 from webui.api import schemas as s
@@ -16,24 +13,13 @@ from webui.db import get_session
 AUDITS, RECOMMENDATIONS = "Granskningar", "Rekommendationer"
 
 
-def audit_detail(audit_id: int):
-    session = get_session()
-    session.expire_all()
-    audit = session.scalars(select(Audit).where(Audit.id == audit_id).options(
-        selectinload(Audit.recommendations).selectinload(Recommendation.owner))).first()
-    if audit is None:
-        raise NotFound("Granskningen finns inte.")
-    return audit
+def audit_detail(user, audit_id: int):
+    audit = case_detail.audit_detail(get_session(), audit_id)
+    return s.With(audit, transitions=available_transitions(user, audit))
 
 
 def recommendation_detail(user, rec_id: int):
-    session = get_session()
-    session.expire_all()
-    rec = session.scalars(select(Recommendation).where(Recommendation.id == rec_id).options(
-        selectinload(Recommendation.owner),
-        selectinload(Recommendation.measure_links).selectinload(RecommendationMeasure.measure))).first()
-    if rec is None:
-        raise NotFound("Rekommendationen finns inte.")
+    rec = case_detail.recommendation_detail(get_session(), rec_id)
     return s.With(rec, measures=rec.measures, transitions=available_transitions(user, rec))
 
 
@@ -41,10 +27,8 @@ def recommendation_detail(user, rec_id: int):
            response=s.AuditPageSchema())
 def list_audits(user, args):
     """Nyast först."""
-    session = get_session()
-    total = session.scalar(select(func.count(Audit.id)))
-    items = session.scalars(select(Audit).order_by(Audit.id.desc()).limit(args["limit"]).offset(args["offset"]))
-    return {"items": list(items), "total": total}
+    items, total = audit_page(get_session(), limit=args["limit"], offset=args["offset"])
+    return {"items": items, "total": total}
 
 
 @operation("/audits", "POST", summary="Registrera en granskning", tag=AUDITS, status=201,
@@ -52,22 +36,41 @@ def list_audits(user, args):
 def register_audit_view(user, data):
     """Registratorn registrerar revisionens granskning med diarienummer."""
     audit = register_audit(get_session(), user, data)
-    return audit_detail(audit.id)
+    return audit_detail(user, audit.id)
 
 
 @operation("/audits/<int:audit_id>", "GET", summary="Läs en granskning", tag=AUDITS,
            response=s.AuditDetailSchema())
 def get_audit(user, audit_id):
     """Med rekommendationerna i nummerordning."""
-    return audit_detail(audit_id)
+    return audit_detail(user, audit_id)
 
 
 @operation("/audits/<int:audit_id>", "PATCH", summary="Ändra en granskning", tag=AUDITS,
-           body=s.AuditAttributesSchema(), response=s.AuditDetailSchema(), errors=(403,))
+           body=s.UpdateAuditSchema(), response=s.AuditDetailSchema(), errors=(403, 409))
 def update_audit_view(user, audit_id, data):
-    """Även svarande organ och undertecknare (`[{"name", "title"}]`)."""
-    update_audit(get_session(), user, audit_id, data)
-    return audit_detail(audit_id)
+    """Även svarande organ, undertecknare (`[{"name", "title"}]`), yttrandets mall (`template`) och
+    sammanfattning (`summary`). Ange `version` från senaste läsningen; historiken visar vad som ändrades."""
+    version = data.pop("version")
+    update_audit(get_session(), user, audit_id, data, version)
+    return audit_detail(user, audit_id)
+
+
+@operation("/audits/<int:audit_id>/transitions", "POST", summary="Gör en övergång i granskningen", tag=AUDITS,
+           body=s.FireSchema(), response=s.AuditDetailSchema(), errors=(403, 409))
+def fire_audit(user, audit_id, data):
+    """Påbörja yttrandet, för in beslutet, skicka till revisorerna, följ upp: `trigger`, `version` och
+    övergångens fält med sina namn."""
+    trigger, version = data.pop("trigger"), data.pop("version")
+    fire(get_session(), user, ("audit", audit_id), trigger, data, version)
+    return audit_detail(user, audit_id)
+
+
+@operation("/audits/<int:audit_id>/history", "GET", summary="En gransknings historik", tag=AUDITS,
+           response=s.HistorySchema())
+def audit_history(user, audit_id):
+    """Varje händelse i ordning, även ändringar av uppgifterna (med från och till) och registrerade handlingar."""
+    return case_history("audit", audit_id)
 
 
 @operation("/audits/<int:audit_id>/recommendations", "POST", summary="Registrera en rekommendation",
@@ -86,11 +89,12 @@ def get_recommendation(user, rec_id):
     return recommendation_detail(user, rec_id)
 
 
-@operation("/recommendations/<int:rec_id>", "PATCH", summary="Ändra svar, åtgärder och ansvarig",
+@operation("/recommendations/<int:rec_id>", "PATCH", summary="Ändra svaret och dess åtgärder",
            tag=RECOMMENDATIONS, body=s.UpdateRecommendationSchema(), response=s.RecommendationDetailSchema(),
            errors=(403, 409))
 def update_recommendation_view(user, rec_id, data):
-    """Registratorn och rekommendationens ansvarig, tills styrelsen har antagit svaret."""
+    """Registratorn och rekommendationens ansvarig, tills styrelsen har antagit svaret: `answer`, `measure_ids`
+    eller `no_measure_reason`. Ansvarig byts med övergången `reassign` (med motivering), inte här."""
     version = data.pop("version")
     update_recommendation(get_session(), user, rec_id, data, version)
     return recommendation_detail(user, rec_id)

@@ -38,9 +38,21 @@ class Operation:
     errors: tuple[int, ...] = ()   # the error statuses this operation may answer with
     description: str = ""
     path_params: tuple[str, ...] = field(default=())
+    # A file instead of JSON: its media types (the view returns the Flask response) and the headers it sets.
+    produces: tuple[str, ...] = ()
+    headers: tuple[str, ...] = ()
+    # Heavy work: the view may instead answer 202 with this JSON (a job to follow at `Location`).
+    accepted: Schema | None = None
 
 
 OPERATIONS: list[Operation] = []
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a view returns when the answer carries headers besides its body (e.g. `Location` of a 201)."""
+    body: Any
+    headers: dict[str, str]
 _PATH_PARAM = re.compile(r"<int:(\w+)>")
 
 
@@ -142,8 +154,13 @@ def _query_args(schema: Schema) -> dict:
 
 def operation(rule: str, method: str, *, summary: str, tag: str, response: Schema | None = None,
               status: int = 200, body: Schema | None = None, query: Schema | None = None,
-              public: bool = False, errors: tuple[int, ...] = ()) -> Callable:
-    """Declare an API operation. The view gets path values, `user` (unless public), `data` and `args`."""
+              public: bool = False, errors: tuple[int, ...] = (), produces: tuple[str, ...] = (),
+              headers: tuple[str, ...] = (), accepted: Schema | None = None) -> Callable:
+    """Declare an API operation. The view gets path values, `user` (unless public), `data` and `args`.
+
+    With `produces` the view answers a file: it returns the Flask response itself (media type one of
+    `produces`, status `status`, optional `headers`); otherwise what it returns is dumped with `response`.
+    """
     def register(view: Callable) -> Callable:
         op = Operation(rule=rule, method=method, endpoint=view.__name__, summary=summary, tag=tag,
                        status=status, response=response, body=body, query=query, public=public,
@@ -152,7 +169,8 @@ def operation(rule: str, method: str, *, summary: str, tag: str, response: Schem
                                            | ({422} if query is not None else set())
                                            | ({404} if "<int:" in rule else set()))),
                        description=(view.__doc__ or "").strip(),
-                       path_params=tuple(_PATH_PARAM.findall(rule)))
+                       path_params=tuple(_PATH_PARAM.findall(rule)), produces=produces, headers=headers,
+                       accepted=accepted)
 
         @functools.wraps(view)
         def handle(**path_values):
@@ -167,9 +185,14 @@ def operation(rule: str, method: str, *, summary: str, tag: str, response: Schem
             if body is not None:
                 kwargs["data"] = load_with(body, _json_body(), "Ogiltiga uppgifter.")
             result = view(**kwargs)
+            if produces:
+                return result
+            headers = {}
+            if isinstance(result, Answer):
+                result, headers = result.body, result.headers
             if response is None:
-                return "", status
-            return response.dump(result), status
+                return "", status, headers
+            return response.dump(result), status, headers
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=handle, methods=[method])
         OPERATIONS.append(op)

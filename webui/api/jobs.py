@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from kfflow.services import documents
 from kfflow.services.jobs import job_for
 from webui.api.framework import operation
 from webui.db import get_session
@@ -29,3 +30,12 @@ class JobSchema(Schema):
 def get_job(user, job_id: int):
     """Ett jobb som en tung begäran (t.ex. en rapport) svarade 202 med; bara den som beställde det ser det."""
     return job_for(get_session(), user, job_id)
+
+
+@operation("/jobs/<int:job_id>/result", "GET", summary="Ett färdigt jobbs resultat", tag="Jobb",
+           produces=(documents.PDF,))
+def job_result(user, job_id: int):
+    """Dokumentet som jobbet tog fram (`result_url` i jobbet). En färdig rapport är densamma för alla läsare."""
+    from webui.jobs import send_result
+
+    return send_result(user, job_id)

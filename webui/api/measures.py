@@ -1,12 +1,8 @@
 """Measures over the API: list, propose, read with the transitions the caller may fire, fire, edit, report."""
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
-from kfflow.errors import NotFound
-from kfflow.models import Measure, ProgressReport, User
-from kfflow.services.cases import available_transitions, fire, history_of, read_case
+from kfflow.services import case_detail
+from kfflow.services.cases import available_transitions, fire
 from kfflow.services.measure_list import MeasureFilter, list_measures
 from kfflow.services.measures import add_progress_report, propose_measure, update_measure
 from kfflow.clock import local_today
@@ -18,23 +14,12 @@ TAG = "Åtgärder"
 
 
 def measure_detail(user, measure_id: int):
-    session = get_session()
-    session.expire_all()  # a service may have changed it in this request
-    measure = session.scalars(select(Measure).where(Measure.id == measure_id).options(
-        selectinload(Measure.progress_reports).selectinload(ProgressReport.author))).first()
-    if measure is None:
-        raise NotFound("Åtgärden finns inte.")
+    measure = case_detail.measure_detail(get_session(), measure_id)
     return s.With(measure, transitions=available_transitions(user, measure))
 
 
 def case_history(kind: str, case_id: int) -> dict:
-    """The case's history in order, its actors loaded in one query."""
-    session = get_session()
-    entries = history_of(session, read_case(session, kind, case_id))
-    actor_ids = {e.actor_id for e in entries if e.actor_id}
-    if actor_ids:  # one query fills the identity map, so each entry's actor needs none
-        session.scalars(select(User).where(User.id.in_(actor_ids))).all()
-    return {"items": entries}
+    return {"items": case_detail.history_with_actors(get_session(), kind, case_id)}
 
 
 @operation("/measures", "GET", summary="Lista åtgärder", tag=TAG, query=s.MeasureQuerySchema(),
@@ -84,10 +69,12 @@ def fire_measure(user, measure_id, data):
 @operation("/measures/<int:measure_id>/progress", "POST", summary="Rapportera läget", tag=TAG, status=201,
            body=s.ProgressRequestSchema(), response=s.ProgressReportSchema(), errors=(403, 409))
 def report_progress(user, measure_id, data):
-    """Vad är gjort, vad pågår, vad finns planerat — av åtgärdens ansvarig eller styrgruppen."""
-    return add_progress_report(get_session(), user, measure_id, done=data.get("done"),
-                               ongoing=data.get("ongoing"), planned=data.get("planned"),
-                               reported_on=data.get("reported_on"))
+    """Vad är gjort, vad pågår, vad finns planerat — av åtgärdens ansvarig eller styrgruppen. Ange `version`
+    från senaste läsningen (409 om den är inaktuell); rapporten ger åtgärden en ny version."""
+    report = add_progress_report(get_session(), user, measure_id, done=data.get("done"),
+                                 ongoing=data.get("ongoing"), planned=data.get("planned"),
+                                 reported_on=data.get("reported_on"), expected_version=data["version"])
+    return s.With(report, measure_version=report.measure.version)
 
 
 @operation("/measures/<int:measure_id>/history", "GET", summary="En åtgärds historik", tag=TAG,

@@ -16,7 +16,14 @@ ERROR_DESCRIPTIONS = {
     404: "Finns inte",
     409: "Någon annan har ändrat ärendet under tiden (inaktuell version)",
     422: "Ogiltiga uppgifter; `fields` säger vad som är fel i varje fält",
-    429: "För många misslyckade försök",
+    429: "För många misslyckade försök, eller för många egna jobb som väntar",
+    503: "Tillfälligt otillgängligt; försök igen senare",
+}
+HEADER_DESCRIPTIONS = {
+    "Location": "Var det nya finns",
+    "Retry-After": "Sekunder att vänta innan jobbet frågas igen",
+    "X-Document-SHA256": "SHA-256 för den registrerade handlingen (saknas för ett utkast)",
+    "X-Document-Version": "Den registrerade handlingens version (saknas för ett utkast)",
 }
 
 
@@ -39,9 +46,19 @@ def _operation_spec(op: Operation) -> dict:
     if op.body is not None:
         spec["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
     ok: dict = {"description": "OK"}
-    if op.response is not None:
+    if op.produces:
+        ok["content"] = {media: {"schema": {"type": "string", "format": "binary"}} for media in op.produces}
+    elif op.response is not None:
         ok["content"] = {"application/json": {"schema": op.response}}
+    if op.headers:
+        ok["headers"] = {name: {"schema": {"type": "string"}, "description": HEADER_DESCRIPTIONS[name]}
+                         for name in op.headers}
     responses = {str(op.status): ok}
+    if op.accepted is not None:
+        responses["202"] = {"description": "Tas fram som ett jobb: följ `Location` (GET /jobs/{id})",
+                            "content": {"application/json": {"schema": op.accepted}},
+                            "headers": {name: {"schema": {"type": "string"}, "description": HEADER_DESCRIPTIONS[name]}
+                                        for name in ("Location", "Retry-After")}}
     for code in op.errors:
         error = {"description": ERROR_DESCRIPTIONS[code], "content": {"application/json": {"schema": "Error"}}}
         if code == 401:

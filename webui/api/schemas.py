@@ -5,10 +5,12 @@ Field error messages are Swedish: they reach users through the `fields` of a 422
 """
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, fields, post_dump, validate
+from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, fields, post_dump, pre_load, validate
+from marshmallow import ValidationError as MarshmallowError
 
-from kfflow.models import Audit, Measure
+from kfflow.services.audits import OWNER_VIA_REASSIGN
 from kfflow.workflow import get_workflows
+from kfflow.workflow.attributes import ANSWER, AUDIT, MEASURE, PROGRESS, RECOMMENDATION, Attribute, AttributeSet
 from kfflow.workflow.fields import MAX_ID, MAX_TEXT
 
 _BASE_MESSAGES = {
@@ -52,17 +54,6 @@ def text(max_length: int = MAX_TEXT, **kw) -> Text:
     return Text(validate=validate.Length(max=max_length, error=f"Högst {max_length} tecken."), **kw)
 
 
-def column_text(column, **kw) -> Text:
-    """A text field as long as the database column allows (so PostgreSQL never refuses it)."""
-    return text(column.type.length or MAX_TEXT, **kw)
-
-
-def version_field() -> Integer:
-    """The version a client read: strictly an integer (1.5 is refused, not read as 1)."""
-    return Integer(required=True, strict=True,
-                   validate=validate.Range(min=0, max=MAX_ID, error="Ange en giltig version."))
-
-
 def case_id(**kw) -> Integer:
     return Integer(validate=validate.Range(min=1, max=MAX_ID, error="Ange ett giltigt nummer."), **kw)
 
@@ -80,6 +71,55 @@ class RequestSchema(Schema):
         unknown = RAISE
 
     error_messages = {"unknown": "Okänt fält.", "type": "Ange ett JSON-objekt."}
+
+
+def version_field() -> Integer:
+    """The version a client read: strictly an integer (1.5 is refused, not read as 1)."""
+    return Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_ID, error="Ange en giltig version."),
+                   metadata={"description": "`version` från senaste läsningen; 409 om någon annan har ändrat "
+                                            "ärendet under tiden"})
+
+
+class SignatorySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    error_messages = RequestSchema.error_messages
+    name = text(200, required=True)
+    title = text(200, load_default="")
+
+
+def _attribute_field(a: Attribute, max_length: int | None, *, required: bool) -> fields.Field:
+    """The API field of one declared attribute (kfflow/workflow/attributes.py)."""
+    description = a.description or a.label
+    if a.vocabulary:
+        description += f" (värde, etikett eller alias ur vokabulären {a.vocabulary})"
+    elif a.options:
+        description += " (" + ", ".join(f"{o.value} = {o.label}" for o in a.options) + ")"
+    kw = dict(required=required, allow_none=not required, metadata={"description": description})
+    if a.type == "date":
+        return Date(**kw)
+    if a.type == "number":
+        return Integer(validate=validate.Range(min=a.min, max=a.max, error=f"Ange ett heltal från {a.min:g} "
+                                                                            f"till {a.max:g}."), **kw)
+    if a.type == "measures":
+        return List(case_id(), **kw)
+    if a.type == "signatories":
+        return List(Nested(SignatorySchema), **kw)
+    if a.type == "user":
+        return text(80, **kw)
+    return text(max_length or MAX_TEXT, **kw)
+
+
+def request_schema(attributes: AttributeSet, name: str, *, partial: bool = False,
+                   extra: dict[str, fields.Field] | None = None) -> type[RequestSchema]:
+    """A request body made from one declared attribute set: the same fields as the web form.
+
+    `partial`: an edit, where nothing is required (and `null` or "" clears an optional attribute).
+    """
+    declared = {a.name: _attribute_field(a, attributes.text_length(a), required=a.required and not partial)
+                for a in attributes.attributes}
+    return RequestSchema.from_dict({**declared, **(extra or {})}, name=name)
 
 
 class ResponseSchema(Schema):
@@ -196,42 +236,19 @@ class FireSchema(RequestSchema):
 
 # --- measures -----------------------------------------------------------------------------------
 
-_m = Measure.__table__.c
 
 
-class MeasureAttributesSchema(RequestSchema):
-    """The plain attributes of a measure; the server checks choices against its vocabularies."""
-
-    title = column_text(_m.title)
-    description = text(allow_none=True)
-    category = text(40, allow_none=True, metadata={"description": "Värde ur vokabulären categories"})
-    working_group = text(120, allow_none=True)
-    strategic_area = text(120, allow_none=True)
-    horizon = text(20, allow_none=True)
-    governing_plans = text(allow_none=True)
-    expected_effect = text(allow_none=True)
-    indicator = text(allow_none=True)
-    status_note = text(allow_none=True)
-    owner_body = text(200, allow_none=True, metadata={"description": "Namnet på en ansvarig enhet"})
+ProposeMeasureSchema = request_schema(MEASURE, "ProposeMeasureSchema")
+UpdateMeasureSchema = request_schema(MEASURE, "UpdateMeasureSchema", partial=True, extra={"version": version_field()})
 
 
-class ProposeMeasureSchema(MeasureAttributesSchema):
-    title = column_text(_m.title, required=True)
-
-
-class UpdateMeasureSchema(MeasureAttributesSchema):
-    version = version_field()
-
-
-class ProgressRequestSchema(RequestSchema):
-    done = text(allow_none=True, metadata={"description": "Vad är gjort?"})
-    ongoing = text(allow_none=True, metadata={"description": "Vad pågår?"})
-    planned = text(allow_none=True, metadata={"description": "Vad finns planerat?"})
-    reported_on = Date(allow_none=True)
+ProgressRequestSchema = request_schema(PROGRESS, "ProgressRequestSchema", extra={
+    "version": version_field(), "reported_on": Date(allow_none=True, metadata={"description": "Standard: i dag"})})
 
 
 class ProgressReportSchema(ResponseSchema):
     id = Integer(required=True)
+    measure_version = Integer(required=True, metadata={"description": "Åtgärdens nya version"})
     reported_on = Date(required=True)
     author = Nested(UserRefSchema, allow_none=True, required=True)
     done = Text(allow_none=True, required=True)
@@ -251,14 +268,19 @@ class CaseSchema(ResponseSchema):
     state_label = StateLabel(required=True)
     version = Integer(required=True, metadata={"description": "Skicka med vid ändringar; 409 om den är inaktuell"})
     owner = Nested(UserRefSchema, allow_none=True, required=True)
-    decision_ref = Text(allow_none=True, required=True)
-    implementation_note = Text(allow_none=True, required=True)
-    evaluation = Text(allow_none=True, required=True)
     created_at = DateTime(required=True)
     updated_at = DateTime(required=True)
 
 
-class MeasureSchema(CaseSchema):
+class OutcomeSchema(CaseSchema):
+    """What measures and recommendations record on their way: the decision, the work done, the follow-up."""
+
+    decision_ref = Text(allow_none=True, required=True)
+    implementation_note = Text(allow_none=True, required=True)
+    evaluation = Text(allow_none=True, required=True)
+
+
+class MeasureSchema(OutcomeSchema):
     title = Text(required=True)
     description = Text(allow_none=True, required=True)
     category = Text(allow_none=True, required=True)
@@ -313,46 +335,22 @@ class PageQuerySchema(RequestSchema):
 
 # --- audits and recommendations -------------------------------------------------------------------
 
-_a = Audit.__table__.c
 
 
-class SignatorySchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    error_messages = RequestSchema.error_messages
-    name = text(200, required=True)
-    title = text(200, load_default="")
+RegisterAuditSchema = request_schema(AUDIT, "RegisterAuditSchema")
+UpdateAuditSchema = request_schema(AUDIT, "UpdateAuditSchema", partial=True, extra={"version": version_field()})
+RecommendationRequestSchema = request_schema(RECOMMENDATION, "RecommendationRequestSchema")
 
 
-class AuditAttributesSchema(RequestSchema):
-    name = column_text(_a.name)
-    number = column_text(_a.number)
-    subject = column_text(_a.subject)
-    diarienummer = column_text(_a.diarienummer, allow_none=True)
-    received = Date(allow_none=True)
-    response_due = Date(allow_none=True)
-    responding_body = column_text(_a.responding_body, allow_none=True)
-    addressee = column_text(_a.addressee, allow_none=True)
-    signatories = List(Nested(SignatorySchema), allow_none=True)
+class UpdateRecommendationSchema(request_schema(ANSWER, "AnswerSchema", partial=True,
+                                                extra={"version": version_field()})):
+    """The answer only: who owns the recommendation changes through the `reassign` transition."""
 
-
-class RegisterAuditSchema(AuditAttributesSchema):
-    name = column_text(_a.name, required=True)
-    number = column_text(_a.number, required=True)
-    subject = column_text(_a.subject, required=True)
-
-
-class RecommendationRequestSchema(RequestSchema):
-    number = Integer(required=True, validate=validate.Range(min=1, max=999, error="Ange ett heltal från 1 till 999."))
-    text = text(required=True)
-
-
-class UpdateRecommendationSchema(RequestSchema):
-    version = version_field()
-    answer = text(allow_none=True)
-    measure_ids = List(case_id(), allow_none=True)
-    owner = text(80, allow_none=True, metadata={"description": "Användarnamn"})
+    @pre_load
+    def _owner_through_reassign(self, data, **_kw):
+        if isinstance(data, dict) and "owner" in data:
+            raise MarshmallowError({"owner": [OWNER_VIA_REASSIGN]})
+        return data
 
 
 class MeasureRefSchema(ResponseSchema):
@@ -361,11 +359,12 @@ class MeasureRefSchema(ResponseSchema):
     state = Text(required=True)
 
 
-class RecommendationSchema(CaseSchema):
+class RecommendationSchema(OutcomeSchema):
     audit_id = Integer(required=True)
     number = Integer(required=True)
     text = Text(required=True)
     answer = Text(allow_none=True, required=True)
+    no_measure_reason = Text(allow_none=True, required=True)
 
 
 class RecommendationDetailSchema(RecommendationSchema):
@@ -373,8 +372,7 @@ class RecommendationDetailSchema(RecommendationSchema):
     transitions = fields.List(fields.Nested(TransitionSchema), required=True)
 
 
-class AuditSchema(ResponseSchema):
-    id = Integer(required=True)
+class AuditSchema(CaseSchema):
     name = Text(required=True)
     number = Text(required=True)
     subject = Text(required=True)
@@ -384,13 +382,49 @@ class AuditSchema(ResponseSchema):
     responding_body = Text(required=True)
     addressee = Text(required=True)
     signatories = fields.List(fields.Nested(SignatorySchema), required=True)
-    created_at = DateTime(required=True)
+    template = Text(required=True, metadata={"enum": ["board", "committee"]})
+    summary = Text(allow_none=True, required=True)
+    body = Text(allow_none=True, required=True, metadata={"description": "Organet som antog yttrandet"})
+    meeting_date = Date(allow_none=True, required=True)
+    paragraph = Text(allow_none=True, required=True)
+    sent_on = Date(allow_none=True, required=True)
+    follow_up_note = Text(allow_none=True, required=True)
 
 
 class AuditDetailSchema(AuditSchema):
     recommendations = fields.List(fields.Nested(RecommendationSchema), required=True)
+    transitions = fields.List(fields.Nested(TransitionSchema), required=True,
+                              metadata={"description": "Övergångar den inloggade får göra nu"})
 
 
 class AuditPageSchema(ResponseSchema):
     items = fields.List(fields.Nested(AuditSchema), required=True)
     total = Integer(required=True)
+
+
+# --- documents ------------------------------------------------------------------------------------
+
+class DocumentRecordSchema(ResponseSchema):
+    """One entry of the document register (OSL ch. 5): what was registered, when, by whom, with which hash."""
+
+    id = Integer(required=True)
+    diarienummer = Text(required=True)
+    document_number = Integer(required=True)
+    kind = Text(required=True)
+    version = Integer(required=True)
+    document_date = Date(required=True)
+    sha256 = Text(required=True)
+    size = Integer(required=True)
+    media_type = Text(required=True)
+    generated_by = fields.Function(lambda r: r.generated_by.username if r.generated_by else None,
+                                   required=True, allow_none=True, metadata={"type": ["string", "null"]})
+    created_at = DateTime(required=True)
+
+
+class ReportQuerySchema(RequestSchema):
+    dnr = text(60, metadata={"description": "Diarienummer på rapporten (standard: programmets)"})
+
+
+class DelrapportQuerySchema(ReportQuerySchema):
+    from_ = Date(required=True, data_key="from", metadata={"description": "Periodens första dag"})
+    to = Date(required=True, metadata={"description": "Periodens sista dag"})

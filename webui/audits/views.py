@@ -3,14 +3,12 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from kfflow.errors import GuardFailed, NotFound, PermissionDenied, StaleCase, ValidationError
-from kfflow.models import Audit
+from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
 from kfflow.services import documents
 from kfflow.services.access import require_role
 from kfflow.services.audit_list import audits_with_counts
-from kfflow.services.audits import (ANSWER_FIELDS, AUDIT_FIELDS, RECOMMENDATION_FIELDS, SIGNATORIES_FIELD,
-                                    add_recommendation, may_edit_answer, register_audit, update_audit,
-                                    update_recommendation)
+from kfflow.services.audits import (ANSWER_FIELDS, AUDIT_FIELDS, RECOMMENDATION_FIELDS, add_recommendation,
+                                   may_edit_answer, register_audit, update_audit, update_recommendation)
 from kfflow.services.cases import available_transitions, history_of, read_case
 from kfflow.services.timeline import timeline
 from kfflow.services.users import active_people
@@ -22,10 +20,10 @@ from webui.documents import send_document
 from webui.errors import status_for
 
 
-
 @bp.route("/granskningar")
 def audit_list():
-    return render_template("audits/list.html", rows=audits_with_counts(get_session()), may_register=current_actor().role == "registrar")
+    return render_template("audits/list.html", rows=audits_with_counts(get_session()),
+                           may_register=current_actor().role == "registrar")
 
 
 @bp.route("/granskningar/ny", methods=["GET", "POST"])
@@ -40,10 +38,8 @@ def register():
 
 
 def _render_audit(audit_id: int, status: int = 200, **extra):
-    audit = get_session().get(Audit, audit_id)
-    if audit is None:
-        raise NotFound(_("Granskningen finns inte."))
     session = get_session()
+    audit = read_case(session, "audit", audit_id)
     actor = current_actor()
     context = dict(audit=audit, may_register=actor.role == "registrar", fields=RECOMMENDATION_FIELDS,
                    values={}, errors={}, message=None, transitions=available_transitions(actor, audit),
@@ -72,8 +68,7 @@ def recommendation_add(audit_id: int):
 
 def _answer_values(rec) -> dict:
     return {"answer": rec.answer or "", "measure_ids": ", ".join(str(m.id) for m in rec.measures),
-            "no_measure_reason": rec.no_measure_reason or "",
-            "owner": rec.owner.username if rec.owner else ""}
+            "no_measure_reason": rec.no_measure_reason or ""}
 
 
 def _render_recommendation(rec_id: int, status: int = 200, **extra):
@@ -98,8 +93,6 @@ def answer(rec_id: int):
     changes = {f.name: values.get(f.name, "") for f in ANSWER_FIELDS if f.name in values}
     if "measure_ids" in changes:
         changes["measure_ids"] = changes["measure_ids"].replace(",", " ").split()
-    if not changes.get("owner"):
-        changes.pop("owner", None)
     form = dict(values=values, version=values.get("version", ""))
     try:
         version = read_version()
@@ -128,44 +121,31 @@ def audit_transition(audit_id: int, trigger: str):
 
 # --- editing the audit: what the yttrande says besides the answers --------------------------------
 
-
-
-def _signatories_text(signatories) -> str:
-    return "\n".join(f"{s['name']}, {s['title']}" if s.get("title") else s["name"] for s in signatories or [])
-
-
-def _parse_signatories(text: str) -> list[dict]:
-    """One signatory a line, "name, title"; the last comma separates the title ("Anna Ek (S), Ordförande")."""
-    result = []
-    for line in text.splitlines():
-        name, _sep, title = line.rpartition(",") if "," in line else (line, "", "")
-        if line.strip():
-            result.append({"name": name.strip(), "title": title.strip()})
-    return result
-
-
 @bp.route("/granskningar/<int:audit_id>/andra", methods=["GET", "POST"])
 def audit_edit(audit_id: int):
     session = get_session()
     actor = current_actor()
-    audit = session.get(Audit, audit_id)
-    if audit is None:
-        raise NotFound(_("Granskningen finns inte."))
+    audit = read_case(session, "audit", audit_id)
+    fields = AUDIT_FIELDS
+    context = dict(audit=audit, fields=fields, errors={}, message=None, stale=False)
     if request.method == "GET":
         # The service checks again on POST; this only spares others a form they cannot send.
         require_role(actor, "registrar", action="ändra granskningar")
         values = {f.name: form_value(getattr(audit, f.name)) for f in AUDIT_FIELDS}
-        values["signatories"] = _signatories_text(audit.signatories)
-        return render_template("audits/edit.html", audit=audit, fields=AUDIT_FIELDS + (SIGNATORIES_FIELD,),
-                               values=values, errors={}, message=None)
+        return render_template("audits/edit.html", values=values, version=audit.version, **context)
     values = request.form.to_dict()
     changes = {f.name: values.get(f.name, "") for f in AUDIT_FIELDS}
-    changes["signatories"] = _parse_signatories(values.get("signatories", ""))
+    form = dict(values=values, version=values.get("version", ""))
     try:
-        update_audit(session, actor, audit_id, changes)
+        version = read_version()
+        if version is None:
+            raise StaleCase("")
+        update_audit(session, actor, audit_id, changes, expected_version=version)
     except ValidationError as exc:
-        return render_template("audits/edit.html", audit=audit, fields=AUDIT_FIELDS + (SIGNATORIES_FIELD,),
-                               values=values, errors=exc.fields, message=exc.message), 422
+        return render_template("audits/edit.html", **{**context, **form, "errors": exc.fields,
+                                                      "message": exc.message}), 422
+    except StaleCase:
+        return render_template("audits/edit.html", **{**context, **form, "stale": True}), 409
     flash(_("Granskningens uppgifter är sparade."), "success")
     return redirect(url_for("audits.audit_page", audit_id=audit_id))
 
@@ -175,10 +155,8 @@ def audit_edit(audit_id: int):
 @bp.route("/granskningar/<int:audit_id>/utkast.pdf")
 def yttrande_draft(audit_id: int):
     """Always a draft marked UTKAST, even after a version is registered: to see what a new one would say."""
-    session = get_session()
-    content = documents.preview_yttrande(session, current_actor(), audit_id)
-    audit = session.get(Audit, audit_id)
-    return send_document(content, f"{documents.file_stem(audit.diarienummer)}-yttrande-utkast.pdf", documents.PDF)
+    found = documents.draft_yttrande(get_session(), current_actor(), audit_id)
+    return send_document(found.content, found.filename, found.media_type)
 
 
 @bp.route("/granskningar/<int:audit_id>/yttrande.pdf")

@@ -3,6 +3,9 @@ carries a random token that Flask-Login uses as the user's id, so revoking the r
 deactivating the user, ends the session on the very next request."""
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user
@@ -58,10 +61,16 @@ def _require_login():
 
 
 def safe_next(target: str | None) -> str:
-    """Only a local path is followed after sign-in (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("start.index")
+    """Where to go after sign-in: `target` only when it is a path on this site, else the start page.
+
+    Browsers forgive a lot in a Location header (they drop tabs and line breaks, read a backslash as a
+    slash, take `//host` or `https:host` as another site), so anything that is not plainly a local
+    path is refused rather than repaired: no scheme or host, no second slash or backslash at the
+    start, no backslash anywhere, and no control, format or space characters at all."""
+    plainly_local = (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+                     and not any(unicodedata.category(char)[0] in "CZ" for char in target)
+                     and not urlsplit(target).scheme and not urlsplit(target).netloc)
+    return target if plainly_local else url_for("start.index")
 
 
 def init_app(app) -> None:

@@ -35,7 +35,7 @@ def send_result(actor, job_id: int):
 
 
 def api_result_url(job) -> str | None:
-    return url_for("documents.job_result", job_id=job.id) if job.state == "done" else None
+    return url_for("api.job_result", job_id=job.id) if job.state == "done" else None
 
 
 def api_job_json(job) -> dict:

@@ -9,7 +9,7 @@ from kfflow.services.cases import available_transitions, history_of, read_case
 from kfflow.services.comments import add_comment, comments_on
 from kfflow.services.handover import hand_over
 from kfflow.services.measure_list import measure_list_page
-from kfflow.services.measures import (REPORTABLE_STATES, add_progress_report, may_edit,
+from kfflow.services.measures import (PROGRESS_FIELDS, REPORTABLE_STATES, add_progress_report, may_edit,
                                       propose_measure, update_measure)
 from kfflow.workflow import get_workflows
 from webui.auth import current_actor
@@ -119,7 +119,8 @@ def _render_page(measure_id: int, status: int = 200, **extra):
         revisions=due_date_revisions(measure, entries), comments=comments_on(session, measure),
         may_edit=may_edit(actor, measure), today=local_today(),
         may_report=measure.state in REPORTABLE_STATES and (actor.role == "steering" or measure.owner_id == actor.id),
-        progress_values={}, progress_errors={}, comment_values={}, comment_errors={}, message=None)
+        progress_fields=PROGRESS_FIELDS, progress_values={}, progress_errors={}, progress_stale=False,
+        comment_values={}, comment_errors={}, message=None)
     context.update(extra)
     return render_template("measures/page.html", **context), status
 
@@ -167,8 +168,13 @@ def edit(measure_id: int):
 def progress(measure_id: int):
     values = request.form.to_dict()
     try:
+        version = read_version()
+        if version is None:
+            raise StaleCase("")
         add_progress_report(get_session(), current_actor(), measure_id, done=values.get("done"),
-                            ongoing=values.get("ongoing"), planned=values.get("planned"))
+                            ongoing=values.get("ongoing"), planned=values.get("planned"), expected_version=version)
+    except StaleCase:
+        return _render_page(measure_id, 409, progress_values=values, progress_stale=True)
     except ValidationError as exc:
         return _render_page(measure_id, 422, progress_values=values, progress_errors=exc.fields)
     except GuardFailed as exc:

@@ -1,17 +1,22 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from kfflow.db import utcnow
 from kfflow.errors import ValidationError
 from kfflow.kinds import KINDS
 from kfflow.models.notification import DELIVERY_MODES
-from kfflow.services.calendar import has_calendar_token, issue_calendar_token, revoke_calendar_token
+from kfflow.services.calendar import (calendar_feed_expiry, issue_calendar_token, renew_calendar_token,
+                                     revoke_calendar_token)
 from kfflow.services.notifications import (DELIVERY_LABELS, get_preferences, list_notifications,
                                            mark_notifications_read, set_preferences)
 from webui.auth import current_actor
 from webui.db import get_session
+from webui.filters import sv_long_date
 from webui.notifications import bp
 
 
@@ -51,7 +56,7 @@ def _render_preferences(*, values=None, errors=None, message=None, feed_url=None
     values = values or {"mail_enabled": prefs.mail_enabled, "delivery": prefs.delivery}
     return render_template("notifications/preferences.html", values=values, errors=errors or {}, message=message,
                            modes=[(mode, DELIVERY_LABELS[mode]) for mode in DELIVERY_MODES],
-                           has_feed=has_calendar_token(session, actor), feed_url=feed_url,
+                           feed_expires=calendar_feed_expiry(session, actor), now=utcnow(), feed_url=feed_url,
                            has_email=bool(actor.email)), status
 
 
@@ -71,8 +76,19 @@ def preferences():
 @bp.route("/installningar/aviseringar/kalender", methods=["POST"])
 def calendar_issue():
     # Rendered, not redirected: the token is shown this once and never stored (nor put in the cookie).
-    token = issue_calendar_token(get_session(), current_actor())
+    token = issue_calendar_token(get_session(), current_actor(), lifetime=_feed_lifetime())
     return _render_preferences(feed_url=_feed_url(token))
+
+
+@bp.route("/installningar/aviseringar/kalender/fornya", methods=["POST"])
+def calendar_renew():
+    expires = renew_calendar_token(get_session(), current_actor(), lifetime=_feed_lifetime())
+    flash(_("Kalenderlänken är förnyad och gäller till %(day)s.", day=sv_long_date(expires)), "success")
+    return redirect(url_for("notifications.preferences"))
+
+
+def _feed_lifetime() -> timedelta:
+    return timedelta(days=current_app.config["KFFLOW_SETTINGS"].calendar_feed_days)
 
 
 def _feed_url(token: str) -> str:

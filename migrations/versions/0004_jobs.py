@@ -6,8 +6,8 @@ database. pyproject pins procrastinate to one minor version: moving to another c
 runs procrastinate's own migration files in between. SQLite has no procrastinate schema (its jobs run in
 the web process from memory).
 
-Revision ID: 0003_jobs
-Revises: 0002_stored_files
+Revision ID: 0004_jobs
+Revises: 0003_sign_in
 Create Date: 2026-11-30 11:44:06.542040
 """
 from alembic import op
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import kfflow.db
 from sqlalchemy.dialects import postgresql
 
-revision = '0003_jobs'
-down_revision = '0002_stored_files'
+revision = '0004_jobs'
+down_revision = '0003_sign_in'
 branch_labels = None
 depends_on = None
 
