@@ -94,7 +94,7 @@ def test_per_user_limit_and_the_same_request_twice(database, session, users):
 
 
 def test_a_failed_job_tells_why_in_swedish_on_its_page(make_web_app, session, users):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     hold_jobs(app)  # the job waits until the account is deactivated
     owner = sign_in(app, session, users["owner"])
     response = owner.get("/atgarder/slutredovisning.pdf")
@@ -115,7 +115,7 @@ def test_a_failed_job_tells_why_in_swedish_on_its_page(make_web_app, session, us
 
 
 def test_web_report_waits_on_a_page_then_shows_the_pdf(make_web_app, session, users):
-    app = make_web_app(csrf=False)
+    app = make_web_app()
     answered_audit(session, users)
     council = sign_in(app, session, users["council"])
     result = follow(council, council.get("/atgarder/slutredovisning.pdf"), app)
