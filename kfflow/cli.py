@@ -239,8 +239,10 @@ def remind(ctx: Context, once, now_text, dry_run):
 @main.command()
 @click.option("--interval", default=lambda: _settings().remind_interval, show_default="$KFFLOW_REMIND_INTERVAL, 300",
               type=click.IntRange(min=10), help="Sekunder mellan svepen")
+@click.option("--standby-poll", default=15, show_default=True, type=click.IntRange(min=1),
+              help="Sekunder mellan en reservs försök att ta över; så länge kan det dröja innan den tar över")
 @pass_ctx
-def scheduler(ctx: Context, interval):
+def scheduler(ctx: Context, interval, standby_poll):
     """Kör påminnelsesvepet regelbundet i en egen process (aldrig i webbprocesserna).
 
     På PostgreSQL väntar en andra schemaläggare som reserv; på SQLite ska bara en köras per värd."""
@@ -263,7 +265,7 @@ def scheduler(ctx: Context, interval):
 
     lock = SchedulerLock(ctx.db, ctx.settings.instance_path / "scheduler.lock")
     click.echo(f"Schemaläggaren startar: ett svep var {interval}:e sekund.")
-    run_scheduler(ctx.db, lock, sweep, interval_seconds=interval, tz=rules.timezone)
+    run_scheduler(ctx.db, lock, sweep, interval_seconds=interval, tz=rules.timezone, poll_seconds=standby_poll)
 
 
 # --- render: formal documents -------------------------------------------------------------------

@@ -19,7 +19,7 @@ from kfflow.services.tokens import grant_token
 from tests.audit_factories import answered_audit, decide
 from tests.conftest import WORKFLOWS_PATH
 from tests.test_web_imports import GOOD, SHA, xlsx_bytes
-from tests.web_support import csrf_token, sign_in
+from tests.web_support import CsrfClient, csrf_token, sign_in
 
 
 @pytest.fixture
@@ -31,7 +31,9 @@ def nodes(tmp_path, db_url):
     for name in ("a", "b"):
         settings = Settings(instance_path=tmp_path / f"node-{name}", database_url=db_url,
                             workflows_path=WORKFLOWS_PATH, secret_key="one-key-for-every-node")
-        apps.append(create_app(settings, config={"TESTING": True, "WTF_CSRF_ENABLED": True}))
+        app = create_app(settings, config={"TESTING": True, "WTF_CSRF_ENABLED": True})
+        app.test_client_class = CsrfClient  # a browser: posts its forms with the token its pages gave it
+        apps.append(app)
     yield apps
     for app in apps:
         app.extensions["kfflow_db"].dispose()
@@ -49,9 +51,8 @@ def _own_disk_files(nodes) -> list:
 def test_an_import_previewed_on_one_node_is_confirmed_on_the_other(nodes, session, users):
     node_a, node_b = nodes
     browser_a = sign_in(node_a, session, users["registrar"])
-    token = csrf_token(browser_a.get("/atgarder/importera").get_data(as_text=True))
     page = browser_a.post("/atgarder/importera", content_type="multipart/form-data",
-                          data={"csrf_token": token, "fil": (io.BytesIO(xlsx_bytes(GOOD)), "plan.xlsx")})
+                          data={"fil": (io.BytesIO(xlsx_bytes(GOOD)), "plan.xlsx")})
     assert page.status_code == 200, page.get_data(as_text=True)
     body = page.get_data(as_text=True)
     sha = SHA.search(body).group(1)

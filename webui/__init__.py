@@ -22,6 +22,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         SESSION_COOKIE_SAMESITE="Lax",
         KFFLOW_SETTINGS=settings,
     )
+    # Before any blueprint: the id converter applies to routes as they are added.
+    from webui import limits
+    limits.init_app(app)
     if config:
         app.config.update(config)
     if settings.trusted_proxies:

@@ -49,6 +49,7 @@ def _titles() -> dict[int, str]:
         404: _("Sidan finns inte"),
         405: _("Metoden är inte tillåten"),
         409: _("Någon annan har ändrat ärendet"),
+        413: _("Begäran är för stor"),
         422: _("Det gick inte att spara"),
         429: _("För många försök"),
         500: _("Ett fel har uppstått"),

@@ -19,6 +19,13 @@ from kfflow.errors import KfflowError
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_COLUMNS = 100
+# An .xlsx is a zip: what counts is what it inflates to. Checked from the zip directory and while the
+# sheet streams by, before openpyxl builds a single cell.
+MAX_INFLATED_BYTES = 100 * 1024 * 1024       # all parts together
+MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024  # openpyxl holds every shared string in memory
+MAX_CELLS_PER_ROW = 10 * MAX_COLUMNS         # styled empty cells beyond the data are common, millions are not
+MAX_CELLS = MAX_ROWS * MAX_COLUMNS
+MAX_SHEET_ROWS = 5 * MAX_ROWS                # blank rows included
 EXTENSIONS = (".xlsx", ".csv")
 
 
@@ -133,9 +140,77 @@ def _merged_ranges(source: Path | bytes, sheet_part: str | None) -> list[str]:
     return [m.decode() for m in _MERGE.findall(data)]
 
 
+_SCAN_TOKEN = re.compile(rb"<(?:\w+:)?(row|c|si)[\s/>]|<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+_SCAN_CHUNK = 1024 * 1024
+
+
+def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> None:
+    """Stream one XML part once, counting rows, cells per row, cells and shared strings; refuse DTDs.
+
+    Tokens start with "<", so each chunk is cut before its last "<" and the rest carried over: no token is
+    ever split between two chunks.
+    """
+    rows = cells = in_row = strings = 0
+    carry = b""
+    with archive.open(info) as stream:
+        while True:
+            chunk = stream.read(_SCAN_CHUNK)
+            data = carry + chunk
+            cut = data.rfind(b"<") if chunk else len(data)
+            data, carry = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
+            for match in _SCAN_TOKEN.finditer(data):
+                token = match.group(1)
+                if match.group(2):
+                    raise ImportFileError(f"Filen {name} innehåller en dokumenttypsdefinition (DOCTYPE/ENTITY) som "
+                                          "inte kan läsas in. Spara filen på nytt som .xlsx från Excel.")
+                if token == b"row":
+                    rows, in_row = rows + 1, 0
+                    if rows > MAX_SHEET_ROWS:
+                        raise ImportFileError(f"Filen {name} har fler än {MAX_SHEET_ROWS} rader; dela upp den.")
+                elif token == b"c":
+                    cells, in_row = cells + 1, in_row + 1
+                    if in_row > MAX_CELLS_PER_ROW:
+                        raise ImportFileError(f"Rad {rows} i filen {name} har fler än {MAX_CELLS_PER_ROW} celler; "
+                                              f"högst {MAX_COLUMNS} kolumner kan läsas in.")
+                    if cells > MAX_CELLS:
+                        raise ImportFileError(f"Filen {name} har fler än {MAX_CELLS} celler; dela upp den.")
+                elif token == b"si":
+                    strings += 1
+                    if strings > MAX_CELLS:
+                        raise ImportFileError(f"Filen {name} har fler än {MAX_CELLS} texter; dela upp den.")
+            if not chunk:
+                return
+
+
+def check_xlsx_limits(source: Path | bytes, name: str) -> None:
+    """Refuse an .xlsx by what it inflates to, from the zip directory first and then streaming its XML.
+
+    The sizes in the directory are what zipfile inflates a part to at most, so a lying header cannot
+    make a part bigger than it says.
+    """
+    try:
+        with zipfile.ZipFile(_opened(source)) as archive:
+            parts = archive.infolist()
+            inflated = sum(p.file_size for p in parts)
+            if inflated > MAX_INFLATED_BYTES:
+                raise ImportFileError(f"Filen {name} packas upp till {inflated / 1024 / 1024:.0f} MB; högst "
+                                      f"{MAX_INFLATED_BYTES // 1024 // 1024} MB kan läsas in. Dela upp den.")
+            for part in parts:
+                if part.filename.endswith("sharedStrings.xml") and part.file_size > MAX_SHARED_STRINGS_BYTES:
+                    raise ImportFileError(f"Filen {name} har för mycket text i cellerna "
+                                          f"({part.file_size / 1024 / 1024:.0f} MB uppackad); dela upp den.")
+            for part in parts:
+                if part.filename.endswith((".xml", ".rels")):
+                    _scan_part(archive, part, name)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError) as exc:
+        raise ImportFileError(f"Filen {name} går inte att läsa som en Excel-fil (.xlsx): den är skadad eller "
+                              f"inte en .xlsx-fil ({exc.__class__.__name__}).") from None
+
+
 def _read_xlsx(source: Path | bytes, name: str) -> Table:
     import openpyxl
 
+    check_xlsx_limits(source, name)
     try:
         workbook = openpyxl.load_workbook(_opened(source), read_only=True, data_only=False)
     except Exception as exc:  # noqa: BLE001 - a broken file fails in many ways; the user needs one message
@@ -185,7 +260,7 @@ def _xlsx_table(workbook, source: Path | bytes, name: str) -> Table:
                         values.append(cell.value)
                 if number is not None:
                     yield number, values
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:  # XML parse errors too
             raise ImportFileError(f"Filen {name} är skadad och kan inte läsas till slut "
                                   f"({exc.__class__.__name__}).") from None
         finally:

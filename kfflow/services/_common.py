@@ -12,6 +12,12 @@ from kfflow.db import utcnow
 from kfflow.errors import NotFound, PermissionDenied, StaleCase
 from kfflow.kinds import KINDS
 from kfflow.models import HistoryEntry, User
+from kfflow.workflow.fields import MAX_ID
+
+
+def _storable_id(case_id) -> bool:
+    """A number an integer primary key can hold; a larger one names no row (and PostgreSQL refuses the cast)."""
+    return isinstance(case_id, int) and 0 < case_id <= MAX_ID
 
 
 def load_actor(session: Session, actor: User | int) -> User:
@@ -37,7 +43,9 @@ def load_actor_and_case(session: Session, actor: User | int, kind: str, case_id:
         raise NotFound(f"Okänd ärendetyp: {kind}.")
     model = KINDS[kind].model
     actor_id = actor if isinstance(actor, int) else actor.id
-    row = session.execute(_actor_and_case_statement(model), {"actor_id": actor_id, "case_id": case_id}).first()
+    row = None
+    if _storable_id(case_id):
+        row = session.execute(_actor_and_case_statement(model), {"actor_id": actor_id, "case_id": case_id}).first()
     if row is None:
         load_actor(session, actor_id)  # raises when the actor is the one missing
         raise NotFound("Ärendet finns inte.")
@@ -57,7 +65,7 @@ def load_case(session: Session, kind: str, case_id: int, *, for_write: bool = Tr
     if kind not in KINDS:
         raise NotFound(f"Okänd ärendetyp: {kind}.")
     model = KINDS[kind].model
-    obj = session.get(model, case_id, populate_existing=for_write)
+    obj = session.get(model, case_id, populate_existing=for_write) if _storable_id(case_id) else None
     if obj is None:
         raise NotFound("Ärendet finns inte.")
     return obj

@@ -13,9 +13,11 @@ from sqlalchemy import Select, String, cast, func, literal, null, or_, select, u
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from kfflow.clock import local_today
+from kfflow.errors import ValidationError
 from kfflow.models import Body, Measure, User
 from kfflow.services.users import ACTIVE_PEOPLE, Person, sorted_people
 from kfflow.workflow import get_workflows
+from kfflow.workflow.fields import MAX_TEXT, check_text
 
 # States in which a past due date means the measure is late.
 LATE_STATES = ("proposed", "prioritised", "decided")
@@ -51,7 +53,28 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+FILTER_LABELS = {"q": "Sök", "owner": "Ansvarig", "category": "Kategori", "working_group": "Arbetsgrupp",
+                 "states": "Läge"}
+
+
+def check_filter(f: MeasureFilter) -> None:
+    """The input rule for what people filter by: one line of text each (NUL would reach the query)."""
+    errors = {}
+    for name, label in FILTER_LABELS.items():
+        value = getattr(f, name)
+        for text in value if isinstance(value, list) else [value]:
+            if text is None:
+                continue
+            try:
+                check_text(text, multiline=False, max_length=MAX_TEXT)
+            except ValueError as exc:
+                errors[name] = f"{label}: {exc}"
+    if errors:
+        raise ValidationError("Filtret är felaktigt.", errors)
+
+
 def filtered(stmt: Select, f: MeasureFilter) -> Select:
+    check_filter(f)
     if f.states:
         stmt = stmt.where(Measure.state.in_(f.states))
     if f.category:

@@ -12,6 +12,7 @@ from kfflow.errors import NotFound, PermissionDenied, ValidationError
 from kfflow.models import Notification, NotificationPreference, User
 from kfflow.models.notification import DELIVERY_MODES
 from kfflow.services._common import load_actor
+from kfflow.workflow.fields import MAX_ID
 
 DELIVERY_LABELS = {"immediate": "Direkt", "daily": "Daglig sammanställning", "weekly": "Veckosammanställning"}
 
@@ -68,6 +69,7 @@ def mark_notifications_read(session: Session, actor: User, ids: list[int] | None
         me = load_actor(session, actor)
         stmt = update(Notification).where(Notification.user_id == me.id, Notification.read_at.is_(None))
         if ids is not None:
-            stmt = stmt.where(Notification.id.in_(ids))
+            # An id beyond the integer column names no notification (and PostgreSQL would refuse the cast).
+            stmt = stmt.where(Notification.id.in_([i for i in ids if 0 < i <= MAX_ID]))
         result = session.execute(stmt.values(read_at=now or utcnow()).execution_options(synchronize_session=False))
     return result.rowcount

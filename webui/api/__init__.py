@@ -50,7 +50,8 @@ def _bad_body(exc: BadRequest):
 
 def _http_error(exc: HTTPException):
     code = exc.code or 500
-    messages = {404: "Finns inte.", 405: "Metoden är inte tillåten här.", 400: "Felaktig begäran."}
+    messages = {404: "Finns inte.", 405: "Metoden är inte tillåten här.", 400: "Felaktig begäran.",
+                413: "Begäran är för stor."}
     response = error_response(code, HTTP_CODES.get(code, "http_error"), messages.get(code, exc.name))
     if code == 405 and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)

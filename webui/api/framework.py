@@ -19,6 +19,7 @@ from kfflow.services.tokens import user_for_api_token
 from kfflow.workflow.fields import check_text
 from webui.api.schemas import MAX_ID
 from webui.db import get_session
+from webui.limits import MAX_JSON_DEPTH, json_depth
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -137,7 +138,14 @@ def load_with(schema: Schema, data: Any, message: str) -> dict:
 def _json_body() -> Any:
     if not request.get_data(cache=True):
         return {}
-    data = request.get_json(silent=True, force=True)
+    try:
+        data = request.get_json(silent=True, force=True)
+        too_deep = json_depth(data) > MAX_JSON_DEPTH
+    except RecursionError:  # nested deeper than the parser's own stack
+        too_deep = True
+    if too_deep:
+        raise ValidationError("Kroppen är för djupt nästlad.",
+                              {"body": f"Högst {MAX_JSON_DEPTH} nivåer av listor och objekt."})
     if not isinstance(data, dict):
         raise BadRequest("Kroppen ska vara ett JSON-objekt.")
     return data

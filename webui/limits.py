@@ -1,0 +1,56 @@
+"""Limits every request is held to before any work is done: body size, JSON nesting, ids a row can have.
+
+Bodies over the limit answer 413 (in JSON under /api/); an id larger than the database's integer matches
+no route (404) instead of reaching a query that PostgreSQL would refuse.
+"""
+from __future__ import annotations
+
+from flask import Flask, request
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
+
+from kfflow.workflow.fields import MAX_ID
+
+# Forms and JSON bodies are small; the import upload raises its own limit for its one route.
+MAX_REQUEST_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 20
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: 1 up to the largest id a row can have, or the route does not match."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def json_depth(value) -> int:
+    """How deeply lists and objects nest in parsed JSON, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in item)
+    return deepest
+
+
+def _too_large(exc: RequestEntityTooLarge):
+    from webui.api import PREFIX, error_response
+    from webui.errors import render_error
+
+    message = "Begäran är för stor."
+    if request.path == PREFIX or request.path.startswith(PREFIX + "/") or request.path.startswith("/api/"):
+        return error_response(413, "too_large", message)
+    return render_error(413, message)
+
+
+def init_app(app: Flask) -> None:
+    """Before any blueprint is registered: routes take the id converter when they are added."""
+    app.url_map.converters["int"] = IdConverter
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit at all
+        app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
