@@ -84,6 +84,10 @@ ROWS = [
         "401 201 201 201 201 201 201 201 401", credentials_in_body=True,
         note="anonymous sends a wrong password; the deactivated user's right password is refused"),
     Row("DELETE", "/tokens/current", None, None, "401 204 204 204 204 204 204 204 401"),
+    Row("DELETE", "/tokens", None, None, "401 204 204 204 204 204 204 204 401", note="sign out everywhere"),
+    Row("PUT", "/account/password", None,
+        lambda v, who: {"current_password": "wrong-password", "new_password": "grön-kaffe-tåg-Kalmar"},
+        "401 422 422 422 422 422 422 422 401", note="a wrong current password changes nothing"),
     Row("GET", "/openapi.json", None, None, "200 200 200 200 200 200 200 200 200"),
     Row("GET", "/measures", None, None, "401 200 200 200 200 200 200 200 401"),
     Row("POST", "/measures", None, lambda v, who: {"title": f"Förslag från {who}"},
@@ -107,6 +111,12 @@ ROWS = [
         lambda v, who: {"version": v["version"], "done": "Upphandlat", "ongoing": "Pilot"},
         "401 403 201 403 201 403 403 403 401", note="IDOR: another owner cannot report on it"),
     Row("GET", "/measures/<int:measure_id>/history", decided_measure, None, "401 200 200 200 200 200 200 200 401"),
+    Row("GET", "/measures/<int:measure_id>/comments", decided_measure, None, "401 200 200 200 200 200 200 200 401"),
+    Row("POST", "/measures/<int:measure_id>/comments", decided_measure, lambda v, who: {"body": f"Från {who}"},
+        "401 201 201 201 201 201 201 201 401"),
+    Row("POST", "/measures/handover", decided_measure,
+        lambda v, who: {"measure_ids": [v["measure_id"]], "to_owner": "other_owner", "reason": "Ny förvaltning"},
+        "401 403 403 403 200 403 403 403 401", note="the reassign transition, once per measure"),
     Row("GET", "/audits", None, None, "401 200 200 200 200 200 200 200 401"),
     Row("POST", "/audits", None,
         lambda v, who: {"name": "Granskning", "number": "1/2024", "subject": "Ämne", "diarienummer": "RS/1/2024"},
@@ -162,6 +172,7 @@ ROWS += [
         note="only the person who asked follows a job"),
     Row("GET", "/jobs/<int:job_id>/result", owners_finished_job, None, "401 200 200 200 200 200 200 200 401",
         note="a finished report is anyone's who may ask for the same report"),
+    Row("GET", "/admin/failed-mail", None, None, "401 403 403 403 403 403 200 403 401"),
 ]
 
 

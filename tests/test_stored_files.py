@@ -14,7 +14,7 @@ from kfflow.models import StoredFile
 from kfflow.storage import StoredFileCorrupt, delete_expired, get_stored, open_stored, read_bytes, store_bytes
 
 from tests.conftest import NOW
-from tests.test_migrations import _fresh_pg_database
+from tests.deploy_support import fresh_pg_database
 
 
 def test_stored_bytes_commit_with_the_callers_transaction_and_read_back_checked(session, users):
@@ -79,7 +79,7 @@ def _database(kind: str, tmp_path):
     if kind == "sqlite":
         yield f"sqlite:///{tmp_path / 'upgrade.sqlite'}"
     else:
-        with _fresh_pg_database("kfflow_up") as url:
+        with fresh_pg_database("kfflow_up") as url:
             yield url
 
 

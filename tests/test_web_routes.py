@@ -47,6 +47,10 @@ ROWS = [
     Row("auth.login", "POST", "/logga-in", everyone(401), {"username": "nobody-{role}", "password": "wrong-password"},
         anonymous=401),
     Row("auth.logout", "POST", "/logga-ut", everyone(302)),
+    Row("auth.account", "GET", "/konto", everyone(200)),
+    Row("auth.account", "POST", "/konto", everyone(422),
+        {"current_password": "fel-lösenord", "new_password": "grön-kaffe-tåg-Kalmar", "repeat_password": "annat"}),
+    Row("auth.sign_out_everywhere", "POST", "/konto/logga-ut-overallt", everyone(302)),
     Row("accessibility.statement", "GET", "/tillganglighet", everyone(200), anonymous=200),
     # The feed's URL token is the key, not the session: a made-up token is 404 for everyone.
     Row("calendar.feed", "GET", "/kalender/not-a-real-token.ics", everyone(404), anonymous=404),
@@ -64,7 +68,7 @@ ROWS = [
     Row("measures.transition", "POST", "/atgarder/{decided}/steg/implement", only({"owner": 422, "steering": 422}),
         {"implementation_note": "", "version": "{decided_version}"}),
     Row("measures.progress", "POST", "/atgarder/{decided}/lagesrapport", only({"owner": 422, "steering": 422}),
-        {"done": "", "ongoing": "", "planned": ""}),
+        {"done": "", "ongoing": "", "planned": "", "version": "{decided_version}"}),
     Row("measures.comment", "POST", "/atgarder/{decided}/kommentar", everyone(422), {"body": ""}),
     # Import from a file: steering and registrars (the service's rule); export: anyone who may read the list.
     Row("imports.upload", "GET", "/atgarder/importera", only({"steering": 200, "registrar": 200})),
@@ -84,7 +88,7 @@ ROWS = [
     Row("audits.audit_page", "GET", "/granskningar/{audit}", everyone(200)),
     Row("audits.audit_edit", "GET", "/granskningar/{audit}/andra", only({"registrar": 200})),
     Row("audits.audit_edit", "POST", "/granskningar/{audit}/andra", only({"registrar": 422}),
-        {"name": "", "number": "7/2022", "subject": "Kompetens", "template": "board"}),
+        {"name": "", "number": "7/2022", "subject": "Kompetens", "template": "board", "version": "{audit_version}"}),
     Row("audits.audit_transition", "GET", "/granskningar/{audit}/steg/start_drafting",
         only({"registrar": 200, "steering": 200})),
     Row("audits.audit_transition", "POST", "/granskningar/{audit}/steg/start_drafting",
@@ -113,9 +117,16 @@ ROWS = [
     Row("admin.users", "GET", "/admin/anvandare", only({"admin": 200})),
     Row("admin.users", "POST", "/admin/anvandare", only({"admin": 422}), {"username": "X Y", "role": "nope"}),
     Row("admin.set_user_active", "POST", "/admin/anvandare/{victim}/aktiv", only({"admin": 302}), {"active": "0"}),
+    Row("admin.reset_user_password", "POST", "/admin/anvandare/{victim}/losenord", only({"admin": 200}),
+        {"password": ""}),
     Row("admin.roles", "GET", "/admin/roller", only({"admin": 200})),
     Row("admin.bodies", "GET", "/admin/organ", only({"admin": 200})),
     Row("admin.mail", "GET", "/admin/e-post", only({"admin": 200})),
+    # Load balancers and monitoring ask without signing in; /metrics is open unless KFFLOW_METRICS_TOKEN is set.
+    Row("operations.healthz", "GET", "/healthz", everyone(200), anonymous=200),
+    # The test database is made by create_all, not by the migrations: readiness rightly says it is not at head.
+    Row("operations.readyz", "GET", "/readyz", everyone(503), anonymous=503),
+    Row("operations.metrics", "GET", "/metrics", everyone(200), anonymous=200),
 ]
 
 

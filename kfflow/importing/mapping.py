@@ -9,6 +9,7 @@ import yaml
 
 from kfflow.errors import WorkflowDefinitionError
 from kfflow.workflow import get_workflows
+from kfflow.workflow.attributes import MEASURE
 from kfflow.workflow.definition import Option
 
 MAPPING_FILE = "import_mapping.yaml"
@@ -32,12 +33,20 @@ def normalise(text: str) -> str:
     return " ".join(str(text).split()).casefold()
 
 
+def _column(spec: dict) -> Column:
+    """A column of the file; a measure attribute's vocabulary and whether it is required come from its one
+    declaration (kfflow/workflow/attributes.py), so the import, the forms and the API cannot disagree."""
+    declared = MEASURE.get(spec["field"])
+    return Column(field=spec["field"], headings=tuple(spec["headings"]),
+                  vocabulary=declared.vocabulary if declared else spec.get("vocabulary"),
+                  required=declared.required if declared else bool(spec.get("required", False)))
+
+
 @lru_cache(maxsize=4)
 def _load(path: Path) -> tuple[Column, ...]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        columns = tuple(Column(field=c["field"], headings=tuple(c["headings"]), vocabulary=c.get("vocabulary"),
-                               required=bool(c.get("required", False))) for c in data["measure_columns"])
+        columns = tuple(_column(c) for c in data["measure_columns"])
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
         raise WorkflowDefinitionError(f"{path}: the import mapping cannot be read ({exc})") from None
     return columns

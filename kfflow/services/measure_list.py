@@ -13,7 +13,7 @@ from sqlalchemy import Select, String, cast, func, literal, null, or_, select, u
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from kfflow.clock import local_today
-from kfflow.errors import ValidationError
+from kfflow.errors import NotFound, ValidationError
 from kfflow.models import Body, Measure, User
 from kfflow.services.users import ACTIVE_PEOPLE, Person, sorted_people
 from kfflow.workflow import get_workflows
@@ -184,6 +184,9 @@ def measure_list_page(session: Session, f: MeasureFilter, *, page: int = 1, page
     counts, people = _facets(session, f)
     total = sum(n for state, n in counts.items() if not f.states or state in f.states)
     page = max(page, 1)
+    pages = max((total + page_size - 1) // page_size, 1)
+    if page > pages:  # a page past the end names nothing (and a huge number must never reach OFFSET)
+        raise NotFound(f"Sidan finns inte: listan har {pages} sidor.")
     rows = []
     if total > (page - 1) * page_size:
         workflows = get_workflows()
@@ -198,5 +201,5 @@ def measure_list_page(session: Session, f: MeasureFilter, *, page: int = 1, page
             rows.append(MeasureRow(id_, title, categories.get(category, category or "–"), group or "–", state,
                                    label, owner or body or "–", due,
                                    late(state, due, today)))
-    return MeasureListPage(rows=rows, total=total, page=page, pages=max((total + page_size - 1) // page_size, 1),
+    return MeasureListPage(rows=rows, total=total, page=page, pages=pages,
                            counts=counts, people=people)

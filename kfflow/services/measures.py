@@ -16,7 +16,7 @@ from kfflow.services._common import (add_history, add_history_rows, bulk_insert,
 from kfflow.services.access import has_relation
 from kfflow.workflow import get_workflows
 from kfflow.workflow.attributes import PROGRESS
-from kfflow.workflow.fields import parse_fields, to_record
+from kfflow.workflow.fields import parse_date, parse_fields, to_record
 from kfflow.workflow.measure_attributes import parse_measure_attributes
 
 OPEN_STATES = ("proposed", "prioritised", "decided", "implemented")
@@ -124,6 +124,11 @@ def add_progress_report(session: Session, actor, measure_id: int, *, done: str |
             raise PermissionDenied("Bara åtgärdens ansvarig eller styrgruppen kan rapportera läget.")
         texts, errors = parse_fields(session, PROGRESS_FIELDS, {"done": done, "ongoing": ongoing, "planned": planned},
                                      ProgressReport)
+        if reported_on is not None:
+            try:
+                reported_on = parse_date(reported_on)
+            except ValueError as exc:
+                errors["reported_on"] = f"Datum: {exc}"
         if errors:
             raise ValidationError("Rapporten kunde inte sparas.", errors)
         if not any(texts.values()):

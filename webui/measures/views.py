@@ -4,16 +4,17 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kfflow.errors import GuardFailed, KfflowError, PermissionDenied, StaleCase, ValidationError
+from kfflow.services import case_pages
 from kfflow.services.audits import update_recommendation
-from kfflow.services.cases import available_transitions, history_of, read_case
-from kfflow.services.comments import add_comment, comments_on
+from kfflow.services.cases import read_case
+from kfflow.services.comments import add_comment
 from kfflow.services.handover import hand_over
 from kfflow.services.measure_list import measure_list_page
 from kfflow.services.measures import (PROGRESS_FIELDS, REPORTABLE_STATES, add_progress_report, may_edit,
                                       propose_measure, update_measure)
 from kfflow.workflow import get_workflows
+from kfflow.workflow.attributes import HANDOVER
 from webui.auth import current_actor
-from kfflow.services.timeline import due_date_revisions, timeline
 from webui.cases import create_form, form_value, read_version, transition_form
 from webui.db import get_session
 from webui.errors import status_for
@@ -21,7 +22,6 @@ from webui.jobs import request_document, web_document_answer
 from kfflow.workflow.measure_attributes import attribute_fields
 from webui.measures import bp
 from webui.measures.listing import ListArgs
-from kfflow.clock import local_today
 
 
 def _render_list(handover_values=None, handover_errors=None, status=200, **reports):
@@ -31,8 +31,8 @@ def _render_list(handover_values=None, handover_errors=None, status=200, **repor
     return render_template(
         "measures/list.html", page=page, f=f, states=get_workflows().current("measure").states,
         vocab=get_workflows().vocabulary, may_hand_over=actor.role == "steering",
-        handover_values=handover_values or {}, handover_errors=handover_errors or {},
-        **{"report_values": {}, "report_errors": {}, "report_message": None, **reports}), status
+        handover_fields=HANDOVER.fields(), handover_values=handover_values or {},
+        handover_errors=handover_errors or {}, **{"report_values": {}, "report_errors": {}, "report_message": None, **reports}), status
 
 
 @bp.route("/atgarder")
@@ -110,14 +110,12 @@ def _propose(values: dict, rec_id: int | None):
 
 
 def _render_page(measure_id: int, status: int = 200, **extra):
-    session = get_session()
     actor = current_actor()
-    measure = read_case(session, "measure", measure_id)
-    entries = history_of(session, measure)
+    page = case_pages.measure_page(get_session(), actor, measure_id)
+    measure = page.case
     context = dict(
-        measure=measure, transitions=available_transitions(actor, measure), history=timeline(measure, entries),
-        revisions=due_date_revisions(measure, entries), comments=comments_on(session, measure),
-        may_edit=may_edit(actor, measure), today=local_today(),
+        measure=measure, transitions=page.transitions, history=page.history, revisions=page.revisions,
+        comments=page.comments, may_edit=may_edit(actor, measure), today=page.today,
         may_report=measure.state in REPORTABLE_STATES and (actor.role == "steering" or measure.owner_id == actor.id),
         progress_fields=PROGRESS_FIELDS, progress_values={}, progress_errors={}, progress_stale=False,
         comment_values={}, comment_errors={}, message=None)
