@@ -147,6 +147,32 @@ def users_add(ctx: Context, username, role, email, display_name, body, password_
         click.echo(f"Användaren {user.username} ({user.role}) är skapad.")
 
 
+@users.command("password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Läs engångslösenordet från standard input (annars slumpas det)")
+@pass_ctx
+def users_password(ctx: Context, username, password_stdin):
+    """Ge en användare ett engångslösenord (t.ex. den enda administratören som glömt sitt).
+
+    Användaren väljer ett eget vid nästa inloggning; alla inloggningar, API-nycklar och kalenderlänkar slutar gälla."""
+    from sqlalchemy import select
+
+    from kfflow.models import User
+    from kfflow.services.credentials import reset_password
+
+    given = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    with ctx.db.session() as session:
+        user_id = session.scalar(select(User.id).where(User.username == username.strip().lower()))
+        if user_id is None:
+            fail(f"Det finns ingen användare {username}.", 2)
+        try:
+            password = reset_password(session, None, user_id, given)
+        except ValidationError as exc:
+            fail("\n".join(exc.fields.values()) or exc.message, 2)
+        click.echo(f"Engångslösenord för {username}: {password}" if given is None
+                   else f"{username} har fått engångslösenordet.")
+
+
 # --- workflows ----------------------------------------------------------------------------------
 
 @main.group()

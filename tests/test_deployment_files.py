@@ -169,7 +169,8 @@ def test_the_systemd_units_run_real_commands_with_the_documented_settings():
 
     units = _doc_blocks("/etc/systemd/system/kfflow-")
     assert set(units) == {f"/etc/systemd/system/kfflow-{u}" for u in
-                          ("web.service", "scheduler.service", "remind.service", "remind.timer")}
+                          ("web.service", "scheduler.service", "remind.service", "remind.timer",
+                           "storage-sweep.service", "storage-sweep.timer")}
     commands = {}
     for name, body in units.items():
         unit = configparser.ConfigParser(interpolation=None, strict=False)
@@ -183,7 +184,7 @@ def test_the_systemd_units_run_real_commands_with_the_documented_settings():
         assert service["ReadWritePaths"] == env["KFFLOW_INSTANCE"], name
         commands[name.rsplit("/", 1)[1]] = kfflow_command(shlex.split(service["ExecStart"]), settings).name
     assert commands == {"kfflow-web.service": "serve", "kfflow-scheduler.service": "scheduler",
-                        "kfflow-remind.service": "remind"}
+                        "kfflow-remind.service": "remind", "kfflow-storage-sweep.service": "sweep"}
 
 
 def test_the_dockerfile_copies_what_exists_and_starts_a_real_command():
@@ -192,3 +193,11 @@ def test_the_dockerfile_copies_what_exists_and_starts_a_real_command():
         for source in sources.split():
             assert (PROJECT_ROOT / source).exists(), f"Dockerfile copies {source}, which does not exist"
     kfflow_command(json.loads(re.search(r"^CMD (.+)$", text, re.M).group(1)))
+
+
+def test_the_load_scenario_declares_the_real_roles():
+    """benchmarks/locustfile.py (`make loadtest`) loads, and its users are the people who use kfflow."""
+    listed = subprocess.run([str(BIN / "locust"), "-f", str(PROJECT_ROOT / "benchmarks/locustfile.py"), "--list"],
+                            env=clean_env(), capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    assert set(listed.stdout.split()) >= {"Steering", "Owner", "Registrar", "Importer"}, listed.stdout
