@@ -19,6 +19,7 @@ import os
 import random
 import re
 import threading
+import time
 from collections import Counter
 
 import openpyxl
@@ -30,7 +31,15 @@ SHA = re.compile(r'name="sha256" value="([0-9a-f]{64})"')
 PASSWORD = "kfflow-{}"  # the demo accounts' published passwords (never in production: it refuses them)
 DECIDED_AUDIT = int(os.environ.get("KFFLOW_LOADTEST_AUDIT", "2"))
 EXPECTED = Counter()
+FAILURES: list[tuple[float, str, str]] = []  # (wall-clock time, request name, error): the runner dates them
 _lock = threading.Lock()
+
+
+@events.request.add_listener
+def _remember_failure(request_type, name, exception=None, **_kw):
+    if exception is not None:
+        with _lock:
+            FAILURES.append((time.time(), f"{request_type} {name}", str(exception)[:200]))
 
 
 @events.quitting.add_listener
@@ -38,7 +47,7 @@ def _write_tally(environment, **_kw):
     path = os.environ.get("KFFLOW_LOADTEST_TALLY")
     if path:
         with open(path, "w", encoding="utf-8") as fh:
-            json.dump(dict(EXPECTED), fh)
+            json.dump({"expected_409": dict(EXPECTED), "failures": FAILURES}, fh)
 
 
 def _expect_conflict(response, name: str) -> None:
