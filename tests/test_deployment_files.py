@@ -193,3 +193,11 @@ def test_the_dockerfile_copies_what_exists_and_starts_a_real_command():
         for source in sources.split():
             assert (PROJECT_ROOT / source).exists(), f"Dockerfile copies {source}, which does not exist"
     kfflow_command(json.loads(re.search(r"^CMD (.+)$", text, re.M).group(1)))
+
+
+def test_the_load_scenario_declares_the_real_roles():
+    """benchmarks/locustfile.py (`make loadtest`) loads, and its users are the people who use kfflow."""
+    listed = subprocess.run([str(BIN / "locust"), "-f", str(PROJECT_ROOT / "benchmarks/locustfile.py"), "--list"],
+                            env=clean_env(), capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    assert set(listed.stdout.split()) >= {"Steering", "Owner", "Registrar", "Importer"}, listed.stdout

@@ -27,8 +27,9 @@ from kfflow.services.users import create_user
 
 from tests.audit_factories import answered_audit, decide
 from tests.conftest import ROLES, TEST_PASSWORD
-from tests.deploy_support import (BIN, KFFLOW, Browser, Process, clean_env, free_port, fresh_pg_database,
-                                  start_node, stop_all, wait_ready, wait_until)
+from tests.deploy_support import (KFFLOW, Browser, Process, clean_env, free_port, fresh_pg_database,
+                                  start_node, start_proxy, stop_all, wait_proxy, wait_ready,
+                                  wait_until)
 from tests.test_web_imports import GOOD, SHA, xlsx_bytes
 from tests.web_support import csrf_token
 
@@ -54,15 +55,7 @@ def deployment(tmp_path, pg_database_url, smtp_server, password_hash):
         try:
             nodes = [start_node(name, env, tmp_path) for name in ("node-a", "node-b")]
             processes += [node for node, _ in nodes]
-            caddy_data = tmp_path / "caddy"
-            proxy = Process("caddy", [str(BIN / "caddy"), "run", "--config", str(PROJECT_ROOT / "docker/Caddyfile"),
-                                      "--adapter", "caddyfile"],
-                            clean_env(SITE_ADDRESS=f"127.0.0.1:{https_port}", TLS_CERTIFICATE="internal",
-                                      UPSTREAMS=" ".join(base.removeprefix("http://") for _, base in nodes),
-                                      CADDY_ADMIN="off", CADDY_HTTP_PORT=str(free_port()),
-                                      CADDY_HTTPS_PORT=str(https_port),
-                                      XDG_DATA_HOME=str(caddy_data), XDG_CONFIG_HOME=str(caddy_data)),
-                            tmp_path)
+            proxy, proxy_url, root_ca = start_proxy(tmp_path, https_port, [base for _, base in nodes])
             processes.append(proxy)
 
             with db.session() as session:
@@ -79,11 +72,7 @@ def deployment(tmp_path, pg_database_url, smtp_server, password_hash):
 
             for node, base in nodes:
                 wait_ready(node, base)
-            root_ca = caddy_data / "caddy/pki/authorities/local/root.crt"
-            proxy_url = f"https://127.0.0.1:{https_port}"
-            wait_until(lambda: root_ca.exists() and requests.get(proxy_url + "/readyz", verify=str(root_ca),
-                                                                 timeout=2).ok,
-                       30, f"Caddy to answer over TLS\n{proxy.output}")
+            wait_proxy(proxy, proxy_url, root_ca)
             yield SimpleNamespace(url=url, db=db, env=env, tmp=tmp_path, users=users, tokens=tokens,
                                   audit_id=audit_id, nodes=nodes, schedulers=schedulers, proxy_url=proxy_url,
                                   root_ca=str(root_ca), smtp=smtp_server)
