@@ -199,3 +199,11 @@ def test_users_and_audits_refuse_control_characters_on_every_write(session, user
     session.rollback()
     assert session.scalar(select(func.count()).select_from(User).where(User.username == "anna")) == 0
     assert session.scalar(select(func.count()).select_from(Audit)) == 0
+
+
+def test_a_progress_report_date_is_held_to_the_same_calendar(session, users):
+    m = measure_in_state(session, users, "decided")
+    with pytest.raises(ValidationError) as err:
+        add_progress_report(session, users["owner"], m.id, done="Klart", ongoing=None, planned=None,
+                            reported_on=date(1, 1, 1))
+    assert set(err.value.fields) == {"reported_on"} and "1900-01-01" in err.value.fields["reported_on"]

@@ -58,7 +58,7 @@ def test_a_title_with_a_header_injection_in_the_database_is_sent_safely_and_bloc
 
 
 def test_a_mail_that_cannot_be_built_fails_at_once_is_logged_and_shown_to_admins(
-        session, users, db_url, tmp_path, smtp_server, app, caplog):
+        session, users, db_url, tmp_path, smtp_server, app, api, caplog):
     measure_in_state(session, users, "decided", title="Första")
     measure_in_state(session, users, "decided", title="Andra")
     measure_in_state(session, users, "decided", title="Någon annans", owner=users["other_owner"])
@@ -86,6 +86,10 @@ def test_a_mail_that_cannot_be_built_fails_at_once_is_logged_and_shown_to_admins
     html = page.get_data(as_text=True)
     assert "Påminnelser som inte kunde skickas: 2." in html and "Första" in html and "Andra" in html
     assert sign_in(app, session, users["owner"]).get("/admin/e-post").status_code == 403
+    status, body = api.call("GET", "/admin/failed-mail", as_user="admin")
+    assert status == 200 and body["total"] == 2 and {m["recipient"] for m in body["items"]} == {"Test owner"}
+    assert all("cannot build" in m["last_error"] for m in body["items"])
+    assert api.call("GET", "/admin/failed-mail", as_user="owner")[0] == 403
 
 
 def test_a_permanent_refusal_fails_at_once_a_temporary_one_is_retried_and_others_still_go_out(

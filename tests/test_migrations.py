@@ -1,23 +1,21 @@
 """The Alembic migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
-import uuid
-from contextlib import contextmanager
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from kfflow.db import make_engine
-from kfflow.migrate import current_heads, upgrade
+from kfflow.migrate import current_heads, include_name, upgrade
 from kfflow.models import Base
 
-from tests.conftest import PG_ADMIN_URL
+from tests.deploy_support import fresh_pg_database
 
 
 def _assert_no_drift(url: str) -> None:
     upgrade(url)
     engine = make_engine(url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name}), Base.metadata)
     engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"
 
@@ -30,22 +28,8 @@ def test_sqlite_migrations_match_models(tmp_path):
     _assert_no_drift(f"sqlite:///{tmp_path / 'm.sqlite'}")
 
 
-@contextmanager
-def _fresh_pg_database(prefix: str):
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def test_postgresql_migrations_match_models(pg_database_url):
-    with _fresh_pg_database("kfflow_mig") as url:
+    with fresh_pg_database("kfflow_mig") as url:
         _assert_no_drift(url)
 
 
@@ -96,5 +80,5 @@ def test_sqlite_upgrade_downgrade_upgrade(tmp_path):
 
 
 def test_postgresql_upgrade_downgrade_upgrade(pg_database_url):
-    with _fresh_pg_database("kfflow_rt") as url:
+    with fresh_pg_database("kfflow_rt") as url:
         _round_trip(url)

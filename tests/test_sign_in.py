@@ -7,30 +7,22 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-import argon2
 import pytest
 import requests
 from sqlalchemy import func, select
 
-import kfflow.security
 from kfflow.db import write_transaction
 from kfflow.errors import TooManyAttempts
 from kfflow.models import SignInFailure
 from kfflow.services.throttle import (ACCOUNT_SLOWDOWN_AFTER, ACCOUNT_SPACING, MAX_PER_ACCOUNT_AND_ADDRESS,
                                       MAX_PER_ADDRESS, check_password)
 from tests.conftest import NOW, TEST_PASSWORD
-from tests.web_support import ServedApp, csrf_token
+from tests.web_support import ServedApp, cheapest_password_hash, csrf_token
+
+# The throttle counts password checks, and this file makes dozens: argon2 at its cheapest here.
+password_hash = cheapest_password_hash
 
 WRONG = "not-the-password"
-
-
-@pytest.fixture
-def password_hash(monkeypatch):
-    """argon2 at its cheapest here: the throttle counts password checks, and this file makes dozens."""
-    cheap = argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
-    monkeypatch.setattr(kfflow.security, "_hasher", cheap)
-    monkeypatch.setattr(kfflow.security, "_DUMMY_HASH", cheap.hash("kfflow-no-such-user"))
-    return cheap.hash(TEST_PASSWORD)
 
 
 def _web_login(client, username, password=TEST_PASSWORD, address="10.0.0.1", **form):

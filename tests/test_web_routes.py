@@ -15,6 +15,7 @@ from kfflow.services.audits import add_recommendation, register_audit
 from kfflow.services.cases import fire
 from kfflow.services.users import set_active
 from tests.factories import measure_in_state
+from tests.jobs_support import finished_job, hold_jobs
 from tests.web_support import sign_in
 
 # Steering last: its handover really happens, and must not change what the others see before it.
@@ -46,6 +47,10 @@ ROWS = [
     Row("auth.login", "POST", "/logga-in", everyone(401), {"username": "nobody-{role}", "password": "wrong-password"},
         anonymous=401),
     Row("auth.logout", "POST", "/logga-ut", everyone(302)),
+    Row("auth.account", "GET", "/konto", everyone(200)),
+    Row("auth.account", "POST", "/konto", everyone(422),
+        {"current_password": "fel-lösenord", "new_password": "grön-kaffe-tåg-Kalmar", "repeat_password": "annat"}),
+    Row("auth.sign_out_everywhere", "POST", "/konto/logga-ut-overallt", everyone(302)),
     Row("accessibility.statement", "GET", "/tillganglighet", everyone(200), anonymous=200),
     # The feed's URL token is the key, not the session: a made-up token is 404 for everyone.
     Row("calendar.feed", "GET", "/kalender/not-a-real-token.ics", everyone(404), anonymous=404),
@@ -63,7 +68,7 @@ ROWS = [
     Row("measures.transition", "POST", "/atgarder/{decided}/steg/implement", only({"owner": 422, "steering": 422}),
         {"implementation_note": "", "version": "{decided_version}"}),
     Row("measures.progress", "POST", "/atgarder/{decided}/lagesrapport", only({"owner": 422, "steering": 422}),
-        {"done": "", "ongoing": "", "planned": ""}),
+        {"done": "", "ongoing": "", "planned": "", "version": "{decided_version}"}),
     Row("measures.comment", "POST", "/atgarder/{decided}/kommentar", everyone(422), {"body": ""}),
     # Import from a file: steering and registrars (the service's rule); export: anyone who may read the list.
     Row("imports.upload", "GET", "/atgarder/importera", only({"steering": 200, "registrar": 200})),
@@ -71,15 +76,19 @@ ROWS = [
     Row("imports.confirm", "POST", "/atgarder/importera/bekrafta", only({"steering": 422, "registrar": 422}),
         {"sha256": "0" * 64}),
     Row("imports.export_measures", "GET", "/atgarder/exportera.xlsx?lage=decided&sortera=due_date", everyone(200)),
-    Row("measures.delrapport", "GET", "/atgarder/delrapport.pdf?from=2026-01-01&to=2026-03-31", everyone(200)),
-    Row("measures.slutredovisning", "GET", "/atgarder/slutredovisning.pdf", everyone(200)),
+    # Reports are jobs: each reader is sent to the page that waits for theirs (tests/test_jobs.py follows one).
+    Row("measures.delrapport", "GET", "/atgarder/delrapport.pdf?from=2026-01-01&to=2026-03-31", everyone(303)),
+    Row("measures.slutredovisning", "GET", "/atgarder/slutredovisning.pdf", everyone(303)),
+    # A job is followed only by the person who asked (done: on to the result); a finished report is anyone's.
+    Row("jobs.job_page", "GET", "/jobb/{job}", only({"owner": 303}, 404)),
+    Row("jobs.job_result", "GET", "/jobb/{job}/resultat", everyone(200)),
     Row("audits.audit_list", "GET", "/granskningar", everyone(200)),
     Row("audits.register", "GET", "/granskningar/ny", only({"registrar": 200})),
     Row("audits.register", "POST", "/granskningar/ny", only({"registrar": 422}), {"name": ""}),
     Row("audits.audit_page", "GET", "/granskningar/{audit}", everyone(200)),
     Row("audits.audit_edit", "GET", "/granskningar/{audit}/andra", only({"registrar": 200})),
     Row("audits.audit_edit", "POST", "/granskningar/{audit}/andra", only({"registrar": 422}),
-        {"name": "", "number": "7/2022", "subject": "Kompetens", "template": "board"}),
+        {"name": "", "number": "7/2022", "subject": "Kompetens", "template": "board", "version": "{audit_version}"}),
     Row("audits.audit_transition", "GET", "/granskningar/{audit}/steg/start_drafting",
         only({"registrar": 200, "steering": 200})),
     Row("audits.audit_transition", "POST", "/granskningar/{audit}/steg/start_drafting",
@@ -108,9 +117,16 @@ ROWS = [
     Row("admin.users", "GET", "/admin/anvandare", only({"admin": 200})),
     Row("admin.users", "POST", "/admin/anvandare", only({"admin": 422}), {"username": "X Y", "role": "nope"}),
     Row("admin.set_user_active", "POST", "/admin/anvandare/{victim}/aktiv", only({"admin": 302}), {"active": "0"}),
+    Row("admin.reset_user_password", "POST", "/admin/anvandare/{victim}/losenord", only({"admin": 200}),
+        {"password": ""}),
     Row("admin.roles", "GET", "/admin/roller", only({"admin": 200})),
     Row("admin.bodies", "GET", "/admin/organ", only({"admin": 200})),
     Row("admin.mail", "GET", "/admin/e-post", only({"admin": 200})),
+    # Load balancers and monitoring ask without signing in; /metrics is open unless KFFLOW_METRICS_TOKEN is set.
+    Row("operations.healthz", "GET", "/healthz", everyone(200), anonymous=200),
+    # The test database is made by create_all, not by the migrations: readiness rightly says it is not at head.
+    Row("operations.readyz", "GET", "/readyz", everyone(503), anonymous=503),
+    Row("operations.metrics", "GET", "/metrics", everyone(200), anonymous=200),
 ]
 
 
@@ -133,7 +149,8 @@ def _cases(session, users, make_user):
     rec = add_recommendation(session, users["registrar"], audit.id, 1, "Regionstyrelsen bör säkerställa uppföljning.")
     rec = fire(session, users["registrar"], rec, "assign", {"owner": users["owner"].username})
     victim = make_user("victim", "contributor")
-    return {"decided": decided.id, "decided_version": decided.version, "audit": audit.id,
+    job = finished_job(session, users["owner"])
+    return {"job": job.id, "decided": decided.id, "decided_version": decided.version, "audit": audit.id,
             "audit_version": audit.version, "rec": rec.id,
             "rec_version": rec.version, "victim": victim.id}
 
@@ -158,6 +175,7 @@ def _groups() -> list[tuple[str, list[Row]]]:
 @pytest.mark.parametrize("rows", [rows for _name, rows in _groups()], ids=[name for name, _rows in _groups()])
 def test_route_role_matrix(rows, make_web_app, session, users, make_user):
     app = make_web_app()
+    hold_jobs(app)  # every reader's report waits, so each is answered alike
     ids = _cases(session, users, make_user)
     clients = _clients(app, session, users, make_user)
     mismatches = []

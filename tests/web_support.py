@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 import threading
 
+import argon2
+import pytest
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
+import kfflow.security
 from kfflow.services.auth_sessions import start_session
+from tests.conftest import TEST_PASSWORD
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 # Pages that carry a form with the token: the accessibility statement for a signed-in user (the sign-out
@@ -92,3 +96,13 @@ class ServedApp:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.thread.join(timeout=10)
+
+
+@pytest.fixture(name="password_hash")
+def cheapest_password_hash(monkeypatch):
+    """Import into a test module that makes many password checks: argon2 at its cheapest there (the tests
+    count checks and what they allow; the production parameters are argon2-cffi's and untouched)."""
+    cheap = argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
+    monkeypatch.setattr(kfflow.security, "_hasher", cheap)
+    monkeypatch.setattr(kfflow.security, "_DUMMY_HASH", cheap.hash("kfflow-no-such-user"))
+    return cheap.hash(TEST_PASSWORD)

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from kfflow.errors import WorkflowDefinitionError
 from kfflow.workflow import get_workflows
+from kfflow.workflow.attributes import MEASURE
 from kfflow.workflow.definition import Option
 from kfflow.workflow.loader import Errors, Label, Strict, parse_file, read_yaml
 
@@ -73,7 +74,16 @@ def load_import_mapping(folder: Path, vocabularies: dict[str, tuple[Option, ...]
             headings[normalise(heading)] = column.field
     if errors.lines:
         raise WorkflowDefinitionError("\n".join(errors.lines))
-    return tuple(Column(c.field, tuple(c.headings), c.vocabulary, c.required) for c in spec.measure_columns)
+    return tuple(_column(c) for c in spec.measure_columns)
+
+
+def _column(spec: MappingColumn) -> Column:
+    """A column of the file; a measure attribute's vocabulary and whether it is required come from its one
+    declaration (kfflow/workflow/attributes.py), so the import, the forms and the API cannot disagree."""
+    declared = MEASURE.get(spec.field)
+    return Column(field=spec.field, headings=tuple(spec.headings),
+                  vocabulary=declared.vocabulary if declared else spec.vocabulary,
+                  required=declared.required if declared else spec.required)
 
 
 @lru_cache(maxsize=4)

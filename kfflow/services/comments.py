@@ -10,10 +10,10 @@ from kfflow.db import utcnow, write_transaction
 from kfflow.errors import ValidationError
 from kfflow.models import Comment
 from kfflow.services._common import case_ref, load_actor, load_case
-from kfflow.workflow.definition import FieldDef
+from kfflow.workflow.attributes import COMMENT
 from kfflow.workflow.fields import parse_fields
 
-COMMENT_FIELD = FieldDef("body", "text", "Kommentar")
+COMMENT_FIELDS = COMMENT.fields()
 
 
 def add_comment(session: Session, actor, case, body: str, *, now: datetime | None = None) -> Comment:
@@ -21,7 +21,7 @@ def add_comment(session: Session, actor, case, body: str, *, now: datetime | Non
     with write_transaction(session):
         actor = load_actor(session, actor)
         load_case(session, kind, case_id, for_write=False)
-        values, errors = parse_fields(session, (COMMENT_FIELD,), {"body": body}, Comment)
+        values, errors = parse_fields(session, COMMENT_FIELDS, {"body": body}, Comment)
         if errors:
             raise ValidationError("Kommentaren kunde inte sparas.", errors)
         comment = Comment(case_kind=kind, case_id=case_id, author_id=actor.id, body=values["body"],

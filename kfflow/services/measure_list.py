@@ -13,7 +13,7 @@ from sqlalchemy import Select, String, cast, func, literal, null, or_, select, u
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from kfflow.clock import local_today
-from kfflow.errors import ValidationError
+from kfflow.errors import NotFound, ValidationError
 from kfflow.models import Body, Measure, User
 from kfflow.services.users import ACTIVE_PEOPLE, Person, sorted_people
 from kfflow.workflow import get_workflows, is_late, late  # noqa: F401 (the list's meaning of late, re-exported)
@@ -90,19 +90,30 @@ def _order(sort: str) -> list:
     return order[:1] if key == "id" else order
 
 
+# A list shows who owns and proposed a measure by name: only those columns of the related rows are read.
+_PEOPLE = (joinedload(Measure.owner).load_only(User.username, User.display_name),
+           joinedload(Measure.proposer).load_only(User.username, User.display_name),
+           joinedload(Measure.owner_body).load_only(Body.name))
+
+
 def _ordered(f: MeasureFilter, sort: str) -> Select:
     """The matching measures in `sort` order."""
     return (filtered(select(Measure), f)
-            .options(joinedload(Measure.owner), joinedload(Measure.owner_body), joinedload(Measure.proposer))
-            .order_by(*_order(sort)))
+            .options(*_PEOPLE).order_by(*_order(sort)))
 
 
 def list_measures(session: Session, f: MeasureFilter, *, limit: int = 50, offset: int = 0,
                   sort: str = "id") -> tuple[list[Measure], int]:
-    """(one page of measures, the total matching); `sort` is a key of SORTS, '-' in front for descending."""
-    total = session.scalar(filtered(select(func.count(Measure.id)), f))
-    page = session.scalars(_ordered(f, sort).limit(max(0, min(limit, MAX_LIMIT))).offset(max(0, offset))).all()
-    return list(page), total
+    """(one page of measures, the total matching); `sort` is a key of SORTS, '-' in front for descending.
+
+    One round trip: the total rides along as an uncorrelated subquery (computed once). Only a page past
+    the end, which has no row to carry it, asks for the total on its own."""
+    count = filtered(select(func.count(Measure.id)), f)
+    limit, offset = max(0, min(limit, MAX_LIMIT)), max(0, offset)
+    rows = session.execute(_ordered(f, sort).add_columns(count.scalar_subquery()).limit(limit).offset(offset)).all()
+    if rows:
+        return [measure for measure, _total in rows], rows[0][1]
+    return [], (session.scalar(count) if offset or not limit else 0)
 
 
 def all_measures(session: Session, f: MeasureFilter, *, sort: str = "id") -> list[Measure]:
@@ -173,6 +184,9 @@ def measure_list_page(session: Session, f: MeasureFilter, *, page: int = 1, page
     counts, people = _facets(session, f)
     total = sum(n for state, n in counts.items() if not f.states or state in f.states)
     page = max(page, 1)
+    pages = max((total + page_size - 1) // page_size, 1)
+    if page > pages:  # a page past the end names nothing (and a huge number must never reach OFFSET)
+        raise NotFound(f"Sidan finns inte: listan har {pages} sidor.")
     rows = []
     if total > (page - 1) * page_size:
         workflows = get_workflows()
@@ -187,5 +201,5 @@ def measure_list_page(session: Session, f: MeasureFilter, *, page: int = 1, page
             rows.append(MeasureRow(id_, title, categories.get(category, category or "–"), group or "–", state,
                                    label, owner or body or "–", due,
                                    late(state, due, today)))
-    return MeasureListPage(rows=rows, total=total, page=page, pages=max((total + page_size - 1) // page_size, 1),
+    return MeasureListPage(rows=rows, total=total, page=page, pages=pages,
                            counts=counts, people=people)

@@ -16,7 +16,7 @@ from kfflow.services._common import (add_history, add_history_rows, bulk_insert,
 from kfflow.services.access import may, refusal, require
 from kfflow.workflow import get_workflows
 from kfflow.workflow.attributes import PROGRESS
-from kfflow.workflow.fields import parse_fields, to_record
+from kfflow.workflow.fields import parse_date, parse_fields, to_record
 from kfflow.workflow.measure_attributes import parse_measure_attributes
 
 PROGRESS_FIELDS = PROGRESS.fields()  # a progress report's three questions (the web form and the API body)
@@ -120,6 +120,11 @@ def add_progress_report(session: Session, actor, measure_id: int, *, done: str |
             raise PermissionDenied("Du får inte rapportera läget för den här åtgärden.")
         texts, errors = parse_fields(session, PROGRESS_FIELDS, {"done": done, "ongoing": ongoing, "planned": planned},
                                      ProgressReport)
+        if reported_on is not None:
+            try:
+                reported_on = parse_date(reported_on)
+            except ValueError as exc:
+                errors["reported_on"] = f"Datum: {exc}"
         if errors:
             raise ValidationError("Rapporten kunde inte sparas.", errors)
         if not any(texts.values()):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,7 +23,6 @@ class FailedMail:
     occurs_on: date
     attempts: int
     last_error: str | None
-    claimed_at: datetime | None
 
 
 def failed_mail(session: Session, actor, *, limit: int = 100) -> tuple[int, list[FailedMail]]:
@@ -34,8 +33,7 @@ def failed_mail(session: Session, actor, *, limit: int = 100) -> tuple[int, list
     count = session.scalar(select(func.count()).select_from(OutboxMessage).where(failed)) or 0
     rows = session.execute(
         select(OutboxMessage.id, User.display_name, User.email, OutboxMessage.subject, OutboxMessage.case_kind,
-               OutboxMessage.case_id, OutboxMessage.occurs_on, OutboxMessage.attempts, OutboxMessage.last_error,
-               OutboxMessage.claimed_at)
+               OutboxMessage.case_id, OutboxMessage.occurs_on, OutboxMessage.attempts, OutboxMessage.last_error)
         .join(User, User.id == OutboxMessage.recipient_id).where(failed)
         .order_by(OutboxMessage.id.desc()).limit(limit))
     return count, [FailedMail(*row) for row in rows]

@@ -31,6 +31,7 @@ from kfflow.db import utcnow, write_transaction
 from kfflow.errors import TooManyAttempts
 from kfflow.models import SignInFailure, User
 from kfflow.services.users import authenticate
+from kfflow.workflow.fields import without_forbidden
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ class Attempt:
 
 
 def normalise_username(username: str | None) -> str:
-    return (username or "").strip().lower()[:80]
+    # Control characters (NUL) cannot be stored or looked up; as U+FFFD the name simply matches no one.
+    return without_forbidden((username or "").strip().lower())[:80]
 
 
 def normalise_address(address: str | None) -> str:

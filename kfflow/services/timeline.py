@@ -56,6 +56,6 @@ def timeline(case, entries) -> list[TimelineItem]:
     return items
 
 
-def due_date_revisions(case, entries) -> list[TimelineItem]:
-    """Every change of the due date, with the reason given."""
-    return [item for item in timeline(case, entries) if "due_date" in (item.entry.fields or {})]
+def due_date_revisions(items: list[TimelineItem]) -> list[TimelineItem]:
+    """Every change of the due date in a timeline, with the reason given."""
+    return [item for item in items if "due_date" in (item.entry.fields or {})]

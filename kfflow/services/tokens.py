@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
-from kfflow.errors import NotAuthenticated
+from kfflow.errors import NotAuthenticated, PermissionDenied
 from kfflow.models import ApiToken, User
 from kfflow.security import new_secret_token, secret_hash
 from kfflow.services.throttle import check_password
@@ -39,6 +39,8 @@ def issue_token(session: Session, username: str, password: str, *, now: datetime
     user = check_password(session, username, password, source, "api", now=now)
     if user is None:
         raise NotAuthenticated("Fel användarnamn eller lösenord.")
+    if user.must_change_password:
+        raise PermissionDenied("Lösenordet är ett engångslösenord. Logga in på webben och välj ett eget först.")
     issued = grant_token(session, user, now=now, lifetime=lifetime)
     log.info("API token issued to %s from %s", user.username, source)
     return issued

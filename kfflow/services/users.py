@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from kfflow.db import write_transaction
 from kfflow.errors import NotFound, ValidationError
 from kfflow.models import Body, User
-from kfflow.security import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
+from kfflow.security import hash_password, needs_rehash, password_policy_error, verify_password
 from kfflow.services.access import require
 from kfflow.workflow import get_workflows
 from kfflow.workflow.fields import check_text
@@ -43,7 +43,8 @@ def role_names() -> list[str]:
     return list(get_workflows().roles)
 
 
-def _validate_user(username: str, role: str, email: str | None, password: str | None) -> dict[str, str]:
+def _validate_user(username: str, role: str, email: str | None, password: str | None,
+                   display_name: str | None) -> dict[str, str]:
     errors = {}
     if not USERNAME.match(username or ""):
         errors["username"] = "Användarnamnet ska vara 2–80 tecken: små bokstäver a–z, siffror, punkt, bindestreck."
@@ -51,8 +52,9 @@ def _validate_user(username: str, role: str, email: str | None, password: str | 
         errors["role"] = f"Okänd roll ”{role}”. Välj en av: {', '.join(role_names())}."
     if email and not (EMAIL.match(email) and email.isascii() and email.isprintable() and len(email) <= 254):
         errors["email"] = "Ange en giltig e-postadress."
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"Lösenordet ska ha minst {MIN_PASSWORD_LENGTH} tecken."
+    problem = password_policy_error(password, user_inputs=(username, display_name or "")) if password else None
+    if problem:
+        errors["password"] = problem
     return errors
 
 
@@ -61,7 +63,7 @@ def create_user(session: Session, actor: User | None, *, username: str, role: st
                 body: str | None = None) -> User:
     """Create a user. `actor=None` is the command line run by an operator; otherwise an admin."""
     username = (username or "").strip().lower()
-    errors = _validate_user(username, role, email, password)
+    errors = _validate_user(username, role, email, password, display_name)
     if display_name is not None:
         try:
             display_name = check_text(display_name, multiline=False, max_length=DISPLAY_NAME_LENGTH)
@@ -88,7 +90,9 @@ def create_user(session: Session, actor: User | None, *, username: str, role: st
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with this username and password, or None. Takes the same time either way."""
-    user = session.scalar(select(User).where(func.lower(User.username) == (username or "").strip().lower()))
+    # populate_existing: a long-lived session must check against the stored hash, not one it read earlier.
+    user = session.scalar(select(User).where(func.lower(User.username) == (username or "").strip().lower())
+                          .execution_options(populate_existing=True))
     ok = verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None or not user.active:
         return None
@@ -99,17 +103,18 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 
 def set_active(session: Session, actor: User, user_id: int, active: bool) -> User:
-    """(De)activate a user; deactivating also ends their sign-in sessions, in the same transaction."""
-    from kfflow.services.auth_sessions import revoke_sessions_in_transaction  # it imports this module
+    """(De)activate a user. Either way every session, API token and calendar feed of theirs ends, in the same
+    transaction, so a reactivated user starts afresh; the last active admin cannot be deactivated."""
+    from kfflow.services.credentials import keep_an_active_admin, revoke_in_transaction  # they import this module
 
     with write_transaction(session):
         require(session.get(User, actor.id), "administer", denied="Din roll får inte hantera användare.")
         user = session.get(User, user_id)
         if user is None:
             raise NotFound("Användaren finns inte.")
+        keep_an_active_admin(session, user, active=active, role=user.role)
         user.active = active
-        if not active:
-            revoke_sessions_in_transaction(session, user_id)
+        revoke_in_transaction(session, user_id)
     return user
 
 

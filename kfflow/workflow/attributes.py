@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from typing import Any
 
-from kfflow.models import Audit, Measure, ProgressReport, Recommendation
+from kfflow.models import Audit, Comment, Measure, ProgressReport, Recommendation
 from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import FieldDef, Option
 
@@ -57,7 +57,7 @@ class AttributeSet:
 
     def text_length(self, attribute: Attribute) -> int | None:
         """The longest text the attribute may hold: its column's length, else its own (None: no limit here)."""
-        column = self.model.__table__.columns.get(attribute.name)
+        column = self.model.__table__.columns.get(attribute.name) if self.model is not None else None
         return getattr(getattr(column, "type", None), "length", None) or attribute.max_length
 
 
@@ -114,4 +114,14 @@ ANSWER = AttributeSet("answer", Recommendation, (
     Attribute("no_measure_reason", "text", "Skäl till att ingen åtgärd vidtas"),
 ))
 
-ATTRIBUTE_SETS = (MEASURE, PROGRESS, AUDIT, RECOMMENDATION, ANSWER)
+COMMENT = AttributeSet("comment", Comment, (
+    Attribute("body", "text", "Kommentar", required=True),
+))
+
+# Handing many open cases over to a new owner at once (the `reassign` transition, once per case).
+HANDOVER = AttributeSet("handover", None, (
+    Attribute("to_owner", "user", "Ny ansvarig", required=True),
+    Attribute("reason", "text", "Motivering", required=True),
+))
+
+ATTRIBUTE_SETS = (MEASURE, PROGRESS, AUDIT, RECOMMENDATION, ANSWER, COMMENT, HANDOVER)

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from kfflow.errors import ValidationError
 from kfflow.services.access import require
+from kfflow.services.credentials import reset_password
 from kfflow.services.outbox import failed_mail
 from kfflow.services.users import create_user, set_active, users_and_bodies
 from kfflow.workflow import get_workflows
@@ -19,12 +20,13 @@ def _admins_only():
     require(current_actor(), "administer")
 
 
-def _render_users(values=None, errors=None, message=None, status=200):
+def _render_users(values=None, errors=None, message=None, status=200, one_time=None, reset_errors=None):
     users, bodies = users_and_bodies(get_session())
     return render_template("admin/users.html", users=users, roles=get_workflows().roles, bodies=bodies,
                            role_field=FieldDef("role", "choice", _("Roll"), options=tuple(
                                Option(r.name, r.label) for r in get_workflows().roles.values())),
-                           values=values or {}, errors=errors or {}, message=message), status
+                           values=values or {}, errors=errors or {}, message=message, one_time=one_time,
+                           reset_errors=reset_errors or {}), status
 
 
 @bp.route("/anvandare", methods=["GET", "POST"])
@@ -51,6 +53,17 @@ def set_user_active(user_id: int):
     flash(_("%(name)s är aktiverad.", name=user.display_name) if active
           else _("%(name)s är inaktiverad och utloggad.", name=user.display_name), "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/anvandare/<int:user_id>/losenord", methods=["POST"])
+def reset_user_password(user_id: int):
+    """A one-time password (the admin's own choice, or generated), shown this once on the page, never stored
+    in the cookie; the user chooses their own at the next sign-in."""
+    try:
+        password = reset_password(get_session(), current_actor(), user_id, request.form.get("password") or None)
+    except ValidationError as exc:
+        return _render_users(message=exc.message, status=422, reset_errors={user_id: exc.fields.get("password")})
+    return _render_users(one_time={"user_id": user_id, "password": password})
 
 
 @bp.route("/roller")

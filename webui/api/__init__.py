@@ -10,7 +10,8 @@ from kfflow.errors import KfflowError, NotAuthenticated, TooManyAttempts, Valida
 from webui.api.framework import BadRequest, bp
 from webui.errors import http_error_page, status_for
 
-from webui.api import audits, documents, measures, openapi, tokens  # noqa: E402,F401  (operations register on import)
+# The operations register on import.
+from webui.api import admin, audits, documents, jobs, measures, openapi, tokens  # noqa: E402,F401
 
 log = logging.getLogger(__name__)
 PREFIX = bp.url_prefix

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from kfflow.services import case_detail
 from kfflow.services.access import available_actions
-from kfflow.services.cases import fire
+from kfflow.services.cases import fire, read_case
 from kfflow.services.measure_list import MeasureFilter, list_measures
+from kfflow.services.comments import add_comment, comments_on
+from kfflow.services.handover import hand_over
 from kfflow.services.measures import add_progress_report, propose_measure, update_measure
 from kfflow.clock import local_today
 from webui.api import schemas as s
@@ -83,3 +85,30 @@ def report_progress(user, measure_id, data):
 def measure_history(user, measure_id):
     """Varje händelse i ordning: vem, när, från vilket läge till vilket, med vilka uppgifter."""
     return case_history("measure", measure_id)
+
+
+@operation("/measures/<int:measure_id>/comments", "GET", summary="En åtgärds kommentarer", tag=TAG,
+           response=s.CommentPageSchema())
+def measure_comments(user, measure_id):
+    """Äldst först."""
+    session = get_session()
+    return {"items": comments_on(session, read_case(session, "measure", measure_id))}
+
+
+@operation("/measures/<int:measure_id>/comments", "POST", summary="Kommentera en åtgärd", tag=TAG, status=201,
+           body=s.CommentRequestSchema(), response=s.CommentSchema())
+def comment_measure(user, measure_id, data):
+    """Alla inloggade får kommentera."""
+    return add_comment(get_session(), user, ("measure", measure_id), data["body"])
+
+
+@operation("/measures/handover", "POST", summary="Lämna över åtgärder till en ny ansvarig", tag=TAG,
+           body=s.HandoverRequestSchema(), response=s.HandoverResultSchema(), errors=(403,))
+def handover_measures(user, data):
+    """Övergången `reassign` för varje vald åtgärd, med samma motivering: allt eller inget. Åtgärder som inte
+    är öppna eller redan har den ansvarige hoppas över och listas i `skipped`."""
+    result = hand_over(get_session(), user, to_owner=data["to_owner"], reason=data["reason"],
+                       case_ids=[("measure", i) for i in data["measure_ids"]], dry_run=data["dry_run"])
+    return {"handed_over": [dict(zip(("kind", "id", "title"), row)) for row in result.handed_over],
+            "skipped": [dict(zip(("kind", "id", "title", "why"), row)) for row in result.skipped],
+            "dry_run": result.dry_run}

@@ -10,7 +10,8 @@ from marshmallow import ValidationError as MarshmallowError
 
 from kfflow.services.audits import OWNER_VIA_REASSIGN
 from kfflow.workflow import get_workflows
-from kfflow.workflow.attributes import ANSWER, AUDIT, MEASURE, PROGRESS, RECOMMENDATION, Attribute, AttributeSet
+from kfflow.workflow.attributes import (ANSWER, AUDIT, COMMENT, HANDOVER, MEASURE, PROGRESS, RECOMMENDATION, Attribute,
+                                       AttributeSet)
 from kfflow.workflow.fields import MAX_ID, MAX_TEXT
 
 _BASE_MESSAGES = {
@@ -165,6 +166,11 @@ class TokenRequestSchema(RequestSchema):
     password = text(1000, required=True, load_only=True)
 
 
+class PasswordChangeSchema(RequestSchema):
+    current_password = text(1000, required=True, load_only=True)
+    new_password = text(1000, required=True, load_only=True)
+
+
 class TokenSchema(ResponseSchema):
     token = Text(required=True)
     expires = DateTime(required=True)
@@ -254,6 +260,42 @@ UpdateMeasureSchema = request_schema(MEASURE, "UpdateMeasureSchema", partial=Tru
 
 ProgressRequestSchema = request_schema(PROGRESS, "ProgressRequestSchema", extra={
     "version": version_field(), "reported_on": Date(allow_none=True, metadata={"description": "Standard: i dag"})})
+
+
+CommentRequestSchema = request_schema(COMMENT, "CommentRequestSchema")
+
+
+class CommentSchema(ResponseSchema):
+    id = Integer(required=True)
+    author = Nested(UserRefSchema, required=True)
+    body = Text(required=True)
+    at = DateTime(required=True)
+
+
+class CommentPageSchema(ResponseSchema):
+    items = fields.List(fields.Nested(CommentSchema), required=True)
+
+
+HandoverRequestSchema = request_schema(HANDOVER, "HandoverRequestSchema", extra={
+    "measure_ids": List(case_id(), required=True, validate=validate.Length(min=1, max=1000, error="Välj 1–1000 åtgärder."),
+                        metadata={"description": "Åtgärderna som lämnas över"}),
+    "dry_run": Boolean(load_default=False, metadata={"description": "Visa bara vad som skulle hända"})})
+
+
+class HandedOverSchema(ResponseSchema):
+    kind = Text(required=True)
+    id = Integer(required=True)
+    title = Text(required=True)
+
+
+class SkippedSchema(HandedOverSchema):
+    why = Text(required=True)
+
+
+class HandoverResultSchema(ResponseSchema):
+    handed_over = fields.List(fields.Nested(HandedOverSchema), required=True)
+    skipped = fields.List(fields.Nested(SkippedSchema), required=True)
+    dry_run = Boolean(required=True)
 
 
 class ProgressReportSchema(ResponseSchema):
@@ -444,3 +486,23 @@ class ReportQuerySchema(RequestSchema):
 class DelrapportQuerySchema(ReportQuerySchema):
     from_ = Date(required=True, data_key="from", metadata={"description": "Periodens första dag"})
     to = Date(required=True, metadata={"description": "Periodens sista dag"})
+
+
+# --- mail that could not be delivered (admins) -------------------------------------------------------
+
+class FailedMailSchema(ResponseSchema):
+    id = Integer(required=True)
+    recipient = Text(required=True, metadata={"description": "Mottagarens namn"})
+    address = Text(required=True, allow_none=True)
+    subject = Text(required=True)
+    case_kind = Text(required=True)
+    case_id = Integer(required=True)
+    occurs_on = Date(required=True)
+    attempts = Integer(required=True)
+    last_error = Text(required=True, allow_none=True, metadata={"description": "Felet, på engelska som i loggen"})
+
+
+class FailedMailPageSchema(ResponseSchema):
+    total = Integer(required=True)
+    items = fields.List(fields.Nested(FailedMailSchema), required=True,
+                        metadata={"description": "De senaste 100, nyaste först"})

@@ -4,14 +4,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
-from kfflow.services import documents
+from kfflow.services import case_pages, documents
 from kfflow.services.access import available_actions, require
 from kfflow.services.audit_list import audits_with_counts
 from kfflow.services.audits import (ANSWER_FIELDS, AUDIT_FIELDS, RECOMMENDATION_FIELDS, add_recommendation,
                                    register_audit, update_audit, update_recommendation)
-from kfflow.services.cases import history_of, read_case
-from kfflow.services.timeline import timeline
-from kfflow.services.users import active_people
+from kfflow.services.cases import read_case
 from webui.audits import bp
 from webui.auth import current_actor
 from webui.cases import create_form, form_value, read_version, transition_form
@@ -38,14 +36,11 @@ def register():
 
 
 def _render_audit(audit_id: int, status: int = 200, **extra):
-    session = get_session()
-    audit = read_case(session, "audit", audit_id)
     actor = current_actor()
-    offer = available_actions(actor, audit)
-    context = dict(audit=audit, offer=offer, fields=RECOMMENDATION_FIELDS,
-                   values={}, errors={}, message=None, transitions=offer.transitions,
-                   records=documents.registered_documents(session, actor, audit_id), document_message=None,
-                   history=timeline(audit, history_of(session, audit)))
+    page = case_pages.audit_page(get_session(), actor, audit_id)
+    context = dict(audit=page.case, offer=page.offer, fields=RECOMMENDATION_FIELDS,
+                   values={}, errors={}, message=None, transitions=page.transitions, records=page.records,
+                   document_message=None, history=page.history)
     context.update(extra)
     return render_template("audits/page.html", **context), status
 
@@ -72,13 +67,12 @@ def _answer_values(rec) -> dict:
 
 
 def _render_recommendation(rec_id: int, status: int = 200, **extra):
-    session = get_session()
     actor = current_actor()
-    rec = read_case(session, "recommendation", rec_id)
-    offer = available_actions(actor, rec)
-    context = dict(rec=rec, offer=offer, transitions=offer.transitions, history=timeline(rec, history_of(session, rec)),
+    page = case_pages.recommendation_page(get_session(), actor, rec_id)
+    rec = page.case
+    context = dict(rec=rec, offer=page.offer, transitions=page.transitions, history=page.history,
                    fields=ANSWER_FIELDS, values=_answer_values(rec),
-                   errors={}, message=None, stale=False, version=rec.version, people=active_people(session))
+                   errors={}, message=None, stale=False, version=rec.version, people=page.people)
     context.update(extra)
     return render_template("audits/recommendation.html", **context), status
 

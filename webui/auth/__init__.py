@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user
 
@@ -18,6 +18,8 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 
 # Pages anyone may open; every other page (the API keeps its own rules) requires a session.
 PUBLIC_ENDPOINTS = {"auth.login", "static", "accessibility.statement"}
+# What a user signed in with a one-time password may open before choosing their own.
+ONE_TIME_PASSWORD_ENDPOINTS = {"auth.account", "auth.logout", "auth.sign_out_everywhere"}
 TOKEN_BLUEPRINTS = ("api", "documents", "calendar", "operations")
 
 
@@ -67,6 +69,10 @@ def _require_login():
         return None
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
+    if current_user.must_change_password and endpoint not in ONE_TIME_PASSWORD_ENDPOINTS:
+        # An admin's one-time password opens only the page where the user chooses their own.
+        flash(_l("Du har fått ett engångslösenord. Välj ett eget lösenord innan du fortsätter."), "info")
+        return redirect(url_for("auth.account"))
     return None
 
 

@@ -4,9 +4,10 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from kfflow.errors import TooManyAttempts
+from kfflow.errors import TooManyAttempts, ValidationError
 from kfflow.services.auth_sessions import end_session, sign_in
-from webui.auth import WebUser, bp, safe_next
+from kfflow.services.credentials import change_password, sign_out_everywhere as sign_out_all
+from webui.auth import WebUser, bp, current_actor, safe_next
 from webui.db import get_session
 
 
@@ -39,4 +40,41 @@ def logout():
     logout_user()
     session.clear()
     flash(_("Du är utloggad."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def _render_account(errors=None, message=None, status=200):
+    return render_template("auth/account.html", errors=errors or {}, message=message,
+                           must_change=current_user.must_change_password), status
+
+
+@bp.route("/konto", methods=["GET", "POST"])
+def account():
+    """Change one's own password (the session in use stays; every other one and every API token ends)."""
+    if request.method == "GET":
+        return _render_account()
+    form = request.form
+    if form.get("new_password", "") != form.get("repeat_password", ""):
+        return _render_account({"repeat_password": _("Lösenorden är inte lika. Skriv samma nya lösenord två gånger.")},
+                               _("Lösenordet kunde inte bytas."), 422)
+    try:
+        revoked = change_password(get_session(), current_actor(), form.get("current_password", ""),
+                                  form.get("new_password", ""), address=request.remote_addr,
+                                  keep_session_token=current_user.token)
+    except ValidationError as exc:
+        return _render_account(exc.fields, exc.message, 422)
+    except TooManyAttempts as exc:
+        page = _render_account({"current_password": exc.message}, _("Lösenordet kunde inte bytas."), 429)[0]
+        return page, 429, {"Retry-After": str(exc.retry_after)}
+    flash(_("Ditt lösenord är bytt. Du är utloggad på %(count)s andra ställen och dina API-nycklar gäller inte längre.",
+            count=revoked.sessions), "success")
+    return redirect(url_for("start.index"))
+
+
+@bp.route("/konto/logga-ut-overallt", methods=["POST"])
+def sign_out_everywhere():
+    sign_out_all(get_session(), current_actor())
+    logout_user()
+    session.clear()
+    flash(_("Du är utloggad överallt: i alla webbläsare och med alla API-nycklar."), "info")
     return redirect(url_for("auth.login"))

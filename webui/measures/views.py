@@ -4,25 +4,24 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kfflow.errors import GuardFailed, KfflowError, PermissionDenied, StaleCase, ValidationError
-from kfflow.services import documents
+from kfflow.services import case_pages
 from kfflow.services.audits import update_recommendation
-from kfflow.services.cases import history_of, read_case
-from kfflow.services.comments import add_comment, comments_on
+from kfflow.services.cases import read_case
+from kfflow.services.comments import add_comment
 from kfflow.services.handover import hand_over
 from kfflow.services.access import available_actions, may
 from kfflow.services.measure_list import measure_list_page
 from kfflow.services.measures import PROGRESS_FIELDS, add_progress_report, propose_measure, update_measure
 from kfflow.workflow import get_workflows
+from kfflow.workflow.attributes import HANDOVER
 from webui.auth import current_actor
-from kfflow.services.timeline import due_date_revisions, timeline
 from webui.cases import create_form, form_value, read_version, transition_form
 from webui.db import get_session
-from webui.documents import send_document
 from webui.errors import status_for
+from webui.jobs import request_document, web_document_answer
 from kfflow.workflow.measure_attributes import attribute_fields
 from webui.measures import bp
 from webui.measures.listing import ListArgs
-from kfflow.clock import local_today
 
 
 def _render_list(handover_values=None, handover_errors=None, status=200, **reports):
@@ -32,8 +31,8 @@ def _render_list(handover_values=None, handover_errors=None, status=200, **repor
     return render_template(
         "measures/list.html", page=page, f=f, states=get_workflows().current("measure").states,
         vocab=get_workflows().vocabulary, offer=available_actions(actor, kind="measure"),
-        handover_values=handover_values or {}, handover_errors=handover_errors or {},
-        **{"report_values": {}, "report_errors": {}, "report_message": None, **reports}), status
+        handover_fields=HANDOVER.fields(), handover_values=handover_values or {},
+        handover_errors=handover_errors or {}, **{"report_values": {}, "report_errors": {}, "report_message": None, **reports}), status
 
 
 @bp.route("/atgarder")
@@ -45,17 +44,19 @@ def measure_list():
 def delrapport():
     """The interim report for the period in the list page's form; a bad period re-renders the form."""
     values = {"from": request.args.get("from", ""), "to": request.args.get("to", "")}
+    actor = current_actor()
     try:
-        content = documents.render_delrapport(get_session(), current_actor(), values["from"], values["to"])
+        answer = request_document(actor, "delrapport", values)
     except ValidationError as exc:
         return _render_list(status=422, report_values=values, report_errors=exc.fields, report_message=exc.message)
-    return send_document(content, f"delrapport-{values['from']}-{values['to']}.pdf", documents.PDF)
+    return web_document_answer(actor, answer)
 
 
 @bp.route("/atgarder/slutredovisning.pdf")
 def slutredovisning():
-    content = documents.render_slutredovisning(get_session(), current_actor())
-    return send_document(content, "slutredovisning.pdf", documents.PDF)
+    """The final report now when it was made from the same data, else the page that waits for it."""
+    actor = current_actor()
+    return web_document_answer(actor, request_document(actor, "slutredovisning", {}))
 
 
 @bp.route("/atgarder/overlamning", methods=["POST"])
@@ -109,14 +110,12 @@ def _propose(values: dict, rec_id: int | None):
 
 
 def _render_page(measure_id: int, status: int = 200, **extra):
-    session = get_session()
     actor = current_actor()
-    measure = read_case(session, "measure", measure_id)
-    entries = history_of(session, measure)
-    offer = available_actions(actor, measure)
+    page = case_pages.measure_page(get_session(), actor, measure_id)
+    measure = page.case
     context = dict(
-        measure=measure, offer=offer, transitions=offer.transitions, history=timeline(measure, entries),
-        revisions=due_date_revisions(measure, entries), comments=comments_on(session, measure), today=local_today(),
+        measure=measure, offer=page.offer, transitions=page.transitions, history=page.history,
+        revisions=page.revisions, comments=page.comments, today=page.today,
         progress_fields=PROGRESS_FIELDS, progress_values={}, progress_errors={}, progress_stale=False,
         comment_values={}, comment_errors={}, message=None)
     context.update(extra)

@@ -1,0 +1,58 @@
+"""What a case's page shows, read in one call: the case, what the actor may do now (its transitions and the
+other actions of its lifecycle file), its history as people read it, and what that kind's page adds (comments
+and due-date revisions; registered documents; people)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from kfflow.clock import local_today
+from kfflow.services.access import Offer, available_actions
+from kfflow.services.cases import history_of, read_case
+from kfflow.services.comments import comments_on
+from kfflow.services.documents import registered_documents
+from kfflow.services.timeline import TimelineItem, due_date_revisions, timeline
+from kfflow.services.users import Person, active_people
+
+
+@dataclass
+class CasePage:
+    case: object
+    offer: Offer                   # `"edit" in page.offer`; `page.offer.transitions`
+    history: list[TimelineItem]
+    today: date
+
+    @property
+    def transitions(self) -> tuple:
+        return self.offer.transitions
+
+    revisions: list[TimelineItem] = field(default_factory=list)   # due-date changes with their reasons
+    comments: list = field(default_factory=list)
+    records: list = field(default_factory=list)                    # registered documents (audits)
+    people: list[Person] = field(default_factory=list)             # whom the page's user pickers offer
+
+
+def _case_page(session: Session, actor, kind: str, case_id: int) -> CasePage:
+    case = read_case(session, kind, case_id)
+    return CasePage(case, available_actions(actor, case), timeline(case, history_of(session, case)), local_today())
+
+
+def measure_page(session: Session, actor, measure_id: int) -> CasePage:
+    page = _case_page(session, actor, "measure", measure_id)
+    page.revisions = due_date_revisions(page.history)
+    page.comments = comments_on(session, page.case)
+    return page
+
+
+def audit_page(session: Session, actor, audit_id: int) -> CasePage:
+    page = _case_page(session, actor, "audit", audit_id)
+    page.records = registered_documents(session, actor, audit_id)
+    return page
+
+
+def recommendation_page(session: Session, actor, rec_id: int) -> CasePage:
+    page = _case_page(session, actor, "recommendation", rec_id)
+    page.people = active_people(session)
+    return page
