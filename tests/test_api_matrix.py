@@ -162,6 +162,9 @@ ROWS += [
     Row("GET", "/audits/<int:audit_id>/documents", answered, None, "401 200 200 200 200 200 200 200 401"),
     Row("GET", "/reports/delrapport.pdf", None, None, "401 200 200 200 200 200 200 200 401",
         query="?from=2026-01-01&to=2026-03-02"),
+    Row("GET", "/measures/export.xlsx", decided_measure, None, "401 200 200 200 200 200 200 200 401"),
+    Row("GET", "/measures/export.csv", decided_measure, None, "401 200 200 200 200 200 200 200 401",
+        query="?state=decided&sort=-due_date"),
     Row("GET", "/reports/slutredovisning.pdf", None, None, "401 200 200 200 200 200 200 200 401"),
     Row("GET", "/admin/failed-mail", None, None, "401 403 403 403 403 403 200 403 401"),
 ]
