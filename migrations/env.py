@@ -5,6 +5,7 @@ from alembic import context
 from sqlalchemy import pool
 
 from kfflow.db import make_engine
+from kfflow.migrate import include_name
 from kfflow.models import Base
 
 config = context.config
@@ -56,6 +57,7 @@ def _run_without_sqlite_foreign_keys(conn) -> None:
 def _run(connection, *, check_foreign_keys: bool = False) -> None:
     # render_as_batch lets ALTERs work on SQLite too.
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                      include_name=include_name,
                       compare_type=True)
     with context.begin_transaction():
         context.run_migrations()

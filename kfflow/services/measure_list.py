@@ -101,11 +101,16 @@ def _order(sort: str) -> list:
     return order[:1] if key == "id" else order
 
 
+# A list shows who owns and proposed a measure by name: only those columns of the related rows are read.
+_PEOPLE = (joinedload(Measure.owner).load_only(User.username, User.display_name),
+           joinedload(Measure.proposer).load_only(User.username, User.display_name),
+           joinedload(Measure.owner_body).load_only(Body.name))
+
+
 def _ordered(f: MeasureFilter, sort: str) -> Select:
     """The matching measures in `sort` order."""
     return (filtered(select(Measure), f)
-            .options(joinedload(Measure.owner), joinedload(Measure.owner_body), joinedload(Measure.proposer))
-            .order_by(*_order(sort)))
+            .options(*_PEOPLE).order_by(*_order(sort)))
 
 
 def list_measures(session: Session, f: MeasureFilter, *, limit: int = 50, offset: int = 0,
