@@ -289,9 +289,43 @@ def scheduler(ctx: Context, interval, standby_poll):
         click.echo(f"{now:%Y-%m-%d %H:%M} svep: {len(result.delivery.sent)} skickade, "
                    f"{len(result.delivery.failed)} misslyckade.")
 
+    def verify(now):
+        report = _verify_history(ctx, now)
+        if not report.ok:
+            logging.getLogger("kfflow.history").error("history chain does not verify: %s", report.problem)
+
     lock = SchedulerLock(ctx.db, ctx.settings.instance_path / "scheduler.lock")
-    click.echo(f"Schemaläggaren startar: ett svep var {interval}:e sekund.")
-    run_scheduler(ctx.db, lock, sweep, interval_seconds=interval, tz=rules.timezone, poll_seconds=standby_poll)
+    click.echo(f"Schemaläggaren startar: ett svep var {interval}:e sekund, historikens kontroll dagligen kl. 03.15.")
+    run_scheduler(ctx.db, lock, sweep, interval_seconds=interval, tz=rules.timezone, poll_seconds=standby_poll,
+                  daily={"history-verify": verify})
+
+
+def _verify_history(ctx: Context, now=None):
+    """Walk every history chain and keep the outcome for /metrics."""
+    from kfflow.services.history import record_verification, verify_history
+
+    with ctx.db.session() as session:
+        report = verify_history(session)
+        record_verification(session, report, now)
+        session.commit()
+    return report
+
+
+# --- history: the tamper-evident record -----------------------------------------------------------
+
+@main.group()
+def history():
+    """Ärendenas historik."""
+
+
+@history.command("verify")
+@pass_ctx
+def history_verify(ctx: Context):
+    """Kontrollera varje ärendes hashkedja; avslutar med fel och namnger första posten som inte stämmer."""
+    report = _verify_history(ctx)
+    if not report.ok:
+        fail(f"Historiken stämmer inte: {report.problem}")
+    click.echo(f"Historiken stämmer: {report.checked} poster kontrollerade.")
 
 
 # --- render: formal documents -------------------------------------------------------------------

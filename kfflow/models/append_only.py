@@ -61,4 +61,5 @@ def refuse_changes_in_database(table: Table) -> None:
     database does)."""
     for dialect in ("postgresql", "sqlite"):
         for statement in database_guard_sql(table.name, dialect):
-            event.listen(table, "after_create", DDL(statement).execute_if(dialect=dialect))
+            # DDL formats its text with %, so the function's own % are doubled.
+            event.listen(table, "after_create", DDL(statement.replace("%", "%%")).execute_if(dialect=dialect))

@@ -49,6 +49,14 @@ def verify_history(session: Session) -> ChainReport:
     """Recompute every chain (entries in case and sequence order) against the stored hashes and the case rows'
     heads; stops at the first entry that does not match: edited, deleted, reordered or inserted."""
     heads = _heads(session)
+    entries = _entries(session)
+    try:
+        return _walk(entries, heads)
+    finally:
+        entries.close()  # a server-side cursor when it stops early
+
+
+def _walk(entries, heads: dict) -> ChainReport:
     checked = 0
     case, length, head = None, 0, None
 
@@ -63,22 +71,22 @@ def verify_history(session: Session) -> ChainReport:
                     f"{expected[0]} entries (the newest entry was deleted, or entries were added outside kfflow)")
         return None
 
-    for row in _entries(session):
+    hashed = len(HASHED_COLUMNS)
+    for row in entries:
         checked += 1
-        key = (row.case_kind, row.case_id)
+        key = (row[0], row[1])  # case_kind, case_id: the first hashed columns
         if key != case:
             problem = chain_end_problem()
             if problem:
                 return ChainReport(checked, problem)
             case, length, head = key, 0, None
-        where = f"history entry {row.id} ({row.case_kind} {row.case_id}, #{row.seq})"
         if row.seq != length + 1:
-            return ChainReport(checked, f"{where}: expected #{length + 1} (an entry was deleted or moved)")
-        expected = chain_hash(head, content_digest(*row[:len(HASHED_COLUMNS)]))
-        if row.entry_hash != expected:
-            return ChainReport(checked, f"{where}: its hash does not match its content and predecessor "
+            return ChainReport(checked, f"{_where(row)}: expected #{length + 1} (an entry was deleted or moved)")
+        head = chain_hash(head, content_digest(*row[:hashed]))
+        if row.entry_hash != head:
+            return ChainReport(checked, f"{_where(row)}: its hash does not match its content and predecessor "
                                         "(edited, reordered or inserted)")
-        length, head = length + 1, row.entry_hash
+        length += 1
     problem = chain_end_problem()
     if problem:
         return ChainReport(checked, problem)
@@ -87,6 +95,10 @@ def verify_history(session: Session) -> ChainReport:
             return ChainReport(checked, f"history of {kind} {case_id}: the case records {count} entries, "
                                         "none are left (deleted)")
     return ChainReport(checked, None)
+
+
+def _where(row) -> str:
+    return f"history entry {row.id} ({row.case_kind} {row.case_id}, #{row.seq})"
 
 
 def record_verification(session: Session, report: ChainReport, now: datetime | None = None) -> None:

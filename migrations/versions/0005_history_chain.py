@@ -4,8 +4,8 @@ UPDATE and DELETE on history_entry and document_record (triggers, PostgreSQL and
 Upgrade chains the existing history of every case in the order it was written (by id) and records each
 case's chain length and head; downgrade drops the triggers and the chain columns.
 
-Revision ID: 0004_history_chain
-Revises: 0003_sign_in
+Revision ID: 0005_history_chain
+Revises: 0004_jobs
 Create Date: 2026-11-30 13:20:00
 """
 from alembic import op
@@ -15,8 +15,8 @@ import kfflow.db
 from kfflow.models.append_only import database_guard_sql, drop_database_guard_sql
 from kfflow.models.history import HASHED_COLUMNS, chain_hash, content_digest
 
-revision = '0004_history_chain'
-down_revision = '0003_sign_in'
+revision = '0005_history_chain'
+down_revision = '0004_jobs'
 branch_labels = None
 depends_on = None
 
