@@ -3,13 +3,16 @@ behind Caddy for a fixed time. Each signs in on the web (a form with its CSRF to
 region's staff and integrations do:
 
 - steering (stina): browses the start page, the measure list, measures and audits; prioritises and decides
-  proposed measures through the API (a 409 when another steering user got there first is expected);
+  proposed measures through the API (a 409 when another steering user got there first is expected); asks for the
+  delrapport (202 and a job rendered by `kfflow worker`, or 200 when one made from the same data exists; 429 when
+  the account already has as many reports under way as `KFFLOW_JOBS_PER_USER` allows: expected);
 - owners (olle): read their measures and report progress on the web page's form (409 when stale: expected);
 - a registrar (rut): reads the audit, previews the draft yttrande and registers the final one;
 - an importer (rut): previews an .xlsx of three measures and confirms it, possibly on the other node.
 
-Requests are named by page type (`page: measure`), so locust's statistics give a p95 per type. A 409 counts as
-a success in locust's figures and is tallied separately (KFFLOW_LOADTEST_TALLY names the JSON file).
+Requests are named by page type (`page: measure`), so locust's statistics give a p95 per type. An expected 409
+or 429 counts as a success in locust's figures and is tallied separately (KFFLOW_LOADTEST_TALLY names the JSON
+file, with every failure and its time).
 """
 from __future__ import annotations
 
@@ -50,12 +53,13 @@ def _write_tally(environment, **_kw):
             json.dump({"expected_409": dict(EXPECTED), "failures": FAILURES}, fh)
 
 
-def _expect_conflict(response, name: str) -> None:
-    """409 is the answer to a stale form or a decision someone else made first: expected under load."""
-    if response.status_code == 409:
+def _expect_conflict(response, name: str, expected: tuple[int, ...] = (409,)) -> None:
+    """409 is the answer to a stale form or a decision someone else made first, 429 to one user asking for more
+    reports at once than the per-user limit: both expected under load."""
+    if response.status_code in expected:
         response.success()
         with _lock:
-            EXPECTED[name] += 1
+            EXPECTED[f"{name} ({response.status_code})"] += 1
     elif response.status_code >= 400:
         response.failure(f"{response.status_code}: {response.text[:200]}")
 
@@ -85,6 +89,17 @@ class Person(HttpUser):
         with self.client.post(path, name=name, catch_response=True, **kw) as response:
             _expect_conflict(response, name)
 
+    def follow_job(self, response) -> None:
+        """A 202's job, polled until it ends, then its result fetched."""
+        job = {"state": "queued"}
+        for _ in range(60):
+            job = self.client.get(response.headers["Location"], headers=self.api, name="api: job").json()
+            if job["state"] in ("done", "failed"):
+                break
+            time.sleep(1)
+        if job.get("result_url"):
+            self.client.get(job["result_url"], headers=self.api, name="api: report result")
+
     def form(self, path: str, name: str):
         page = self.client.get(path, name=name)
         return page, CSRF.search(page.text).group(1)
@@ -107,6 +122,14 @@ class Steering(Person):
     def audits(self):
         self.client.get("/granskningar", name="page: audit list")
         self.client.get(f"/granskningar/{DECIDED_AUDIT}", name="page: audit")
+
+    @task(1)
+    def delrapport(self):
+        with self.client.get("/api/v1/reports/delrapport.pdf", params={"from": "2026-01-01", "to": "2026-12-31"},
+                             headers=self.api, name="api: delrapport", catch_response=True) as response:
+            _expect_conflict(response, "api: delrapport", expected=(429,))
+        if response.status_code == 202:
+            self.follow_job(response)
 
     @task(2)
     def decide(self):

@@ -272,9 +272,8 @@ def scheduler(ctx: Context, interval, standby_poll):
     """Kör påminnelsesvepet regelbundet i en egen process (aldrig i webbprocesserna).
 
     På PostgreSQL väntar en andra schemaläggare som reserv; på SQLite ska bara en köras per värd."""
-    from kfflow.reminders.mail import Mailer, SmtpConfigError, SmtpSettings, base_url
-    from kfflow.reminders.runner import run_sweep
-    from kfflow.reminders.scheduler import SchedulerLock, run_scheduler
+    from kfflow.reminders.mail import SmtpConfigError, SmtpSettings
+    from kfflow.reminders.scheduler import SchedulerLock, daily_jobs, periodic_sweep, run_scheduler
 
     rules = _reminder_rules(ctx)
     try:
@@ -283,32 +282,11 @@ def scheduler(ctx: Context, interval, standby_poll):
         fail(f"Felaktig KFFLOW_SMTP_URL: {exc}", 2)
     if smtp is None:
         click.echo("Varning: KFFLOW_SMTP_URL är inte satt; påminnelser läggs i utkorgen men skickas inte.", err=True)
-
-    def sweep(now):
-        result = run_sweep(ctx.db, rules, now, mailer=Mailer(smtp) if smtp else None, base=base_url(ctx.settings))
-        click.echo(f"{now:%Y-%m-%d %H:%M} svep: {len(result.delivery.sent)} skickade, "
-                   f"{len(result.delivery.failed)} misslyckade.")
-
-    def verify(now):
-        report = _verify_history(ctx, now)
-        if not report.ok:
-            logging.getLogger("kfflow.history").error("history chain does not verify: %s", report.problem)
-
+    sweep = periodic_sweep(ctx.db, ctx.settings, rules, echo=click.echo)
     lock = SchedulerLock(ctx.db, ctx.settings.instance_path / "scheduler.lock")
     click.echo(f"Schemaläggaren startar: ett svep var {interval}:e sekund, historikens kontroll dagligen kl. 03.15.")
     run_scheduler(ctx.db, lock, sweep, interval_seconds=interval, tz=rules.timezone, poll_seconds=standby_poll,
-                  daily={"history-verify": verify})
-
-
-def _verify_history(ctx: Context, now=None):
-    """Walk every history chain and keep the outcome for /metrics."""
-    from kfflow.services.history import record_verification, verify_history
-
-    with ctx.db.session() as session:
-        report = verify_history(session)
-        record_verification(session, report, now)
-        session.commit()
-    return report
+                  daily=daily_jobs(ctx.db))
 
 
 # --- history: the tamper-evident record -----------------------------------------------------------
@@ -322,10 +300,29 @@ def history():
 @pass_ctx
 def history_verify(ctx: Context):
     """Kontrollera varje ärendes hashkedja; avslutar med fel och namnger första posten som inte stämmer."""
-    report = _verify_history(ctx)
+    from kfflow.services.history import verify_and_record
+
+    report = verify_and_record(ctx.db)
     if not report.ok:
         fail(f"Historiken stämmer inte: {report.problem}")
     click.echo(f"Historiken stämmer: {report.checked} poster kontrollerade.")
+
+
+@main.command()
+@click.option("--concurrency", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Jobb som körs samtidigt i processen (rendering är CPU-bunden: starta hellre fler processer)")
+@click.option("--once", is_flag=True, help="Kör de jobb som väntar och avsluta")
+@pass_ctx
+def worker(ctx: Context, concurrency, once):
+    """Kör jobben (rapporter) från kön i PostgreSQL tills processen stoppas (SIGTERM: efter pågående jobb)."""
+    from kfflow.jobs.queue import WORKER, JobQueue
+
+    if ctx.settings.jobs_mode != WORKER:
+        fail("kfflow worker kör jobb från kön i PostgreSQL (KFFLOW_JOBS=worker). Med SQLite körs jobben i "
+             "webbprocessen; då behövs ingen worker.", 2)
+    queue = JobQueue(ctx.db, WORKER, concurrency=concurrency)
+    click.echo(f"Jobbkön: {concurrency} jobb åt gången" + (", avslutar när kön är tom." if once else "."))
+    queue.run_worker(wait=not once)
 
 
 # --- render: formal documents -------------------------------------------------------------------

@@ -21,11 +21,14 @@ from kfflow.security import secret_hash
 from tests.audit_factories import SIGNATORIES
 from tests.conftest import TEST_PASSWORD, WORKFLOWS_PATH
 from tests.deploy_support import empty_database
+from tests.web_support import CsrfClient
 
 API_TOKEN = "token-written-by-the-first-release-0123456789"
 YTTRANDE = b"%PDF-1.7\n% yttrande RS/351/2022 as the first release wrote it\n%%EOF\n"
 YTTRANDE_PATH = "RS-351-2022/RS-351-2022-0001-yttrande-v1.pdf"
 DUE = (date.today() + timedelta(days=60)).isoformat()
+FEED = "calendar-feed-made-ten-days-before-the-upgrade"
+OLD_FEED = "calendar-feed-made-in-2023"
 
 
 def _first_release_rows(url: str, password_hash: str, instance) -> None:
@@ -56,6 +59,12 @@ def _first_release_rows(url: str, password_hash: str, instance) -> None:
         insert(conn, "login_session", id=1, token_hash=secret_hash("an-old-session"), user_id=1,
                created_at=at("2023-03-01"), last_seen=at("2023-03-01"), revoked_at=None)
         insert(conn, "setting", key="organisation_name", value="Region Jämtland Härjedalen")
+        insert(conn, "calendar_token", id=1, user_id=2, token_hash=secret_hash(FEED),
+               created_at=at((date.today() - timedelta(days=10)).isoformat()), revoked_at=None)
+        insert(conn, "calendar_token", id=2, user_id=4, token_hash=secret_hash(OLD_FEED), created_at=at("2023-01-02"),
+               revoked_at=None)
+        insert(conn, "login_failure", id=1, username="karl", address="10.0.0.5", at=at("2023-05-01"))
+        insert(conn, "token_request_failure", id=1, username="olle", at=at("2023-05-01"))
 
         insert(conn, "measure", id=1, title="Förmånsportal, införande", description="En portal för förmåner.",
                category="recruit", working_group="Löner och förmåner", strategic_area=None, horizon="short",
@@ -109,7 +118,7 @@ def _first_release_rows(url: str, password_hash: str, instance) -> None:
         if postgres:  # the first release's rows came with their sequences; explicit ids did not move them
             for table in ("body", "user_account", "measure", "history_entry", "progress_report", "comment",
                           "notification", "outbox", "audit", "recommendation", "document_record", "api_token",
-                          "login_session"):
+                          "login_session", "calendar_token"):
                 conn.execute(text(f"select setval(pg_get_serial_sequence('{table}', 'id'), "
                                   f"(select max(id) from {table}))"))
     engine.dispose()
@@ -129,7 +138,8 @@ def test_a_first_release_database_with_data_migrates_to_head_and_serves(kind, tm
 
         settings = Settings(instance_path=instance, database_url=url, workflows_path=WORKFLOWS_PATH,
                             secret_key="upgrade-test-key")
-        app = create_app(settings, config={"TESTING": True, "WTF_CSRF_ENABLED": False})
+        app = create_app(settings, config={"TESTING": True})
+        app.test_client_class = CsrfClient
         try:
             client = app.test_client()
             ready = client.get("/readyz")
@@ -137,7 +147,14 @@ def test_a_first_release_database_with_data_migrates_to_head_and_serves(kind, tm
             engine = make_engine(url)
             with engine.connect() as conn:
                 assert conn.scalar(text("select version_num from alembic_version")) == current_heads(url)[0]
+                # The two throttle tables became one; an API failure had no address.
+                assert sorted(conn.execute(text("select username, address, channel from sign_in_failure"))) == [
+                    ("karl", "10.0.0.5", "web"), ("olle", "unknown", "api")]
             engine.dispose()
+
+            # Calendar feeds got an end 365 days after they were made.
+            assert client.get(f"/kalender/{FEED}.ics").status_code == 200
+            assert client.get(f"/kalender/{OLD_FEED}.ics").status_code == 404
 
             # A person signs in with the password the first release stored and sees the old case whole.
             assert client.post("/logga-in", data={"username": "stina", "password": TEST_PASSWORD}).status_code == 302

@@ -128,7 +128,9 @@ def keep_an_active_admin(session: Session, user: User, *, active: bool, role: st
     admins deactivating each other at once cannot both succeed."""
     if not (user.active and user.role == ADMIN_ROLE) or (active and role == ADMIN_ROLE):
         return
-    others = session.scalars(select(User.id).where(User.role == ADMIN_ROLE, User.active.is_(True), User.id != user.id)
-                             .with_for_update()).all()
-    if not others:
+    # Every active admin's row, locked in id order (no deadlock); a concurrent change waits here and then
+    # sees the committed state (PostgreSQL re-checks the condition of a row it waited for).
+    admins = session.scalars(select(User.id).where(User.role == ADMIN_ROLE, User.active.is_(True))
+                             .order_by(User.id).with_for_update()).all()
+    if not set(admins) - {user.id}:
         raise GuardFailed("Det måste finnas minst en aktiv administratör. Utse en annan administratör först.")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from kfflow.kinds import KINDS
 from kfflow.models import HistoryEntry, Setting
 from kfflow.models.history import HASHED_COLUMNS, chain_hash, content_digest
 
+log = logging.getLogger(__name__)
 # Where the last verification's outcome is kept for /metrics.
 LAST_VERIFY_KEY = "history_verify_last"
 _BATCH = 10_000
@@ -110,6 +112,17 @@ def record_verification(session: Session, report: ChainReport, now: datetime | N
         session.add(Setting(key=LAST_VERIFY_KEY, value=value))
     else:
         setting.value = value
+
+
+def verify_and_record(db, now: datetime | None = None) -> ChainReport:
+    """Walk every chain in a session of its own and keep the outcome for /metrics (the CLI and the scheduler)."""
+    with db.session() as session:
+        report = verify_history(session)
+        record_verification(session, report, now)
+        session.commit()
+    if not report.ok:
+        log.error("history chain does not verify: %s", report.problem)
+    return report
 
 
 def last_verification(session: Session) -> dict | None:
