@@ -3,11 +3,10 @@ does behind its back (edited, deleted, reordered, inserted entries)."""
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.exc import DatabaseError
 
-from kfflow.cli import main
+from kfflow.db import utcnow
 from kfflow.models import HistoryEntry, Measure
 from kfflow.models.append_only import database_guard_sql, drop_database_guard_sql
 from kfflow.models.history import HASHED_COLUMNS, chain_hash, content_digest
@@ -16,14 +15,6 @@ from kfflow.services.measures import add_progress_report
 
 from tests.audit_factories import answered_audit, decide
 from tests.factories import measure_in_state
-
-
-@pytest.fixture
-def invoke(settings):
-    def run(*args):
-        env = {"KFFLOW_DATABASE_URL": settings.database_url, "KFFLOW_INSTANCE": str(settings.instance_path)}
-        return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
-    return run
 
 
 @pytest.fixture
@@ -72,21 +63,14 @@ def test_database_refuses_update_and_delete_of_history_and_register(session, use
             conn.execute(text(statement))
 
 
-def _without_guard(raw):
+def _set_guard(raw, on: bool):
+    """As the superuser: switch the history table's trigger off (to tamper) or back on."""
     with raw.begin() as conn:
         if raw.dialect.name == "postgresql":
-            conn.execute(text("ALTER TABLE history_entry DISABLE TRIGGER history_entry_append_only"))
+            conn.execute(text(f"ALTER TABLE history_entry {'ENABLE' if on else 'DISABLE'} TRIGGER "
+                              "history_entry_append_only"))
         else:
-            for statement in drop_database_guard_sql("history_entry", "sqlite"):
-                conn.execute(text(statement))
-
-
-def _restore_guard(raw):
-    with raw.begin() as conn:
-        if raw.dialect.name == "postgresql":
-            conn.execute(text("ALTER TABLE history_entry ENABLE TRIGGER history_entry_append_only"))
-        else:
-            for statement in database_guard_sql("history_entry", "sqlite"):
+            for statement in (database_guard_sql if on else drop_database_guard_sql)("history_entry", "sqlite"):
                 conn.execute(text(statement))
 
 
@@ -134,12 +118,12 @@ def test_verify_names_the_first_tampered_entry(session, users, raw, invoke, tamp
                           .order_by(HistoryEntry.seq)).all()
     assert len(ids) >= 3 and verify_history(session).ok
     session.commit()
-    _without_guard(raw)
+    _set_guard(raw, False)
     try:
         with raw.begin() as conn:
             culprit = tamper(conn, ids)
     finally:
-        _restore_guard(raw)
+        _set_guard(raw, True)
 
     result = invoke("history", "verify")
     assert result.exit_code == 1
@@ -175,7 +159,19 @@ def test_concurrent_append_at_the_same_place_is_stale(session, users, database, 
     assert verify_history(session).ok
 
 
-def test_metrics_show_the_last_verification(client, invoke):
+def test_the_schedulers_daily_job_shows_in_metrics(client, session, users, database, raw):
+    from kfflow.reminders.scheduler import daily_jobs
+
     assert "kfflow_history_chain_ok NaN" in client.get("/metrics").get_data(as_text=True)
-    assert invoke("history", "verify").exit_code == 0
+    measure = _histories(session, users)
+    session.commit()
+    daily_jobs(database)["history-verify"](utcnow())
     assert "kfflow_history_chain_ok 1.0" in client.get("/metrics").get_data(as_text=True)
+    _set_guard(raw, False)
+    try:
+        with raw.begin() as conn:
+            conn.execute(text("UPDATE history_entry SET comment = 'x' WHERE case_id = :id"), {"id": measure.id})
+    finally:
+        _set_guard(raw, True)
+    daily_jobs(database)["history-verify"](utcnow())
+    assert "kfflow_history_chain_ok 0.0" in client.get("/metrics").get_data(as_text=True)
