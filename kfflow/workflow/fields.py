@@ -201,8 +201,9 @@ def parse_value(session: Session, field: FieldDef, value: Any, model=None) -> An
         multiline, longest = text_limits(field, model)
         return check_text(value, multiline=multiline, max_length=longest)
     if isinstance(value, str):
-        # A username, a choice, a number as typed: the same characters are refused before any lookup.
-        value = check_text(value, multiline=False)
+        # A username, a choice, a date as typed: the same characters are refused before any lookup; the
+        # type's own parser judges the rest (signatories come one a line).
+        value = check_text(value, multiline=True)
     if field.type == "date":
         return parse_date(value)
     if field.type == "user":
