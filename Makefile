@@ -14,7 +14,7 @@ PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 # Two workers, one per core: the suite is mostly waiting on databases, browsers and PDF layout.
 PYTEST_ARGS ?= -n 2 -p no:cacheprovider
 
-.PHONY: run test install system-deps run-deps postgres bench clean check-workflows
+.PHONY: run test install system-deps run-deps postgres bench loadtest clean check-workflows
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,12 @@ bench: install postgres
 	$(PY) benchmarks/bench_render.py
 	$(PY) benchmarks/bench_sweep.py
 	$(PY) benchmarks/bench_import.py
+
+# Locust against two nodes behind Caddy on loopback (benchmarks/loadtest.py); its figures are in the README.
+LOADTEST_USERS ?= 50
+LOADTEST_SECONDS ?= 60
+loadtest: install postgres
+	$(PY) benchmarks/loadtest.py --users $(LOADTEST_USERS) --duration $(LOADTEST_SECONDS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts

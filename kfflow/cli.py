@@ -147,6 +147,32 @@ def users_add(ctx: Context, username, role, email, display_name, body, password_
         click.echo(f"Användaren {user.username} ({user.role}) är skapad.")
 
 
+@users.command("password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Läs engångslösenordet från standard input (annars slumpas det)")
+@pass_ctx
+def users_password(ctx: Context, username, password_stdin):
+    """Ge en användare ett engångslösenord (t.ex. den enda administratören som glömt sitt).
+
+    Användaren väljer ett eget vid nästa inloggning; alla inloggningar, API-nycklar och kalenderlänkar slutar gälla."""
+    from sqlalchemy import select
+
+    from kfflow.models import User
+    from kfflow.services.credentials import reset_password
+
+    given = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    with ctx.db.session() as session:
+        user_id = session.scalar(select(User.id).where(User.username == username.strip().lower()))
+        if user_id is None:
+            fail(f"Det finns ingen användare {username}.", 2)
+        try:
+            password = reset_password(session, None, user_id, given)
+        except ValidationError as exc:
+            fail("\n".join(exc.fields.values()) or exc.message, 2)
+        click.echo(f"Engångslösenord för {username}: {password}" if given is None
+                   else f"{username} har fått engångslösenordet.")
+
+
 # --- workflows ----------------------------------------------------------------------------------
 
 @main.group()
@@ -246,9 +272,8 @@ def scheduler(ctx: Context, interval, standby_poll):
     """Kör påminnelsesvepet regelbundet i en egen process (aldrig i webbprocesserna).
 
     På PostgreSQL väntar en andra schemaläggare som reserv; på SQLite ska bara en köras per värd."""
-    from kfflow.reminders.mail import Mailer, SmtpConfigError, SmtpSettings, base_url
-    from kfflow.reminders.runner import run_sweep
-    from kfflow.reminders.scheduler import SchedulerLock, run_scheduler
+    from kfflow.reminders.mail import SmtpConfigError, SmtpSettings
+    from kfflow.reminders.scheduler import SchedulerLock, periodic_sweep, run_scheduler
 
     rules = _reminder_rules(ctx)
     try:
@@ -257,15 +282,27 @@ def scheduler(ctx: Context, interval, standby_poll):
         fail(f"Felaktig KFFLOW_SMTP_URL: {exc}", 2)
     if smtp is None:
         click.echo("Varning: KFFLOW_SMTP_URL är inte satt; påminnelser läggs i utkorgen men skickas inte.", err=True)
-
-    def sweep(now):
-        result = run_sweep(ctx.db, rules, now, mailer=Mailer(smtp) if smtp else None, base=base_url(ctx.settings))
-        click.echo(f"{now:%Y-%m-%d %H:%M} svep: {len(result.delivery.sent)} skickade, "
-                   f"{len(result.delivery.failed)} misslyckade.")
-
+    sweep = periodic_sweep(ctx.db, ctx.settings, rules, echo=click.echo)
     lock = SchedulerLock(ctx.db, ctx.settings.instance_path / "scheduler.lock")
     click.echo(f"Schemaläggaren startar: ett svep var {interval}:e sekund.")
     run_scheduler(ctx.db, lock, sweep, interval_seconds=interval, tz=rules.timezone, poll_seconds=standby_poll)
+
+
+@main.command()
+@click.option("--concurrency", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Jobb som körs samtidigt i processen (rendering är CPU-bunden: starta hellre fler processer)")
+@click.option("--once", is_flag=True, help="Kör de jobb som väntar och avsluta")
+@pass_ctx
+def worker(ctx: Context, concurrency, once):
+    """Kör jobben (rapporter) från kön i PostgreSQL tills processen stoppas (SIGTERM: efter pågående jobb)."""
+    from kfflow.jobs.queue import WORKER, JobQueue
+
+    if ctx.settings.jobs_mode != WORKER:
+        fail("kfflow worker kör jobb från kön i PostgreSQL (KFFLOW_JOBS=worker). Med SQLite körs jobben i "
+             "webbprocessen; då behövs ingen worker.", 2)
+    queue = JobQueue(ctx.db, WORKER, concurrency=concurrency)
+    click.echo(f"Jobbkön: {concurrency} jobb åt gången" + (", avslutar när kön är tom." if once else "."))
+    queue.run_worker(wait=not once)
 
 
 # --- render: formal documents -------------------------------------------------------------------

@@ -112,6 +112,18 @@ class Settings(BaseSettings):
         description="prometheus-client's folder for metrics of several worker processes; set it yourself "
                     "only when you run gunicorn without `kfflow serve`")
 
+    jobs: Literal["embedded", "worker"] | None = _env(
+        "KFFLOW_JOBS", "`embedded` on SQLite, `worker` on PostgreSQL", default=None,
+        description="where heavy jobs (reports) run: `embedded` on a thread of the web process; `worker`: in "
+                    "`kfflow worker` processes, from procrastinate's queue in PostgreSQL")
+    jobs_per_user: int = _env(
+        "KFFLOW_JOBS_PER_USER", default=2, ge=1,
+        description="heavy jobs one user may have waiting at once; one more is answered 429")
+    scheduler: Literal["embedded", "separate"] | None = _env(
+        "KFFLOW_SCHEDULER", "`embedded` on SQLite, `separate` on PostgreSQL", default=None,
+        description="where the reminder sweep runs: `embedded` inside `kfflow serve` (one process holds the "
+                    "lock); `separate`: only `kfflow scheduler` sweeps")
+
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
                                    file_secret_settings):
@@ -184,6 +196,18 @@ class Settings(BaseSettings):
         known = {field.validation_alias for field in cls.model_fields.values()}
         return sorted(name for name in env if name.startswith("KFFLOW_") and name not in known
                       and not name.startswith(TEST_VARIABLE_PREFIXES))
+
+    @property
+    def embedded_default(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def jobs_mode(self) -> str:
+        return self.jobs or ("embedded" if self.embedded_default else "worker")
+
+    @property
+    def scheduler_mode(self) -> str:
+        return self.scheduler or ("embedded" if self.embedded_default else "separate")
 
     @property
     def production(self) -> bool:

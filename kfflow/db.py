@@ -127,7 +127,8 @@ def write_transaction(session: Session) -> Iterator[Session]:
 
 
 # SQLite result codes (low byte) and PostgreSQL SQLSTATEs meaning "cannot write here now", not "bad data".
-_SQLITE_REFUSALS = {8: "SQLITE_READONLY", 10: "SQLITE_IOERR", 13: "SQLITE_FULL"}
+# SQLITE_CANTOPEN: a WAL database on a read-only mount cannot even be opened (it needs its -shm file).
+_SQLITE_REFUSALS = {8: "SQLITE_READONLY", 10: "SQLITE_IOERR", 13: "SQLITE_FULL", 14: "SQLITE_CANTOPEN"}
 _PG_REFUSALS = {"25006": "read_only_sql_transaction", "53100": "disk_full", "53000": "insufficient_resources",
                 "58030": "io_error"}
 _OS_REFUSALS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG}

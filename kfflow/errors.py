@@ -65,6 +65,11 @@ class TooManyAttempts(KfflowError):
         self.retry_after = retry_after
 
 
+class TooManyJobs(KfflowError):
+    """The user already has as many heavy jobs waiting as one person may (HTTP 429)."""
+    code = "too_many_jobs"
+
+
 class StorageUnavailable(KfflowError):
     """The database or disk refuses writes (full, read-only, a standby); nothing was saved (HTTP 503)."""
     code = "storage_unavailable"

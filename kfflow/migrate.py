@@ -27,3 +27,8 @@ def current_heads(database_url: str) -> list[str]:
     from alembic.script import ScriptDirectory
 
     return list(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """What Alembic compares: kfflow's own tables, not procrastinate's queue (its schema is its own)."""
+    return not (type_ == "table" and name and name.startswith("procrastinate_"))

@@ -65,6 +65,9 @@ def pg_database_url(worker_id="master"):
     url = _pg_url(name)
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     Base.metadata.create_all(engine)
+    with engine.begin() as conn:
+        from kfflow.jobs.queue import create_queue_schema
+        create_queue_schema(conn)  # the job queue's tables (migration 0002 makes them in production)
     engine.dispose()
     yield url
     with admin.connect() as conn:
@@ -82,7 +85,7 @@ def db_url(request, tmp_path) -> str:
         return url
     url = request.getfixturevalue("pg_database_url")
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = ", ".join([f'"{t.name}"' for t in Base.metadata.sorted_tables] + ["procrastinate_jobs"])
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
@@ -134,6 +137,7 @@ def app(settings, database):
     app = create_app(settings, database=database, config={"TESTING": True, "WTF_CSRF_ENABLED": True})
     app.test_client_class = CsrfClient
     yield app
+    app.extensions["kfflow_jobs"].stop()  # the embedded job worker, when a test started it
 
 
 @pytest.fixture
@@ -216,5 +220,9 @@ def make_web_app(settings, database):
         app = create_app(settings.model_copy(update=settings_changes or {}), database=database,
                          config={"TESTING": True, "WTF_CSRF_ENABLED": True, **config})
         app.test_client_class = CsrfClient
+        made.append(app)
         return app
-    return make
+    made = []
+    yield make
+    for app in made:
+        app.extensions["kfflow_jobs"].stop()  # the embedded job worker, when a test started it

@@ -15,6 +15,8 @@ from pathlib import Path
 import requests
 from sqlalchemy import create_engine, text
 
+from kfflow.config import PROJECT_ROOT
+
 from tests.conftest import PG_ADMIN_URL
 from tests.web_support import csrf_token
 
@@ -33,18 +35,30 @@ def pg_url(dbname: str) -> str:
 
 
 @contextmanager
-def fresh_pg_database(prefix: str):
-    """An empty PostgreSQL database for one test, dropped afterwards (connections and all)."""
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+def fresh_pg_database(prefix: str, *, create: bool = True):
+    """An empty PostgreSQL database for one test, dropped afterwards (connections and all). `create=False`:
+    `prefix` is the exact name of a database the test creates itself; it is still dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}" if create else prefix
     admin = create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
+        if create:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
         yield pg_url(name)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def empty_database(kind: str, tmp_path: Path):
+    """An empty database of `kind` ("sqlite" or "postgresql") for one test."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    else:
+        with fresh_pg_database("kfflow_empty") as url:
+            yield url
 
 
 def clean_env(**settings: str) -> dict:
@@ -128,6 +142,25 @@ def start_node(name: str, env: dict, folder: Path, *, workers: int = 1) -> tuple
                    {**env, "KFFLOW_INSTANCE": str(folder / name), "PROMETHEUS_MULTIPROC_DIR": str(metrics)}, folder)
     base = f"http://127.0.0.1:{port}"
     return node, base
+
+
+def start_proxy(folder: Path, https_port: int, bases: list[str]) -> tuple[Process, str, Path]:
+    """Caddy with docker/Caddyfile, its own CA (`tls internal`) and data under `folder`, in front of `bases`.
+    Returns the process, its HTTPS URL and the CA certificate to verify it with (see wait_proxy)."""
+    data = folder / "caddy"
+    proxy = Process("caddy", [str(BIN / "caddy"), "run", "--config", str(PROJECT_ROOT / "docker/Caddyfile"),
+                              "--adapter", "caddyfile"],
+                    clean_env(SITE_ADDRESS=f"127.0.0.1:{https_port}", TLS_CERTIFICATE="internal",
+                              UPSTREAMS=" ".join(base.removeprefix("http://") for base in bases),
+                              CADDY_ADMIN="off", CADDY_HTTP_PORT=str(free_port()), CADDY_HTTPS_PORT=str(https_port),
+                              XDG_DATA_HOME=str(data), XDG_CONFIG_HOME=str(data)), folder)
+    return proxy, f"https://127.0.0.1:{https_port}", data / "caddy/pki/authorities/local/root.crt"
+
+
+def wait_proxy(proxy: Process, url: str, root_ca: Path, timeout: float = 60) -> None:
+    """Until the proxy answers /readyz over TLS with a certificate from its CA."""
+    wait_until(lambda: root_ca.exists() and requests.get(url + "/readyz", verify=str(root_ca), timeout=2).ok,
+               timeout, f"Caddy to answer over TLS\n{proxy.output}")
 
 
 def wait_ready(node: Process, base: str, timeout: float = 60) -> None:

@@ -19,6 +19,7 @@ from tests.api_support import days_ahead
 from tests.audit_factories import answered_audit, decide
 from tests.conftest import TEST_PASSWORD
 from tests.factories import measure_in_state
+from tests.jobs_support import finished_job, hold_jobs
 
 CALLERS = ("anonymous", "contributor", "owner", "council", "steering", "registrar", "admin", "other_owner",
            "deactivated")
@@ -67,6 +68,10 @@ def recommendation(session, users, *, assigned=True):
     if assigned:
         fire(session, users["registrar"], rec, "assign", {"owner": "owner"})
     return {**values, "rec_id": rec.id, "version": _version(session, Recommendation, rec.id)}
+
+
+def owners_finished_job(session, users):
+    return {"job_id": finished_job(session, users["owner"]).id}
 
 
 def registered_recommendation(session, users):
@@ -160,9 +165,13 @@ ROWS += [
     Row("POST", "/audits/<int:audit_id>/yttrande", decided_audit, None, "401 403 403 403 403 201 403 403 401",
         note="only the registrar registers the final yttrande"),
     Row("GET", "/audits/<int:audit_id>/documents", answered, None, "401 200 200 200 200 200 200 200 401"),
-    Row("GET", "/reports/delrapport.pdf", None, None, "401 200 200 200 200 200 200 200 401",
-        query="?from=2026-01-01&to=2026-03-02"),
-    Row("GET", "/reports/slutredovisning.pdf", None, None, "401 200 200 200 200 200 200 200 401"),
+    Row("GET", "/reports/delrapport.pdf", None, None, "401 202 202 202 202 202 202 202 401",
+        query="?from=2026-01-01&to=2026-03-02", note="a job for each caller (held: none runs during the test)"),
+    Row("GET", "/reports/slutredovisning.pdf", None, None, "401 202 202 202 202 202 202 202 401"),
+    Row("GET", "/jobs/<int:job_id>", owners_finished_job, None, "401 404 200 404 404 404 404 404 401",
+        note="only the person who asked follows a job"),
+    Row("GET", "/jobs/<int:job_id>/result", owners_finished_job, None, "401 200 200 200 200 200 200 200 401",
+        note="a finished report is anyone's who may ask for the same report"),
     Row("GET", "/admin/failed-mail", None, None, "401 403 403 403 403 403 200 403 401"),
 ]
 
@@ -187,7 +196,8 @@ def deactivated_token(api, make_user, session, users):
 
 
 @pytest.mark.parametrize("row", ROWS, ids=_row_id)
-def test_route_answers_each_caller_as_the_table_says(row, api, session, users, deactivated_token):
+def test_route_answers_each_caller_as_the_table_says(row, app, api, session, users, deactivated_token):
+    hold_jobs(app)
     got = {}
     for caller in CALLERS:
         values = row.setup(session, users) if row.setup else {}

@@ -21,3 +21,17 @@ def test_openapi_describes_every_route_with_bearer_security(app, client):
     assert {"200", "401", "403", "404", "409", "422"} <= set(fire["responses"])
     detail = spec["components"]["schemas"]["MeasureDetail"]
     assert {"version", "transitions", "state"} <= set(detail["required"])
+
+
+def test_the_readme_lists_every_api_operation():
+    """README's API table names every declared operation, so a new route cannot go undocumented."""
+    import re
+
+    from kfflow.config import PROJECT_ROOT
+    from webui.api.framework import OPERATIONS
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| method and path |"):readme.index("Field values:")]
+    missing = [f"{op.method} {op.rule}" for op in OPERATIONS
+               if f"`{op.method} {re.sub(r'<int:[a-z_]+>', '<id>', op.rule)}" not in table]
+    assert not missing, f"README's API table lacks {missing}"

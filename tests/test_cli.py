@@ -55,6 +55,23 @@ def test_upgrade_demo_once_and_users(env):
     assert row[:3] == ("owner", "kalle@example.org", "Kalle Ek") and row[3].startswith("$argon2id$")
 
 
+def test_users_password_gives_a_one_time_password(env):
+    """The way back in when the only admin has forgotten their password."""
+    import re
+    import sqlite3
+
+    assert kf(env, "db", "upgrade").returncode == 0
+    assert kf(env, "users", "add", "chef", "--role", "admin", "--password-stdin", stdin="long-enough-pw\n").returncode == 0
+    r = kf(env, "users", "password", "chef")
+    assert r.returncode == 0, r.stderr
+    assert re.fullmatch(r"Engångslösenord för chef: (\w{4}-){3}\w{4}\n", r.stdout)
+    db = sqlite3.connect(env["KFFLOW_DATABASE_URL"].removeprefix("sqlite:///"))
+    assert db.execute("select must_change_password from user_account where username='chef'").fetchone() == (1,)
+    common = kf(env, "users", "password", "chef", "--password-stdin", stdin="password1234\n")
+    assert common.returncode == 2 and "för lätt att gissa" in common.stderr
+    assert kf(env, "users", "password", "nobody").returncode == 2
+
+
 def test_secret_key_is_generated_once_into_the_instance(env, tmp_path):
     from kfflow.config import Settings
 

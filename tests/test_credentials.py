@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from kfflow.errors import GuardFailed, NotFound
+from kfflow.errors import GuardFailed, NotFound, PermissionDenied
 from kfflow.security import password_policy_error
 from kfflow.services.auth_sessions import signed_in, start_session
 from kfflow.services.calendar import calendar_for_token, issue_calendar_token, renew_calendar_token
@@ -179,3 +179,32 @@ def test_a_calendar_feed_expires_and_renewing_keeps_its_url(make_web_app, sessio
     session.rollback()
     assert calendar_for_token(session, token).startswith(b"BEGIN:VCALENDAR")
 
+
+
+def test_two_admins_deactivating_each_other_at_once_leave_one(database, session, users, make_user):
+    """Real concurrent transactions, each in its own session: exactly one of the two succeeds."""
+    import threading
+
+    second = make_user("admin2", "admin")
+    pairs = [(users["admin"].id, second.id), (second.id, users["admin"].id)]
+    outcomes, start = [], threading.Barrier(2)
+
+    def deactivate(actor_id, target_id):
+        with database.session() as own:
+            actor = own.get(type(second), actor_id)
+            start.wait()
+            try:
+                set_active(own, actor, target_id, False)
+                outcomes.append("done")
+            except (GuardFailed, PermissionDenied) as exc:
+                outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=deactivate, args=pair) for pair in pairs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    session.rollback()
+    assert len(outcomes) == 2 and outcomes.count("done") == 1, outcomes
+    still = [u for u in (users["admin"], second) if session.get(type(second), u.id, populate_existing=True).active]
+    assert len(still) == 1

@@ -84,13 +84,15 @@ def test_the_command_check_refuses_what_kfflow_would_refuse():
 
 def test_compose_has_the_production_topology():
     services = compose()["services"]
-    assert {"db", "migrate", "web-a", "web-b", "proxy", "scheduler", "scheduler-standby"} <= set(services)
+    assert {"db", "migrate", "web-a", "web-b", "proxy", "worker", "scheduler", "scheduler-standby"} <= set(services)
     assert services["migrate"]["command"] == ["kfflow", "db", "upgrade"]
     assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
-    for name in ("web-a", "web-b", "scheduler", "scheduler-standby"):
+    for name in ("web-a", "web-b", "worker", "scheduler", "scheduler-standby"):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
     for name in ("scheduler", "scheduler-standby"):
         assert kfflow_command(services[name]["command"]).name == "scheduler"
+    assert kfflow_command(services["worker"]["command"]).name == "worker"
+    assert services["worker"]["deploy"]["replicas"] >= 2, "a killed worker's job is failed, not run elsewhere"
     assert not any("ports" in s for s in kfflow_services().values()), "only the proxy may be reachable"
     assert services["proxy"]["ports"] == ["80:80", "443:443"]
 
@@ -169,7 +171,8 @@ def test_the_systemd_units_run_real_commands_with_the_documented_settings():
 
     units = _doc_blocks("/etc/systemd/system/kfflow-")
     assert set(units) == {f"/etc/systemd/system/kfflow-{u}" for u in
-                          ("web.service", "scheduler.service", "remind.service", "remind.timer")}
+                          ("web.service", "worker.service", "scheduler.service", "remind.service", "remind.timer",
+                           "storage-sweep.service", "storage-sweep.timer")}
     commands = {}
     for name, body in units.items():
         unit = configparser.ConfigParser(interpolation=None, strict=False)
@@ -182,8 +185,9 @@ def test_the_systemd_units_run_real_commands_with_the_documented_settings():
         assert service["EnvironmentFile"] == "/etc/kfflow/kfflow.env" and service["User"] == "kfflow", name
         assert service["ReadWritePaths"] == env["KFFLOW_INSTANCE"], name
         commands[name.rsplit("/", 1)[1]] = kfflow_command(shlex.split(service["ExecStart"]), settings).name
-    assert commands == {"kfflow-web.service": "serve", "kfflow-scheduler.service": "scheduler",
-                        "kfflow-remind.service": "remind"}
+    assert commands == {"kfflow-web.service": "serve", "kfflow-worker.service": "worker",
+                        "kfflow-scheduler.service": "scheduler",
+                        "kfflow-remind.service": "remind", "kfflow-storage-sweep.service": "sweep"}
 
 
 def test_the_dockerfile_copies_what_exists_and_starts_a_real_command():
@@ -192,3 +196,11 @@ def test_the_dockerfile_copies_what_exists_and_starts_a_real_command():
         for source in sources.split():
             assert (PROJECT_ROOT / source).exists(), f"Dockerfile copies {source}, which does not exist"
     kfflow_command(json.loads(re.search(r"^CMD (.+)$", text, re.M).group(1)))
+
+
+def test_the_load_scenario_declares_the_real_roles():
+    """benchmarks/locustfile.py (`make loadtest`) loads, and its users are the people who use kfflow."""
+    listed = subprocess.run([str(BIN / "locust"), "-f", str(PROJECT_ROOT / "benchmarks/locustfile.py"), "--list"],
+                            env=clean_env(), capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    assert set(listed.stdout.split()) >= {"Steering", "Owner", "Registrar", "Importer"}, listed.stdout

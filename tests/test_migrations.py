@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from kfflow.db import make_engine
-from kfflow.migrate import current_heads, upgrade
+from kfflow.migrate import current_heads, include_name, upgrade
 from kfflow.models import Base
 
 from tests.deploy_support import fresh_pg_database
@@ -15,7 +15,7 @@ def _assert_no_drift(url: str) -> None:
     upgrade(url)
     engine = make_engine(url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name}), Base.metadata)
     engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"
 

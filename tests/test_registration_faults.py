@@ -2,6 +2,7 @@
 register and the stored bytes in agreement and the next attempt succeeds."""
 from __future__ import annotations
 
+import errno
 import io
 import os
 import signal
@@ -17,7 +18,7 @@ from kfflow.services.documents import register_yttrande, verify_register
 from kfflow.services.tokens import grant_token
 
 from tests.audit_factories import answered_audit, decide
-from tests.conftest import NOW
+from tests.conftest import IN_CI, NOW, ROLES
 from tests.web_support import sign_in
 
 # Bigger than the free space a page limit leaves: a full database cannot take it.
@@ -125,3 +126,71 @@ def test_a_full_or_read_only_database_answers_503_in_swedish_and_the_next_attemp
     response = client.post(url, headers=headers)
     assert response.status_code == 201, response.get_data(as_text=True)
     assert len(register_and_agree(session)) == 1
+
+
+# --- a real full and read-only disk: the embedded SQLite database on a small tmpfs --------------------
+# (PostgreSQL keeps its files in its own data folder; its refusals are the standby case above.)
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MB tmpfs, mounted for this test (needs root, as on the development machines and CI)."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        reason = f"cannot mount a tmpfs: {mounted.stderr.strip()}"
+        if IN_CI:
+            pytest.fail(reason + " (CI=true: the full-disk test must run)")
+        pytest.skip(reason)
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def _fill(folder) -> None:
+    with open(folder / "filler", "wb") as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+
+
+def test_a_full_then_read_only_disk_refuses_registration_and_leaves_nothing(small_disk, password_hash):
+    from kfflow.database import Database
+    from kfflow.models import Base
+    from kfflow.services.users import create_user
+
+    url = f"sqlite:///{small_disk / 'kfflow.sqlite'}"
+    database = Database.connect(url)
+    Base.metadata.create_all(database.engine)
+    with database.session() as session:
+        users = {role: create_user(session, None, username=role, role=role, password_hash=password_hash,
+                                   email=f"{role}@example.org") for role in ROLES}
+        audit, _ = answered_audit(session, users)
+        decide(session, users, audit)
+
+        _fill(small_disk)
+        with pytest.raises(StorageUnavailable):
+            register_yttrande(session, users["registrar"], audit.id, now=NOW)
+        assert register_and_agree(session) == []
+        (small_disk / "filler").unlink()
+        assert len(register_and_agree(session)) == 0
+        register_yttrande(session, users["registrar"], audit.id, now=NOW)
+        assert len(register_and_agree(session)) == 1
+
+        session.close()
+        database.engine.dispose()  # no file held open: SQLite opens them anew on the read-only disk
+        subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+        try:
+            with pytest.raises(StorageUnavailable):
+                register_yttrande(session, users["registrar"], audit.id, now=NOW)
+        finally:
+            session.close()
+            database.engine.dispose()
+            subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
+        register_yttrande(session, users["registrar"], audit.id, now=NOW)
+        assert len(register_and_agree(session)) == 2
+    database.dispose()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -14,7 +13,7 @@ from kfflow.models import StoredFile
 from kfflow.storage import StoredFileCorrupt, delete_expired, get_stored, open_stored, read_bytes, store_bytes
 
 from tests.conftest import NOW
-from tests.deploy_support import fresh_pg_database
+from tests.deploy_support import empty_database
 
 
 def test_stored_bytes_commit_with_the_callers_transaction_and_read_back_checked(session, users):
@@ -74,15 +73,6 @@ def test_what_counts_as_a_store_refusing_writes():
 
 # --- the upgrade from documents on disk (0001) to documents in the database (0002) ----------------
 
-@contextmanager
-def _database(kind: str, tmp_path):
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp_path / 'upgrade.sqlite'}"
-    else:
-        with fresh_pg_database("kfflow_up") as url:
-            yield url
-
-
 def _legacy_documents(url: str, folder) -> dict[int, bytes]:
     """A 0001 database whose register points at files under <instance>/documents, as kfflow wrote them."""
     engine = make_engine(url)
@@ -122,7 +112,7 @@ def test_upgrade_moves_registered_documents_into_the_database_and_downgrade_writ
         request.getfixturevalue("pg_database_url")  # skipped (or failed under CI) like every PostgreSQL test
     instance = tmp_path / "instance"
     folder = instance / "documents"
-    with _database(kind, tmp_path) as url:
+    with empty_database(kind, tmp_path) as url:
         upgrade(url, "0001_initial")
         contents = _legacy_documents(url, folder)
 

@@ -27,8 +27,9 @@ from kfflow.services.users import create_user
 
 from tests.audit_factories import answered_audit, decide
 from tests.conftest import ROLES, TEST_PASSWORD
-from tests.deploy_support import (BIN, KFFLOW, Browser, Process, clean_env, free_port, fresh_pg_database,
-                                  start_node, stop_all, wait_ready, wait_until)
+from tests.deploy_support import (KFFLOW, Browser, Process, clean_env, free_port, fresh_pg_database,
+                                  start_node, start_proxy, stop_all, wait_proxy, wait_ready,
+                                  wait_until)
 from tests.test_web_imports import GOOD, SHA, xlsx_bytes
 from tests.web_support import csrf_token
 
@@ -54,15 +55,7 @@ def deployment(tmp_path, pg_database_url, smtp_server, password_hash):
         try:
             nodes = [start_node(name, env, tmp_path) for name in ("node-a", "node-b")]
             processes += [node for node, _ in nodes]
-            caddy_data = tmp_path / "caddy"
-            proxy = Process("caddy", [str(BIN / "caddy"), "run", "--config", str(PROJECT_ROOT / "docker/Caddyfile"),
-                                      "--adapter", "caddyfile"],
-                            clean_env(SITE_ADDRESS=f"127.0.0.1:{https_port}", TLS_CERTIFICATE="internal",
-                                      UPSTREAMS=" ".join(base.removeprefix("http://") for _, base in nodes),
-                                      CADDY_ADMIN="off", CADDY_HTTP_PORT=str(free_port()),
-                                      CADDY_HTTPS_PORT=str(https_port),
-                                      XDG_DATA_HOME=str(caddy_data), XDG_CONFIG_HOME=str(caddy_data)),
-                            tmp_path)
+            proxy, proxy_url, root_ca = start_proxy(tmp_path, https_port, [base for _, base in nodes])
             processes.append(proxy)
 
             with db.session() as session:
@@ -76,14 +69,11 @@ def deployment(tmp_path, pg_database_url, smtp_server, password_hash):
             schedulers = [Process(name, [KFFLOW, "scheduler", "--interval", "600", "--standby-poll", "1"], env, tmp_path)
                           for name in ("scheduler-1", "scheduler-2")]
             processes += schedulers
+            processes.append(Process("worker", [KFFLOW, "worker"], env, tmp_path))
 
             for node, base in nodes:
                 wait_ready(node, base)
-            root_ca = caddy_data / "caddy/pki/authorities/local/root.crt"
-            proxy_url = f"https://127.0.0.1:{https_port}"
-            wait_until(lambda: root_ca.exists() and requests.get(proxy_url + "/readyz", verify=str(root_ca),
-                                                                 timeout=2).ok,
-                       30, f"Caddy to answer over TLS\n{proxy.output}")
+            wait_proxy(proxy, proxy_url, root_ca)
             yield SimpleNamespace(url=url, db=db, env=env, tmp=tmp_path, users=users, tokens=tokens,
                                   audit_id=audit_id, nodes=nodes, schedulers=schedulers, proxy_url=proxy_url,
                                   root_ca=str(root_ca), smtp=smtp_server)
@@ -120,7 +110,7 @@ def test_two_nodes_behind_tls_share_sessions_documents_and_previews_and_survive_
     through_proxy = Browser(d.proxy_url, verify=d.root_ca)
     page = through_proxy.get("/logga-in")
     assert page.status_code == 200
-    assert page.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert page.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"  # once, the proxy's
     # A client cannot choose the address its failed sign-ins count against by sending X-Forwarded-For through
     # the proxy (Caddy sets the header afresh; the nodes believe only that one hop).
     refused = through_proxy.post("/logga-in", headers={"X-Forwarded-For": "203.0.113.9"},
@@ -161,15 +151,26 @@ def test_two_nodes_behind_tls_share_sessions_documents_and_previews_and_survive_
                        timeout=30)
     assert pdf.status_code == 200 and hashlib.sha256(pdf.content).hexdigest() == record["sha256"]
 
+    # A report asked of node A is a job: 202 there, followed and fetched on node B, rendered by `kfflow worker`.
+    asked = requests.get(f"{base_a}/api/v1/reports/delrapport.pdf", params={"from": "2026-01-01", "to": "2026-12-31"},
+                         headers=_bearer(d.tokens["owner"]), timeout=30)
+    assert asked.status_code == 202, asked.text
+    job_url = asked.headers["Location"]
+    job = wait_until(lambda: (j := requests.get(base_b + job_url, headers=_bearer(d.tokens["owner"]), timeout=10)
+                              .json())["state"] in ("done", "failed") and j, 60, "the report job")
+    assert job["state"] == "done", job
+    report = requests.get(base_b + job["result_url"], headers=_bearer(d.tokens["owner"]), timeout=30)
+    assert report.status_code == 200 and report.content.startswith(b"%PDF")
+
     # Neither node wrote shared state to its own disk.
     for name in ("node-a", "node-b"):
         assert not [p for p in (d.tmp / name).rglob("*") if p.is_file()], f"{name} wrote to its own disk"
 
     # Two schedulers: one leads and sweeps at once (the audit's measures are overdue: mails go out), one waits.
     schedulers = d.schedulers
-    leader = wait_until(lambda: next((s for s in schedulers if _sweeps(s)), None), 30, "a scheduler's first sweep")
+    leader = wait_until(lambda: next((s for s in schedulers if _sweeps(s)), None), 60, "a scheduler's first sweep")
     standby = next(s for s in schedulers if s is not leader)
-    wait_until(lambda: "standby" in standby.output, 30, "the other scheduler to wait as standby")
+    wait_until(lambda: "standby" in standby.output, 60, "the other scheduler to wait as standby")
     first_wave = len(d.smtp.messages)
     assert first_wave > 0 and _sweeps(standby) == 0
 
@@ -192,8 +193,8 @@ def test_two_nodes_behind_tls_share_sessions_documents_and_previews_and_survive_
         assert session.scalar(select(func.count()).select_from(Measure).where(Measure.title.in_([g[0] for g in GOOD]))) == 3
 
     # The standby takes the lock when the leader's connection dies, sweeps at once and sends only the new one.
-    wait_until(lambda: _sweeps(standby), 20, f"the standby to take over\n{standby.output}")
-    wait_until(lambda: len(d.smtp.messages) > first_wave, 10, "the new reminder")
+    wait_until(lambda: _sweeps(standby), 40, f"the standby to take over\n{standby.output}")
+    wait_until(lambda: len(d.smtp.messages) > first_wave, 20, "the new reminder")
     sent = Counter((tuple(rcpt), m["Subject"]) for rcpt, m in d.smtp.messages)
     assert max(sent.values()) == 1, f"sent twice: {[k for k, n in sent.items() if n > 1]}"
     assert len(d.smtp.messages) == first_wave + 1

@@ -157,7 +157,7 @@ def _pages(live, role: str) -> list[str]:
         "contributor": ["/atgarder/ny", "/granskningar", f"/granskningar/{ids['audit']}", "/tillganglighet",
                         "/finns-inte", f"/atgarder/{ids['measure']}/andra"],  # the last two: 404 and 403 pages
         "owner": [f"/atgarder/{ids['measure']}/andra", f"/atgarder/{ids['measure']}/steg/implement",
-                  "/aviseringar", "/installningar/aviseringar"],
+                  "/aviseringar", "/installningar/aviseringar", "/konto"],
         "council": ["/atgarder?lage=decided&sortera=title&ordning=fallande",
                     "/atgarder/delrapport.pdf?from=2026-13-01&to=2026-01-01"],  # the report form with errors
         "steering": [f"/atgarder/{ids['measure']}/steg/reassign", "/atgarder?forsenad=1", "/atgarder/importera"],

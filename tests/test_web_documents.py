@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from kfflow.models import Audit, DocumentRecord, Recommendation, StoredFile
 from kfflow.services.documents import read_registered
 from tests.audit_factories import RECOMMENDATIONS, answered_audit
+from tests.jobs_support import follow
 from tests.pdf_checks import embedded_json, text
 from tests.web_support import csrf_token, sign_in
 
@@ -151,11 +152,11 @@ def test_delrapport_and_slutredovisning_from_the_measures_list(make_web_app, ses
     assert 'action="/atgarder/delrapport.pdf"' in page and 'href="/atgarder/slutredovisning.pdf"' in page
     assert 'name="from"' in page and 'name="to"' in page
 
-    response = council.get("/atgarder/delrapport.pdf?from=2026-02-01&to=2026-03-02")
+    response = follow(council, council.get("/atgarder/delrapport.pdf?from=2026-02-01&to=2026-03-02"), app)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert embedded_json(response.data)["period"] == {"from": "2026-02-01", "to": "2026-03-02"}
     assert "Lägesbild för perioden" in text(response.data)
-    response = council.get("/atgarder/slutredovisning.pdf")
+    response = follow(council, council.get("/atgarder/slutredovisning.pdf"), app)
     assert response.status_code == 200 and "Slutredovisning" in text(response.data)
 
 

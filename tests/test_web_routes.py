@@ -15,6 +15,7 @@ from kfflow.services.audits import add_recommendation, register_audit
 from kfflow.services.cases import fire
 from kfflow.services.users import set_active
 from tests.factories import measure_in_state
+from tests.jobs_support import finished_job, hold_jobs
 from tests.web_support import sign_in
 
 # Steering last: its handover really happens, and must not change what the others see before it.
@@ -75,8 +76,12 @@ ROWS = [
     Row("imports.confirm", "POST", "/atgarder/importera/bekrafta", only({"steering": 422, "registrar": 422}),
         {"sha256": "0" * 64}),
     Row("imports.export_measures", "GET", "/atgarder/exportera.xlsx?lage=decided&sortera=due_date", everyone(200)),
-    Row("measures.delrapport", "GET", "/atgarder/delrapport.pdf?from=2026-01-01&to=2026-03-31", everyone(200)),
-    Row("measures.slutredovisning", "GET", "/atgarder/slutredovisning.pdf", everyone(200)),
+    # Reports are jobs: each reader is sent to the page that waits for theirs (tests/test_jobs.py follows one).
+    Row("measures.delrapport", "GET", "/atgarder/delrapport.pdf?from=2026-01-01&to=2026-03-31", everyone(303)),
+    Row("measures.slutredovisning", "GET", "/atgarder/slutredovisning.pdf", everyone(303)),
+    # A job is followed only by the person who asked (done: on to the result); a finished report is anyone's.
+    Row("jobs.job_page", "GET", "/jobb/{job}", only({"owner": 303}, 404)),
+    Row("jobs.job_result", "GET", "/jobb/{job}/resultat", everyone(200)),
     Row("audits.audit_list", "GET", "/granskningar", everyone(200)),
     Row("audits.register", "GET", "/granskningar/ny", only({"registrar": 200})),
     Row("audits.register", "POST", "/granskningar/ny", only({"registrar": 422}), {"name": ""}),
@@ -144,7 +149,8 @@ def _cases(session, users, make_user):
     rec = add_recommendation(session, users["registrar"], audit.id, 1, "Regionstyrelsen bör säkerställa uppföljning.")
     rec = fire(session, users["registrar"], rec, "assign", {"owner": users["owner"].username})
     victim = make_user("victim", "contributor")
-    return {"decided": decided.id, "decided_version": decided.version, "audit": audit.id,
+    job = finished_job(session, users["owner"])
+    return {"job": job.id, "decided": decided.id, "decided_version": decided.version, "audit": audit.id,
             "audit_version": audit.version, "rec": rec.id,
             "rec_version": rec.version, "victim": victim.id}
 
@@ -169,6 +175,7 @@ def _groups() -> list[tuple[str, list[Row]]]:
 @pytest.mark.parametrize("rows", [rows for _name, rows in _groups()], ids=[name for name, _rows in _groups()])
 def test_route_role_matrix(rows, make_web_app, session, users, make_user):
     app = make_web_app()
+    hold_jobs(app)  # every reader's report waits, so each is answered alike
     ids = _cases(session, users, make_user)
     clients = _clients(app, session, users, make_user)
     mismatches = []

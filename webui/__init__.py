@@ -35,6 +35,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     configure(settings.workflows_path)
     app.extensions["kfflow_db"] = database
+    # Heavy documents are jobs: run in this process (embedded) or by `kfflow worker` (see kfflow/jobs/queue.py).
+    from kfflow.jobs.queue import JobQueue
+    app.extensions["kfflow_jobs"] = JobQueue.from_settings(database, settings)
 
     # First, so that every later hook and log line of a request carries its request id.
     from webui import operations
@@ -76,6 +79,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # Import (upload, preview, confirm) and export of measures (issue 7).
     from webui.imports import bp as imports_bp
     app.register_blueprint(imports_bp)
+    from webui.jobs import bp as jobs_bp
+    app.register_blueprint(jobs_bp)
 
     # The JSON API (/api/v1); exempts itself from CSRF when CSRFProtect is installed.
     from webui import api

@@ -23,6 +23,7 @@ STATUS_BY_ERROR: dict[type[KfflowError], int] = {
     errors.ValidationError: 422,
     errors.GuardFailed: 422,
     errors.TooManyAttempts: 429,
+    errors.TooManyJobs: 429,
     errors.StorageUnavailable: 503,
 }
 

@@ -59,7 +59,14 @@ class _Server(BaseApplication):
     def load(self):
         from webui import create_app
 
-        return create_app()
+        app = create_app()
+        settings = app.config["KFFLOW_SETTINGS"]
+        if settings.scheduler_mode == "embedded":
+            # The embedded default sweeps reminders inside the served app; one worker process leads.
+            from kfflow.reminders.scheduler import start_embedded_scheduler
+
+            start_embedded_scheduler(app.extensions["kfflow_db"], settings)
+        return app
 
 
 def default_workers() -> int:

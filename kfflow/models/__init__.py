@@ -9,6 +9,7 @@ from kfflow.models.calendar import CalendarToken
 from kfflow.models.comment import Comment
 from kfflow.models.document import DocumentRecord, DocumentRegisterIsAppendOnly
 from kfflow.models.history import HistoryEntry, HistoryIsAppendOnly
+from kfflow.models.job import Job
 from kfflow.models.login import LoginSession
 from kfflow.models.measure import Measure, ProgressReport
 from kfflow.models.notification import Notification, NotificationPreference
@@ -21,7 +22,7 @@ from kfflow.models.user import Body, User
 __all__ = [
     "Base",
     "ApiToken", "Audit", "Recommendation", "RecommendationMeasure", "CalendarToken",
-    "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly",
+    "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly", "Job",
     "LoginSession", "Measure", "ProgressReport", "Notification", "NotificationPreference",
     "OutboxMessage", "Setting", "SignInFailure", "StoredFile", "StoredFileIsImmutable", "Body", "User",
 ]

@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
@@ -147,3 +147,49 @@ def run_scheduler(db: Database, lock: SchedulerLock, sweep: Callable[[datetime],
     finally:
         lock.release()
     return runs
+
+
+# A job still waiting after this long has lost its process (an embedded job when the web process restarted,
+# or a worker killed mid-render): the sweep ends it with a message instead of leaving its page waiting.
+LOST_JOB_AFTER = timedelta(hours=1)
+
+
+def periodic_sweep(db: Database, settings, rules, *, echo: Callable[[str], None] | None = None):
+    """What the scheduler runs every interval: the reminder sweep, then the lost-jobs cleanup."""
+    from kfflow.jobs.runner import fail_lost_jobs
+    from kfflow.reminders.mail import Mailer, SmtpSettings, base_url
+    from kfflow.reminders.runner import run_sweep
+
+    smtp = SmtpSettings.from_settings(settings)
+
+    def sweep(now: datetime) -> None:
+        result = run_sweep(db, rules, now, mailer=Mailer(smtp) if smtp else None, base=base_url(settings))
+        fail_lost_jobs(db, older_than=LOST_JOB_AFTER, now=now)
+        if echo is not None:
+            echo(f"{now:%Y-%m-%d %H:%M} svep: {len(result.delivery.sent)} skickade, "
+                 f"{len(result.delivery.failed)} misslyckade.")
+    return sweep
+
+
+def start_embedded_scheduler(db: Database, settings, *, poll_seconds: float = 15) -> threading.Thread:
+    """The embedded default (`make run`): the sweep inside the served app, on a daemon thread.
+
+    Every web process starts one; the scheduler lock makes one of them the leader and the others standbys,
+    so a restarted worker process hands the sweeps over like a separate `kfflow scheduler` does."""
+    from kfflow.reminders.rules import load_reminder_rules
+    from kfflow.workflow import get_workflows
+
+    rules = load_reminder_rules(settings.workflows_path, get_workflows())
+    lock = SchedulerLock(db, settings.instance_path / "scheduler.lock")
+    sweep = periodic_sweep(db, settings, rules)
+
+    def run() -> None:
+        try:
+            run_scheduler(db, lock, sweep, interval_seconds=settings.remind_interval, tz=rules.timezone,
+                          poll_seconds=poll_seconds)
+        except Exception:  # noqa: BLE001 - the web process goes on serving; the log says why sweeps stopped
+            log.exception("the embedded reminder scheduler stopped")
+
+    thread = threading.Thread(target=run, name="kfflow-scheduler", daemon=True)
+    thread.start()
+    return thread

@@ -89,12 +89,14 @@ def change_password(session: Session, actor: User, current_password: str, new_pa
     return revoked
 
 
-def reset_password(session: Session, admin: User, user_id: int, one_time_password: str | None = None, *,
+def reset_password(session: Session, admin: User | None, user_id: int, one_time_password: str | None = None, *,
                    now: datetime | None = None) -> str:
-    """An admin gives a user a one-time password (theirs, if it passes the policy, else a generated one) and
-    returns it to be handed over. The user must choose their own at the next sign-in; everything of theirs ends."""
+    """An admin (or, with `admin=None`, an operator on the command line) gives a user a one-time password (the
+    one given, if it passes the policy, else a generated one) and returns it to be handed over. The user must
+    choose their own at the next sign-in; every session, API token and calendar feed of theirs ends."""
     with write_transaction(session):
-        require_role(load_actor(session, admin), ADMIN_ROLE, action="hantera användare")
+        if admin is not None:
+            require_role(load_actor(session, admin), ADMIN_ROLE, action="hantera användare")
         user = session.get(User, user_id)
         if user is None:
             raise NotFound("Användaren finns inte.")
@@ -105,8 +107,9 @@ def reset_password(session: Session, admin: User, user_id: int, one_time_passwor
         user.password_hash = hash_password(password)
         user.must_change_password = True
         revoked = revoke_in_transaction(session, user.id, now=now)
-    log.warning("password of user %d reset by admin %d; ended %d sessions, %d API tokens, %d calendar feeds",
-                user_id, admin.id, revoked.sessions, revoked.api_tokens, revoked.calendar_feeds)
+    log.warning("password of user %d reset by %s; ended %d sessions, %d API tokens, %d calendar feeds",
+                user_id, f"admin {admin.id}" if admin else "the command line", revoked.sessions, revoked.api_tokens,
+                revoked.calendar_feeds)
     return password
 
 
@@ -125,7 +128,9 @@ def keep_an_active_admin(session: Session, user: User, *, active: bool, role: st
     admins deactivating each other at once cannot both succeed."""
     if not (user.active and user.role == ADMIN_ROLE) or (active and role == ADMIN_ROLE):
         return
-    others = session.scalars(select(User.id).where(User.role == ADMIN_ROLE, User.active.is_(True), User.id != user.id)
-                             .with_for_update()).all()
-    if not others:
+    # Every active admin's row, locked in id order (no deadlock); a concurrent change waits here and then
+    # sees the committed state (PostgreSQL re-checks the condition of a row it waited for).
+    admins = session.scalars(select(User.id).where(User.role == ADMIN_ROLE, User.active.is_(True))
+                             .order_by(User.id).with_for_update()).all()
+    if not set(admins) - {user.id}:
         raise GuardFailed("Det måste finnas minst en aktiv administratör. Utse en annan administratör först.")

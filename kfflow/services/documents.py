@@ -182,18 +182,24 @@ def _report_diarienummer(session: Session, given: str | None) -> str | None:
     return setting.value if setting and setting.value else None
 
 
-def render_delrapport(session: Session, actor, start, end, *, diarienummer: str | None = None,
-                      now: datetime | None = None) -> bytes:
-    """The interim report (lägesbild) for the period start..end, both days included."""
-    now = now or utcnow()
-    load_actor(session, actor)
+def delrapport_period(session: Session, start, end) -> tuple[date, date]:
+    """The report's first and last day, both included; ValidationError in Swedish when they are not a period."""
     period = (FieldDef("from", "date", "Från"), FieldDef("to", "date", "Till"))
     values, errors = parse_fields(session, period, {"from": start, "to": end})
     if not errors and values["from"] > values["to"]:
         errors["to"] = "Till-datumet måste vara samma dag som eller efter från-datumet."
     if errors:
         raise ValidationError("Perioden är felaktig.", errors)
-    data = delrapport_data(session, values["from"], values["to"], organisation=organisation_name(session),
+    return values["from"], values["to"]
+
+
+def render_delrapport(session: Session, actor, start, end, *, diarienummer: str | None = None,
+                      now: datetime | None = None) -> bytes:
+    """The interim report (lägesbild) for the period start..end, both days included."""
+    now = now or utcnow()
+    load_actor(session, actor)
+    first, last = delrapport_period(session, start, end)
+    data = delrapport_data(session, first, last, organisation=organisation_name(session),
                            diarienummer=_report_diarienummer(session, diarienummer), document_date=local_today(now))
     return report_pdf(data, when=now)
 

@@ -200,6 +200,8 @@ def parse_value(session: Session, field: FieldDef, value: Any, model=None) -> An
     if field.type == "text":
         multiline, longest = text_limits(field, model)
         return check_text(value, multiline=multiline, max_length=longest)
+    if field.type == "signatories":  # one a line as typed in a form; each name and title is checked
+        return _parse_signatories(value)
     if isinstance(value, str):
         # A username, a choice, a date as typed: the same characters are refused before any lookup; the
         # type's own parser judges the rest (signatories come one a line).
@@ -216,8 +218,6 @@ def parse_value(session: Session, field: FieldDef, value: Any, model=None) -> An
         return _parse_measures(session, value)
     if field.type == "body":
         return _parse_body(session, value)
-    if field.type == "signatories":
-        return _parse_signatories(value)
     raise AssertionError(f"field type {field.type} passed validation but has no parser")
 
 

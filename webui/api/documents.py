@@ -9,7 +9,9 @@ from kfflow.services import documents
 from webui.api import schemas as s
 from webui.api.framework import Answer, bp, operation
 from webui.db import get_session
+from webui.api.jobs import JobSchema
 from webui.documents import send_document
+from webui.jobs import api_document_answer, request_document
 
 DOCUMENTS = "Handlingar"
 
@@ -56,17 +58,17 @@ def audit_documents(user, audit_id):
 
 
 @operation("/reports/delrapport.pdf", "GET", summary="Delrapport (lägesbild) för en period", tag=DOCUMENTS,
-           query=s.DelrapportQuerySchema(), produces=(documents.PDF,))
+           query=s.DelrapportQuerySchema(), produces=(documents.PDF,), accepted=JobSchema(), errors=(429,))
 def delrapport_pdf(user, args):
-    """Vad som är beslutat och genomfört under perioden `from`–`to` (båda dagarna med)."""
-    start, end = args["from_"], args["to"]
-    content = documents.render_delrapport(get_session(), user, start, end, diarienummer=args.get("dnr"))
-    return send_document(content, f"delrapport-{start}-{end}.pdf", documents.PDF)
+    """Vad som är beslutat och genomfört under perioden `from`–`to` (båda dagarna med). Rapporten direkt om en
+    gjord på samma uppgifter finns, annars 202 och jobbet som tar fram den."""
+    params = {"from": args["from_"].isoformat(), "to": args["to"].isoformat(), "dnr": args.get("dnr")}
+    return api_document_answer(user, request_document(user, "delrapport", params))
 
 
 @operation("/reports/slutredovisning.pdf", "GET", summary="Slutredovisning", tag=DOCUMENTS,
-           query=s.ReportQuerySchema(), produces=(documents.PDF,))
+           query=s.ReportQuerySchema(), produces=(documents.PDF,), accepted=JobSchema(), errors=(429,))
 def slutredovisning_pdf(user, args):
-    """Beslutade åtgärder per kategori, arbetsgruppernas läge och överlämningen."""
-    content = documents.render_slutredovisning(get_session(), user, diarienummer=args.get("dnr"))
-    return send_document(content, "slutredovisning.pdf", documents.PDF)
+    """Beslutade åtgärder per kategori, arbetsgruppernas läge och överlämningen. Som delrapporten: direkt
+    eller 202 och ett jobb."""
+    return api_document_answer(user, request_document(user, "slutredovisning", {"dnr": args.get("dnr")}))

@@ -42,6 +42,8 @@ class Operation:
     # A file instead of JSON: its media types (the view returns the Flask response) and the headers it sets.
     produces: tuple[str, ...] = ()
     headers: tuple[str, ...] = ()
+    # Heavy work: the view may instead answer 202 with this JSON (a job to follow at `Location`).
+    accepted: Schema | None = None
 
 
 OPERATIONS: list[Operation] = []
@@ -161,7 +163,7 @@ def _query_args(schema: Schema) -> dict:
 def operation(rule: str, method: str, *, summary: str, tag: str, response: Schema | None = None,
               status: int = 200, body: Schema | None = None, query: Schema | None = None,
               public: bool = False, errors: tuple[int, ...] = (), produces: tuple[str, ...] = (),
-              headers: tuple[str, ...] = ()) -> Callable:
+              headers: tuple[str, ...] = (), accepted: Schema | None = None) -> Callable:
     """Declare an API operation. The view gets path values, `user` (unless public), `data` and `args`.
 
     With `produces` the view answers a file: it returns the Flask response itself (media type one of
@@ -175,7 +177,8 @@ def operation(rule: str, method: str, *, summary: str, tag: str, response: Schem
                                            | ({422} if query is not None else set())
                                            | ({404} if "<int:" in rule else set()))),
                        description=(view.__doc__ or "").strip(),
-                       path_params=tuple(_PATH_PARAM.findall(rule)), produces=produces, headers=headers)
+                       path_params=tuple(_PATH_PARAM.findall(rule)), produces=produces, headers=headers,
+                       accepted=accepted)
 
         @functools.wraps(view)
         def handle(**path_values):

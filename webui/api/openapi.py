@@ -16,11 +16,12 @@ ERROR_DESCRIPTIONS = {
     404: "Finns inte",
     409: "Någon annan har ändrat ärendet under tiden (inaktuell version)",
     422: "Ogiltiga uppgifter; `fields` säger vad som är fel i varje fält",
-    429: "För många misslyckade försök",
+    429: "För många misslyckade försök, eller för många egna jobb som väntar",
     503: "Tillfälligt otillgängligt; försök igen senare",
 }
 HEADER_DESCRIPTIONS = {
     "Location": "Var det nya finns",
+    "Retry-After": "Sekunder att vänta innan jobbet frågas igen",
     "X-Document-SHA256": "SHA-256 för den registrerade handlingen (saknas för ett utkast)",
     "X-Document-Version": "Den registrerade handlingens version (saknas för ett utkast)",
 }
@@ -53,6 +54,11 @@ def _operation_spec(op: Operation) -> dict:
         ok["headers"] = {name: {"schema": {"type": "string"}, "description": HEADER_DESCRIPTIONS[name]}
                          for name in op.headers}
     responses = {str(op.status): ok}
+    if op.accepted is not None:
+        responses["202"] = {"description": "Tas fram som ett jobb: följ `Location` (GET /jobs/{id})",
+                            "content": {"application/json": {"schema": op.accepted}},
+                            "headers": {name: {"schema": {"type": "string"}, "description": HEADER_DESCRIPTIONS[name]}
+                                        for name in ("Location", "Retry-After")}}
     for code in op.errors:
         error = {"description": ERROR_DESCRIPTIONS[code], "content": {"application/json": {"schema": "Error"}}}
         if code == 401:

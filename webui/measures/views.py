@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kfflow.errors import GuardFailed, KfflowError, PermissionDenied, StaleCase, ValidationError
-from kfflow.services import case_pages, documents
+from kfflow.services import case_pages
 from kfflow.services.audits import update_recommendation
 from kfflow.services.cases import read_case
 from kfflow.services.comments import add_comment
@@ -17,8 +17,8 @@ from kfflow.workflow.attributes import HANDOVER
 from webui.auth import current_actor
 from webui.cases import create_form, form_value, read_version, transition_form
 from webui.db import get_session
-from webui.documents import send_document
 from webui.errors import status_for
+from webui.jobs import request_document, web_document_answer
 from kfflow.workflow.measure_attributes import attribute_fields
 from webui.measures import bp
 from webui.measures.listing import ListArgs
@@ -44,17 +44,19 @@ def measure_list():
 def delrapport():
     """The interim report for the period in the list page's form; a bad period re-renders the form."""
     values = {"from": request.args.get("from", ""), "to": request.args.get("to", "")}
+    actor = current_actor()
     try:
-        content = documents.render_delrapport(get_session(), current_actor(), values["from"], values["to"])
+        answer = request_document(actor, "delrapport", values)
     except ValidationError as exc:
         return _render_list(status=422, report_values=values, report_errors=exc.fields, report_message=exc.message)
-    return send_document(content, f"delrapport-{values['from']}-{values['to']}.pdf", documents.PDF)
+    return web_document_answer(actor, answer)
 
 
 @bp.route("/atgarder/slutredovisning.pdf")
 def slutredovisning():
-    content = documents.render_slutredovisning(get_session(), current_actor())
-    return send_document(content, "slutredovisning.pdf", documents.PDF)
+    """The final report now when it was made from the same data, else the page that waits for it."""
+    actor = current_actor()
+    return web_document_answer(actor, request_document(actor, "slutredovisning", {}))
 
 
 @bp.route("/atgarder/overlamning", methods=["POST"])
