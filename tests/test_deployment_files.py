@@ -92,6 +92,7 @@ def test_compose_has_the_production_topology():
     for name in ("scheduler", "scheduler-standby"):
         assert kfflow_command(services[name]["command"]).name == "scheduler"
     assert kfflow_command(services["worker"]["command"]).name == "worker"
+    assert services["worker"]["deploy"]["replicas"] >= 2, "a killed worker's job is failed, not run elsewhere"
     assert not any("ports" in s for s in kfflow_services().values()), "only the proxy may be reachable"
     assert services["proxy"]["ports"] == ["80:80", "443:443"]
 

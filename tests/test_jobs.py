@@ -158,3 +158,17 @@ def test_postgresql_queue_entry_commits_and_rolls_back_with_the_job_row(database
     assert queued() == 1
     run_waiting_jobs(queue)
     assert [j.state for j in _jobs(session)] == ["done"] and answer.job.id == _jobs(session)[0].id
+
+
+def test_operators_see_waiting_jobs_and_the_queue_in_readiness(app, client, session, users, settings, database):
+    from kfflow.jobs.queue import _queue_reachable
+    from tests.test_operations import _samples
+
+    hold_jobs(app)
+    assert client.get("/atgarder").status_code in (200, 302)  # any request: the app is up
+    request_document(session, users["owner"], "slutredovisning", {}, app.extensions["kfflow_jobs"])
+    samples = _samples(client.get("/metrics").get_data(as_text=True), "kfflow_job")
+    assert samples['kfflow_jobs{state="queued"}'] == 1 and samples['kfflow_jobs{state="running"}'] == 0
+    assert samples["kfflow_job_oldest_waiting_seconds"] >= 0
+    # Worker mode needs procrastinate's table in the database (the test database has it, as after 0004_jobs).
+    assert _queue_reachable(database, settings) is None

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask_babel import Babel
+from flask import g
+from flask_babel import Babel, get_translations
 
 from kfflow.clock import LOCAL_TZ
 
@@ -67,6 +68,21 @@ def init_app(app) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", TIMEZONE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(folder))
     Babel(app, locale_selector=lambda: LOCALE)
+    # Templates look their texts up many times a page (a list page: some sixty): resolve the catalogue once
+    # per request instead of on every lookup, as Flask-Babel's own callables would.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True)
+
+
+def _translations():
+    found = g.get("kfflow_translations")
+    if found is None:
+        found = g.kfflow_translations = get_translations()
+    return found
 
 
 # --- keeping the catalogue complete (`python -m webui.i18n update`; a test checks it) ---------------

@@ -18,11 +18,12 @@ from typing import Any
 
 import procrastinate
 from procrastinate.testing import InMemoryConnector
-from sqlalchemy import event
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from kfflow.database import Database
+from kfflow.operations import metric_source, readiness_check
 
 log = logging.getLogger(__name__)
 
@@ -157,3 +158,35 @@ class JobQueue:
         if loop is not None and worker is not None and not loop.is_closed():
             loop.call_soon_threadsafe(worker.cancel)
         thread.join(timeout)
+
+
+# --- what operators see: /readyz and /metrics (kfflow.operations registries) ----------------------------
+
+@readiness_check("queue")
+def _queue_reachable(db: Database, settings) -> str | None:
+    """Worker mode: procrastinate's queue table answers in the database (embedded: in memory, always there)."""
+    if settings.jobs_mode != WORKER:
+        return None
+    with db.engine.connect() as conn:
+        conn.execute(text("SELECT 1 FROM procrastinate_jobs LIMIT 1"))
+    return None
+
+
+@metric_source
+def _jobs(session: Session, settings, now):
+    from prometheus_client.core import GaugeMetricFamily
+
+    from kfflow.models import Job
+    from kfflow.models.job import WAITING_STATES
+
+    rows = session.execute(select(Job.state, func.count(), func.min(Job.created_at))
+                           .where(Job.state.in_(WAITING_STATES)).group_by(Job.state)).all()
+    counts = {state: n for state, n, _ in rows}
+    family = GaugeMetricFamily("kfflow_jobs", "Jobs (reports) waiting, by state", labels=["state"])
+    for state in WAITING_STATES:
+        family.add_metric([state], counts.get(state, 0))
+    yield family
+    oldest = min((first for _, _, first in rows if first is not None), default=None)
+    yield GaugeMetricFamily("kfflow_job_oldest_waiting_seconds",
+                            "Age of the oldest queued or running job (0: none waits)",
+                            value=(now - oldest).total_seconds() if oldest else 0)
