@@ -273,7 +273,7 @@ def scheduler(ctx: Context, interval, standby_poll):
 
     På PostgreSQL väntar en andra schemaläggare som reserv; på SQLite ska bara en köras per värd."""
     from kfflow.reminders.mail import SmtpConfigError, SmtpSettings
-    from kfflow.reminders.scheduler import SchedulerLock, periodic_sweep, run_scheduler
+    from kfflow.reminders.scheduler import SchedulerLock, daily_jobs, periodic_sweep, run_scheduler
 
     rules = _reminder_rules(ctx)
     try:
@@ -284,8 +284,28 @@ def scheduler(ctx: Context, interval, standby_poll):
         click.echo("Varning: KFFLOW_SMTP_URL är inte satt; påminnelser läggs i utkorgen men skickas inte.", err=True)
     sweep = periodic_sweep(ctx.db, ctx.settings, rules, echo=click.echo)
     lock = SchedulerLock(ctx.db, ctx.settings.instance_path / "scheduler.lock")
-    click.echo(f"Schemaläggaren startar: ett svep var {interval}:e sekund.")
-    run_scheduler(ctx.db, lock, sweep, interval_seconds=interval, tz=rules.timezone, poll_seconds=standby_poll)
+    click.echo(f"Schemaläggaren startar: ett svep var {interval}:e sekund, historikens kontroll dagligen kl. 03.15.")
+    run_scheduler(ctx.db, lock, sweep, interval_seconds=interval, tz=rules.timezone, poll_seconds=standby_poll,
+                  daily=daily_jobs(ctx.db))
+
+
+# --- history: the tamper-evident record -----------------------------------------------------------
+
+@main.group()
+def history():
+    """Ärendenas historik."""
+
+
+@history.command("verify")
+@pass_ctx
+def history_verify(ctx: Context):
+    """Kontrollera varje ärendes hashkedja; avslutar med fel och namnger första posten som inte stämmer."""
+    from kfflow.services.history import verify_and_record
+
+    report = verify_and_record(ctx.db)
+    if not report.ok:
+        fail(f"Historiken stämmer inte: {report.problem}")
+    click.echo(f"Historiken stämmer: {report.checked} poster kontrollerade.")
 
 
 @main.command()
