@@ -65,6 +65,7 @@ bench: install postgres
 	$(PY) benchmarks/bench_render.py
 	$(PY) benchmarks/bench_sweep.py
 	$(PY) benchmarks/bench_import.py
+	$(PY) benchmarks/bench_heavy.py
 
 # Locust against two nodes behind Caddy on loopback (benchmarks/loadtest.py); its figures are in the README.
 LOADTEST_USERS ?= 50
