@@ -357,17 +357,22 @@ def _sort_values() -> list[str]:
     return [s for key in SORTS for s in (key, f"-{key}")]
 
 
-class MeasureQuerySchema(RequestSchema):
+class MeasureExportQuerySchema(RequestSchema):
+    """The list's filters and order (an export holds every match, unpaged)."""
+
     state = List(text(40), metadata={"description": "Ett eller flera lägen (upprepa parametern)"})
     category = text(40)
     working_group = text(120)
     owner = text(80, metadata={"description": "Ansvarigs användarnamn"})
     overdue = Boolean(metadata={"description": "Bara försenade (slutdatum passerat, inte genomförda)"})
     q = text(200, metadata={"description": "Fritext i titel och beskrivning"})
-    limit = Integer(load_default=50, validate=validate.Range(min=1, max=200, error="Ange 1–200."))
-    offset = Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID, error="Ange 0 eller mer."))
     sort = Text(load_default="id", validate=validate.OneOf(_sort_values(), error="Okänd sortering."),
                 metadata={"enum": _sort_values()})
+
+
+class MeasureQuerySchema(MeasureExportQuerySchema):
+    limit = Integer(load_default=50, validate=validate.Range(min=1, max=200, error="Ange 1–200."))
+    offset = Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID, error="Ange 0 eller mer."))
 
 
 class PageQuerySchema(RequestSchema):
