@@ -273,7 +273,7 @@ def scheduler(ctx: Context, interval, standby_poll):
 
     På PostgreSQL väntar en andra schemaläggare som reserv; på SQLite ska bara en köras per värd."""
     from kfflow.reminders.mail import SmtpConfigError, SmtpSettings
-    from kfflow.reminders.scheduler import SchedulerLock, periodic_sweep, run_scheduler
+    from kfflow.reminders.scheduler import SchedulerLock, daily_jobs, periodic_sweep, run_scheduler
 
     rules = _reminder_rules(ctx)
     try:
@@ -284,22 +284,46 @@ def scheduler(ctx: Context, interval, standby_poll):
         click.echo("Varning: KFFLOW_SMTP_URL är inte satt; påminnelser läggs i utkorgen men skickas inte.", err=True)
     sweep = periodic_sweep(ctx.db, ctx.settings, rules, echo=click.echo)
     lock = SchedulerLock(ctx.db, ctx.settings.instance_path / "scheduler.lock")
-    click.echo(f"Schemaläggaren startar: ett svep var {interval}:e sekund.")
-    run_scheduler(ctx.db, lock, sweep, interval_seconds=interval, tz=rules.timezone, poll_seconds=standby_poll)
+    click.echo(f"Schemaläggaren startar: ett svep var {interval}:e sekund, historikens kontroll dagligen kl. 03.15.")
+    run_scheduler(ctx.db, lock, sweep, interval_seconds=interval, tz=rules.timezone, poll_seconds=standby_poll,
+                  daily=daily_jobs(ctx.db))
+
+
+# --- history: the tamper-evident record -----------------------------------------------------------
+
+@main.group()
+def history():
+    """Ärendenas historik."""
+
+
+@history.command("verify")
+@pass_ctx
+def history_verify(ctx: Context):
+    """Kontrollera varje ärendes hashkedja; avslutar med fel och namnger första posten som inte stämmer."""
+    from kfflow.services.history import verify_and_record
+
+    report = verify_and_record(ctx.db)
+    if not report.ok:
+        fail(f"Historiken stämmer inte: {report.problem}")
+    click.echo(f"Historiken stämmer: {report.checked} poster kontrollerade.")
 
 
 @main.command()
 @click.option("--concurrency", default=1, show_default=True, type=click.IntRange(min=1),
               help="Jobb som körs samtidigt i processen (rendering är CPU-bunden: starta hellre fler processer)")
 @click.option("--once", is_flag=True, help="Kör de jobb som väntar och avsluta")
+@click.option("--nice", default=10, show_default=True, type=click.IntRange(0, 19),
+              help="Lägre CPU-prioritet för processen, så att webbförfrågningar på samma värd går före")
 @pass_ctx
-def worker(ctx: Context, concurrency, once):
+def worker(ctx: Context, concurrency, once, nice):
     """Kör jobben (rapporter) från kön i PostgreSQL tills processen stoppas (SIGTERM: efter pågående jobb)."""
     from kfflow.jobs.queue import WORKER, JobQueue
 
     if ctx.settings.jobs_mode != WORKER:
         fail("kfflow worker kör jobb från kön i PostgreSQL (KFFLOW_JOBS=worker). Med SQLite körs jobben i "
              "webbprocessen; då behövs ingen worker.", 2)
+    if nice:
+        os.nice(nice)  # a report can wait a moment; a page someone looks at should not
     queue = JobQueue(ctx.db, WORKER, concurrency=concurrency)
     click.echo(f"Jobbkön: {concurrency} jobb åt gången" + (", avslutar när kön är tom." if once else "."))
     queue.run_worker(wait=not once)
