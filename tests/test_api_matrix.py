@@ -172,6 +172,14 @@ ROWS += [
         note="only the person who asked follows a job"),
     Row("GET", "/jobs/<int:job_id>/result", owners_finished_job, None, "401 200 200 200 200 200 200 200 401",
         note="a finished report is anyone's who may ask for the same report"),
+    Row("GET", "/measures/export.xlsx", decided_measure, None, "401 200 200 200 200 200 200 200 401"),
+    Row("GET", "/measures/export.csv", decided_measure, None, "401 200 200 200 200 200 200 200 401",
+        query="?state=decided&sort=-due_date"),
+    Row("GET", "/notifications", None, None, "401 200 200 200 200 200 200 200 401", query="?unread=true"),
+    Row("POST", "/notifications/read", None, lambda v, who: {}, "401 200 200 200 200 200 200 200 401"),
+    Row("GET", "/notifications/preferences", None, None, "401 200 200 200 200 200 200 200 401"),
+    Row("PUT", "/notifications/preferences", None, lambda v, who: {"mail_enabled": False, "delivery": "weekly"},
+        "401 200 200 200 200 200 200 200 401"),
     Row("GET", "/admin/failed-mail", None, None, "401 403 403 403 403 403 200 403 401"),
 ]
 

@@ -6,7 +6,7 @@ no route (404) instead of reaching a query that PostgreSQL would refuse.
 from __future__ import annotations
 
 from flask import Flask, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from kfflow.workflow.fields import MAX_ID
@@ -17,12 +17,17 @@ MAX_JSON_DEPTH = 20
 
 
 class IdConverter(IntegerConverter):
-    """`<int:…>` in every route: 1 up to the largest id a row can have, or the route does not match."""
+    """`<int:…>` in every route: 1 up to the largest id a row can have; any other number is 404.
 
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("min", 1)
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, *args, **kwargs)
+    Raising NotFound here rather than Werkzeug's ValidationError (what `max=` does): with ValidationError the
+    matcher goes on to the route's other methods and answers PATCH /measures/99999999999 with 405.
+    """
+
+    def to_python(self, value):
+        number = int(value)
+        if not 1 <= number <= MAX_ID:
+            raise NotFound()
+        return number
 
 
 def json_depth(value) -> int:

@@ -110,3 +110,19 @@ def write_table(target: str, headings: list[str], rows: Iterable[list], *, title
     count = write_csv(buffer, headings, rows)
     path.write_text(buffer.getvalue(), encoding="utf-8-sig", newline="")
     return count
+
+
+EXPORT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "csv": "text/csv; charset=utf-8"}
+
+
+def measures_file(session: Session, measures: Iterable[Measure], fmt: str) -> bytes:
+    """The measures in the import's columns as an .xlsx workbook or a CSV (UTF-8 with BOM, `;`), as bytes."""
+    headings, rows = measure_table(session, measures=measures)
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        write_xlsx(buffer, headings, rows, title="Åtgärder")
+        return buffer.getvalue()
+    text = io.StringIO()
+    write_csv(text, headings, rows)
+    return text.getvalue().encode("utf-8-sig")

@@ -203,8 +203,9 @@ def parse_value(session: Session, field: FieldDef, value: Any, model=None) -> An
     if field.type == "signatories":  # one a line as typed in a form; each name and title is checked
         return _parse_signatories(value)
     if isinstance(value, str):
-        # A username, a choice, a number as typed: the same characters are refused before any lookup.
-        value = check_text(value, multiline=False)
+        # A username, a choice, a date as typed: the same characters are refused before any lookup; the
+        # type's own parser judges the rest (signatories come one a line).
+        value = check_text(value, multiline=True)
     if field.type == "date":
         return parse_date(value)
     if field.type == "user":

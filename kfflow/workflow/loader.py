@@ -71,10 +71,17 @@ class ActionSpec(GrantSpec):
     transition: str | None = None
 
 
+class SignInGroupsSpec(Strict):
+    claim: Label
+    groups: Annotated[dict[str, str], Field(min_length=1)]
+    without_group: str = "refuse"
+
+
 class RolesFile(Strict):
     roles: dict[str, RoleSpec]
     relations: dict[str, RelationSpec] = {}
     actions: dict[str, ActionSpec] = {}  # what is done outside any one case (administer kfflow)
+    sign_in_groups: SignInGroupsSpec | None = None
 
 
 class FieldSpec(Strict):
@@ -126,6 +133,14 @@ class Role:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class GroupRoles:
+    """roles.yaml `sign_in_groups`: the claim holding an external user's groups, and the role each group gives."""
+    claim: str
+    groups: dict[str, str]          # group -> role, in order of precedence
+    without_group: str | None       # the role of someone in no listed group; None: refused
+
+
 @dataclass
 class WorkflowSet:
     """Every loaded definition, by (name, version); the highest version of a name is current."""
@@ -136,6 +151,7 @@ class WorkflowSet:
     definitions: dict[tuple[str, int], WorkflowDef] = field(default_factory=dict)
     path: Path | None = None
     actions: dict[str, ActionDef] = field(default_factory=dict)  # organisation-wide, from roles.yaml
+    group_roles: GroupRoles | None = None
 
     def current(self, name: str) -> WorkflowDef:
         versions = [v for (n, v) in self.definitions if n == name]
@@ -226,6 +242,19 @@ def _load_roles(path: Path, errors: Errors) -> RolesFile | None:
             if not IDENTIFIER.match(name):
                 errors.add(path.name, f"{name!r} must be an identifier")
     return spec
+
+
+def _group_roles(spec: SignInGroupsSpec | None, roles: dict[str, Role], errors: Errors) -> GroupRoles | None:
+    if spec is None:
+        return None
+    where = f"{ROLES_FILE}: sign_in_groups"
+    for group, role in spec.groups.items():
+        if role not in roles:
+            errors.add(where, f"group {group!r} gives unknown role {role!r} (known: {', '.join(roles)})")
+    if spec.without_group != "refuse" and spec.without_group not in roles:
+        errors.add(where, f"without_group must be 'refuse' or a role, not {spec.without_group!r}")
+    return GroupRoles(claim=spec.claim, groups=dict(spec.groups),
+                      without_group=None if spec.without_group == "refuse" else spec.without_group)
 
 
 def _load_vocabularies(path: Path, errors: Errors) -> dict[str, tuple[Option, ...]]:
@@ -430,7 +459,8 @@ def load_workflows(path: Path | str) -> WorkflowSet:
     roles = {n: Role(n, r.label, r.description) for n, r in (roles_spec.roles if roles_spec else {}).items()}
     relations = {n: r.label for n, r in (roles_spec.relations if roles_spec else {}).items()}
     vocabularies = _load_vocabularies(path / VOCABULARIES_FILE, errors)
-    result = WorkflowSet(roles=roles, relations=relations, vocabularies=vocabularies, path=path)
+    result = WorkflowSet(roles=roles, relations=relations, vocabularies=vocabularies, path=path,
+                         group_roles=_group_roles(roles_spec.sign_in_groups if roles_spec else None, roles, errors))
     if roles_spec is not None:
         cx = _Context(ROLES_FILE, roles, relations, vocabularies, errors)
         result.actions = {n: _action(cx, n, a, None) for n, a in roles_spec.actions.items()}

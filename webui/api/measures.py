@@ -4,7 +4,8 @@ from __future__ import annotations
 from kfflow.services import case_detail
 from kfflow.services.access import available_actions
 from kfflow.services.cases import fire, read_case
-from kfflow.services.measure_list import MeasureFilter, list_measures
+from kfflow.importing.export import EXPORT_TYPES, measures_file
+from kfflow.services.measure_list import MeasureFilter, all_measures, list_measures
 from kfflow.services.comments import add_comment, comments_on
 from kfflow.services.handover import hand_over
 from kfflow.services.measures import add_progress_report, propose_measure, update_measure
@@ -12,6 +13,7 @@ from kfflow.clock import local_today
 from webui.api import schemas as s
 from webui.api.framework import operation
 from webui.db import get_session
+from webui.documents import send_document
 
 TAG = "Åtgärder"
 
@@ -25,15 +27,38 @@ def case_history(kind: str, case_id: int) -> dict:
     return {"items": case_detail.history_with_actors(get_session(), kind, case_id)}
 
 
+def _filter(args) -> MeasureFilter:
+    return MeasureFilter(states=args.get("state") or [], category=args.get("category"),
+                         working_group=args.get("working_group"), owner=args.get("owner"),
+                         overdue=bool(args.get("overdue")), q=args.get("q"), today=local_today())
+
+
 @operation("/measures", "GET", summary="Lista åtgärder", tag=TAG, query=s.MeasureQuerySchema(),
            response=s.MeasurePageSchema())
 def list_measures_view(user, args):
     """Filter som i webbgränssnittet; `limit`/`offset` bläddrar, `sort` sorterar (`-` först för fallande)."""
-    f = MeasureFilter(states=args.get("state") or [], category=args.get("category"),
-                      working_group=args.get("working_group"), owner=args.get("owner"),
-                      overdue=bool(args.get("overdue")), q=args.get("q"), today=local_today())
-    items, total = list_measures(get_session(), f, limit=args["limit"], offset=args["offset"], sort=args["sort"])
+    items, total = list_measures(get_session(), _filter(args), limit=args["limit"], offset=args["offset"], sort=args["sort"])
     return {"items": items, "total": total}
+
+
+def _export(args, fmt: str):
+    session = get_session()
+    data = measures_file(session, all_measures(session, _filter(args), sort=args["sort"]), fmt)
+    return send_document(data, f"atgarder-{local_today().isoformat()}.{fmt}", EXPORT_TYPES[fmt], attachment=True)
+
+
+@operation("/measures/export.xlsx", "GET", summary="Exportera åtgärder som Excel-fil", tag=TAG,
+           query=s.MeasureExportQuerySchema(), produces=(EXPORT_TYPES["xlsx"],))
+def export_measures_xlsx(user, args):
+    """Alla åtgärder som matchar filtren (som för listan, utan sidor) i importens kolumner."""
+    return _export(args, "xlsx")
+
+
+@operation("/measures/export.csv", "GET", summary="Exportera åtgärder som CSV", tag=TAG,
+           query=s.MeasureExportQuerySchema(), produces=(EXPORT_TYPES["csv"],))
+def export_measures_csv(user, args):
+    """Som Excel-exporten, som CSV i UTF-8 med BOM och semikolon."""
+    return _export(args, "csv")
 
 
 @operation("/measures", "POST", summary="Föreslå en åtgärd", tag=TAG, status=201,

@@ -8,7 +8,7 @@ from flask import session as flask_session
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
-from kfflow.importing.export import measure_table, write_csv, write_xlsx
+from kfflow.importing.export import EXPORT_TYPES, measures_file
 from kfflow.importing.mapping import measure_columns
 from kfflow.importing.readers import MAX_FILE_BYTES, ImportFileError
 from kfflow.services.importing import ImportRejected, confirm_upload, preview_upload, require_importer, stage_upload
@@ -25,8 +25,6 @@ MAX_REQUEST_BYTES = MAX_FILE_BYTES + 64 * 1024
 REQUEST_LIMITS = {"imports.upload": MAX_REQUEST_BYTES, "imports.confirm": 64 * 1024}
 PREVIEW_KEY = "import_preview"  # in the signed session cookie: which stored upload this browser previewed
 LISTED = 200  # rows listed per part of a preview or result; the counts are always complete
-EXPORT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "csv": "text/csv; charset=utf-8"}
 
 
 @bp.url_value_preprocessor
@@ -109,15 +107,6 @@ def export_measures(fmt: str):
         raise NotFound()
     session = get_session()
     listed = ListArgs.parse(request.args)
-    measures = all_measures(session, listed.filter, sort=listed.sort_key)
-    headings, rows = measure_table(session, measures=measures)
-    if fmt == "xlsx":
-        buffer = io.BytesIO()
-        write_xlsx(buffer, headings, rows, title=_("Åtgärder"))
-        data = buffer.getvalue()
-    else:
-        text = io.StringIO()
-        write_csv(text, headings, rows)
-        data = text.getvalue().encode("utf-8-sig")
+    data = measures_file(session, all_measures(session, listed.filter, sort=listed.sort_key), fmt)
     return send_file(io.BytesIO(data), mimetype=EXPORT_TYPES[fmt], as_attachment=True,
                      download_name=f"atgarder-{local_today().isoformat()}.{fmt}")
