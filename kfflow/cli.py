@@ -205,6 +205,14 @@ def workflows_check(ctx: Context, path):
         fail(f"Fel i påminnelsereglerna i {folder}:\n{exc.message}", 1)
     if reminder_rules.source_file is not None:
         click.echo(f"{reminder_rules.source_file.name}: {len(reminder_rules.rules)} påminnelseregler — OK")
+    from kfflow.retention import RETENTION_FILE, load_retention_rules
+
+    try:
+        retention = load_retention_rules(folder, loaded)
+    except WorkflowDefinitionError as exc:
+        fail(f"Fel i gallringsreglerna i {folder}:\n{exc.message}", 1)
+    if retention is not None:
+        click.echo(f"{RETENTION_FILE}: {len(retention.rules)} gallringsregler — OK")
 
 
 # --- reminders (issue 6) ------------------------------------------------------------------------
