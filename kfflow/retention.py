@@ -63,6 +63,7 @@ class RetentionRules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     decision: str = Field(min_length=1)   # the decided rule (informationshanteringsplan) these come from
+    roles: tuple[str, ...] = Field(min_length=1)  # who may run `kfflow gallra --execute`
     rules: tuple[RetentionRule, ...] = ()
 
 
@@ -81,6 +82,9 @@ def load_retention_rules(folder: Path | str, workflows=None) -> RetentionRules |
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}" for e in exc.errors())
         raise WorkflowDefinitionError(f"{path.name}: {problems}") from None
     if workflows is not None:
+        unknown_roles = [r for r in rules.roles if r not in workflows.roles]
+        if unknown_roles:
+            raise WorkflowDefinitionError(f"{path.name}: roles: unknown role {', '.join(unknown_roles)}")
         for number, rule in enumerate(rules.rules):
             known = {s for (name, _v), wf in workflows.definitions.items() if name == KINDS[rule.kind].workflow
                      for s in wf.states}
