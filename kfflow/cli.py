@@ -320,14 +320,18 @@ def history_verify(ctx: Context):
 @click.option("--concurrency", default=1, show_default=True, type=click.IntRange(min=1),
               help="Jobb som körs samtidigt i processen (rendering är CPU-bunden: starta hellre fler processer)")
 @click.option("--once", is_flag=True, help="Kör de jobb som väntar och avsluta")
+@click.option("--nice", default=10, show_default=True, type=click.IntRange(0, 19),
+              help="Lägre CPU-prioritet för processen, så att webbförfrågningar på samma värd går före")
 @pass_ctx
-def worker(ctx: Context, concurrency, once):
+def worker(ctx: Context, concurrency, once, nice):
     """Kör jobben (rapporter) från kön i PostgreSQL tills processen stoppas (SIGTERM: efter pågående jobb)."""
     from kfflow.jobs.queue import WORKER, JobQueue
 
     if ctx.settings.jobs_mode != WORKER:
         fail("kfflow worker kör jobb från kön i PostgreSQL (KFFLOW_JOBS=worker). Med SQLite körs jobben i "
              "webbprocessen; då behövs ingen worker.", 2)
+    if nice:
+        os.nice(nice)  # a report can wait a moment; a page someone looks at should not
     queue = JobQueue(ctx.db, WORKER, concurrency=concurrency)
     click.echo(f"Jobbkön: {concurrency} jobb åt gången" + (", avslutar när kön är tom." if once else "."))
     queue.run_worker(wait=not once)

@@ -38,6 +38,8 @@ class User(Base):
     # Set when an admin gave a one-time password: the user must choose their own before anything else.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
+    # "<issuer> <sub>" of a user created by OpenID Connect sign-in: who they are at the identity provider.
+    external_subject: Mapped[str | None] = mapped_column(String(500), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     body: Mapped[Body | None] = relationship()
