@@ -1,14 +1,14 @@
 """Users who sign in through an OpenID Connect provider: their issuer and subject.
 
-Revision ID: 0005_external_sign_in
-Revises: 0004_jobs
+Revision ID: 0006_external_sign_in
+Revises: 0005_history_chain
 Create Date: 2026-11-30 13:40:00
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0005_external_sign_in'
-down_revision = '0004_jobs'
+revision = '0006_external_sign_in'
+down_revision = '0005_history_chain'
 branch_labels = None
 depends_on = None
 

@@ -2,8 +2,8 @@
 (`history_entry.thinned_digest`); the history trigger now lets exactly one change through: thinning, which
 replaces an entry's content by its digest once and leaves its place in the chain as it was.
 
-Revision ID: 0006_thinning
-Revises: 0005_history_chain
+Revision ID: 0007_thinning
+Revises: 0006_external_sign_in
 Create Date: 2026-11-30 13:35:00
 """
 from alembic import op
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import kfflow.db
 from kfflow.models.append_only import database_guard_sql, drop_database_guard_sql, history_guard_sql
 
-revision = '0006_thinning'
-down_revision = '0005_history_chain'
+revision = '0007_thinning'
+down_revision = '0006_external_sign_in'
 branch_labels = None
 depends_on = None
 
