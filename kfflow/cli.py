@@ -5,6 +5,7 @@ import contextlib
 import logging
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -380,6 +381,59 @@ def gallra(ctx: Context, mode, as_user, now_text):
         click.echo(f"{verb}: {c.rule.record} {c.record_id} ({c.case_kind} {c.case_id}, avslutat "
                    f"{c.closed_at:%Y-%m-%d}) — {c.rule.label}")
     click.echo(f"{verb} {len(candidates)} handlingar.")
+
+
+# --- archive: delivery to the archive -----------------------------------------------------------
+
+@main.group()
+def archive():
+    """Leverans till arkivet: E-ARK/FGS-paket (SIP) för avslutade ärenden."""
+
+
+def _case_ref(_ctx, _param, value):
+    from kfflow.archive import ARCHIVED_KINDS, parse_case_ref
+
+    if value is None:
+        return None
+    try:
+        return parse_case_ref(value)
+    except ValueError:
+        raise click.BadParameter(f"skriv SLAG:ID, där SLAG är {' eller '.join(ARCHIVED_KINDS)} (t.ex. measure:12)")
+
+
+@archive.command("export")
+@click.option("--to", "to", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Katalogen paketen skrivs till (ett paket per ärende)")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Bara ärenden som avslutades senast detta datum (ÅÅÅÅ-MM-DD)")
+@click.option("--case", "case_ref", callback=_case_ref, help="Bara detta ärende, SLAG:ID (t.ex. audit:3)")
+@pass_ctx
+def archive_export(ctx: Context, to, until, case_ref):
+    """Skriv ett SIP (METS, PREMIS, ärendedata, handlingar som PDF/A) per avslutat ärende."""
+    from kfflow.archive import export_cases
+
+    with _render_session(ctx) as session:
+        try:
+            result = export_cases(session, to, until=until.date() if until else None, case=case_ref)
+        except KfflowError as exc:
+            fail(exc.message)
+    for name in result.written:
+        click.echo(f"Skrev {to / name}")
+    for name in result.skipped:
+        click.echo(f"Fanns redan, hoppade över: {to / name}")
+    click.echo(f"{len(result.written)} paket skrivna, {len(result.skipped)} fanns redan.")
+
+
+@archive.command("verify")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def archive_verify(directory):
+    """Kontrollera paketens struktur och varje fils kontrollsumma; avslutar med fel vid första avvikelsen."""
+    from kfflow.archive import verify_packages
+
+    report = verify_packages(directory)
+    if not report.ok:
+        fail(f"Arkivpaketen stämmer inte: {report.problem}")
+    click.echo(f"Arkivpaketen stämmer: {report.packages} paket, {report.files} filer kontrollerade.")
 
 
 # --- render: formal documents -------------------------------------------------------------------

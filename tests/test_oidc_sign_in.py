@@ -12,7 +12,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from kfflow.models import HistoryEntry, LoginSession, User
+from kfflow.models import LoginSession, User, UserRoleChange
 from tests.oidc_support import CLIENT_SECRET, path_of, sign_in_through_provider, start_provider
 
 
@@ -40,7 +40,7 @@ def counts(session):
     session.expire_all()
     return (session.scalar(select(func.count()).select_from(User)),
             session.scalar(select(func.count()).select_from(LoginSession)),
-            session.scalar(select(func.count()).select_from(HistoryEntry)))
+            session.scalar(select(func.count()).select_from(UserRoleChange)))
 
 
 def test_good_sign_in_creates_the_user_with_the_role_of_their_group(client, provider, session):
@@ -55,8 +55,8 @@ def test_good_sign_in_creates_the_user_with_the_role_of_their_group(client, prov
     assert user.external_subject == f"{provider.url} anna" and user.password_hash is None
     start = client.get("/")
     assert start.status_code == 200 and "Anna Andersson" in start.get_data(as_text=True)
-    history = session.scalars(select(HistoryEntry).where(HistoryEntry.case_kind == "user")).all()
-    assert [(h.case_id, h.from_state, h.to_state) for h in history] == [(user.id, None, "steering")]
+    history = session.scalars(select(UserRoleChange)).all()
+    assert [(h.user_id, h.from_role, h.to_role) for h in history] == [(user.id, None, "steering")]
 
 
 def test_a_user_in_no_mapped_group_is_refused_and_nothing_is_written(client, provider, session, caplog):
@@ -81,10 +81,9 @@ def test_the_role_follows_a_changed_group_and_the_change_is_in_the_history(clien
     session.expire_all()
     user = session.scalar(select(User).where(User.username == "cecilia"))
     assert user.role == "registrar"
-    history = session.scalars(select(HistoryEntry).where(HistoryEntry.case_kind == "user")
-                              .order_by(HistoryEntry.id)).all()
-    assert [(h.from_state, h.to_state) for h in history] == [(None, "contributor"), ("contributor", "registrar")]
-    assert history[-1].fields["groups"] == ["kfflow-medarbetare", "kfflow-registratorer"]
+    history = session.scalars(select(UserRoleChange).order_by(UserRoleChange.id)).all()
+    assert [(h.from_role, h.to_role) for h in history] == [(None, "contributor"), ("contributor", "registrar")]
+    assert history[-1].groups == ["kfflow-medarbetare", "kfflow-registratorer"]
 
     # Removed from every group: refused, and the sessions they still had end.
     other = client.application.test_client()

@@ -18,7 +18,7 @@ from kfflow.models.setting import Setting
 from kfflow.models.sign_in_failure import SignInFailure
 from kfflow.models.stored_file import StoredFile, StoredFileIsImmutable
 from kfflow.models.thinning import ThinningLogEntry
-from kfflow.models.user import Body, User
+from kfflow.models.user import Body, User, UserRoleChange
 
 __all__ = [
     "Base",
@@ -26,5 +26,5 @@ __all__ = [
     "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly", "Job",
     "LoginSession", "Measure", "ProgressReport", "Notification", "NotificationPreference",
     "OutboxMessage", "Setting", "SignInFailure", "StoredFile", "StoredFileIsImmutable", "ThinningLogEntry", "Body",
-    "User",
+    "User", "UserRoleChange",
 ]

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kfflow.db import Base, UTCDateTime, utcnow
+from kfflow.db import Base, JSONData, UTCDateTime, utcnow
 
 
 class Body(Base):
@@ -46,3 +46,15 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.username!r} {self.role}>"
+
+
+class UserRoleChange(Base):
+    """A user's role as their groups at the identity provider set it: first sign-in and every change after."""
+    __tablename__ = "user_role_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    from_role: Mapped[str | None] = mapped_column(String(40))
+    to_role: Mapped[str] = mapped_column(String(40))
+    groups: Mapped[list] = mapped_column(JSONData, default=list)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

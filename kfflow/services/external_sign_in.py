@@ -3,8 +3,8 @@
 The web side (webui/auth/oidc.py) verifies the token; this service decides who the person is here. A user
 is created on first sign-in (just in time) with name and e-mail from the claims; on every sign-in the role
 follows the groups as roles.yaml `sign_in_groups` declares, and a change of role is written to the user's
-history. Someone in no mapped group is refused (or gets the declared role), and their sessions and API
-tokens end.
+role history (UserRoleChange). Someone in no mapped group is refused (or gets the declared role), and
+their sessions and API tokens end.
 """
 from __future__ import annotations
 
@@ -17,15 +17,13 @@ from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import KfflowError
-from kfflow.models import HistoryEntry, User
+from kfflow.models import User, UserRoleChange
 from kfflow.services.auth_sessions import SignIn, start_session
 from kfflow.services.users import DISPLAY_NAME_LENGTH, EMAIL
 from kfflow.workflow.loader import GroupRoles
 
 log = logging.getLogger(__name__)
 
-# The history of a user (role changes) sits in the one history table under this case kind.
-USER_HISTORY_KIND = "user"
 USERNAME_UNSAFE = re.compile(r"[^a-z0-9._-]+")
 
 
@@ -91,9 +89,8 @@ def _refuse_and_end_sessions(session: Session, subject: str, now: datetime) -> N
 
 
 def _record_role(session: Session, user: User, old: str | None, new: str, groups, now: datetime) -> None:
-    session.add(HistoryEntry(case_kind=USER_HISTORY_KIND, case_id=user.id, trigger="role_from_groups",
-                             from_state=old, to_state=new, actor_id=None, at=now,
-                             fields={"groups": sorted(str(g) for g in groups or [])}))
+    session.add(UserRoleChange(user_id=user.id, from_role=old, to_role=new, at=now,
+                               groups=sorted(str(g) for g in groups or [])))
 
 
 def _display_name(claims: dict) -> str:
