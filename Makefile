@@ -65,6 +65,7 @@ bench: install postgres
 	$(PY) benchmarks/bench_render.py
 	$(PY) benchmarks/bench_sweep.py
 	$(PY) benchmarks/bench_import.py
+	$(PY) benchmarks/bench_heavy.py
 
 # Locust against two nodes behind Caddy on loopback (benchmarks/loadtest.py); its figures are in the README.
 LOADTEST_USERS ?= 50
@@ -80,3 +81,9 @@ AXE_JS := tests/.node/node_modules/axe-core/axe.min.js
 $(AXE_JS):
 	npm install --prefix tests/.node --no-audit --no-fund --silent axe-core@4
 test: $(AXE_JS)
+
+# --- OpenID Connect tests: a real provider (the `oidc-provider` package; 8.x runs on Node 20) on loopback ---
+OIDC_PROVIDER := tests/.node/node_modules/oidc-provider/package.json
+$(OIDC_PROVIDER):
+	npm install --prefix tests/.node --no-audit --no-fund --silent oidc-provider@8
+test: $(OIDC_PROVIDER)

@@ -1,7 +1,7 @@
 """Transitions through the service against a bare floor, and the memory cost of available_transitions.
 
-Floor: the same UPDATE (with the version predicate) plus the history INSERT, written with SQLAlchemy
-Core, one transaction each. Goal: the service's rate ≥ 50 % of the floor's on SQLite and PostgreSQL.
+Floor: the same UPDATE (with the version predicate, and the case's history chain head) plus the hashed
+history INSERT, written with SQLAlchemy Core, one transaction each. Goal: the service's rate ≥ 50 % of the floor's on SQLite and PostgreSQL.
 Memory: available_transitions over 10,000 loaded measures adds < 200 MB.
 
     .venv/bin/python benchmarks/bench_fire.py [--n 2000] [--measures 10000]
@@ -24,6 +24,7 @@ from sqlalchemy import insert, select, update  # noqa: E402
 from benchmarks._common import DATABASES  # noqa: E402
 from kfflow.database import Database  # noqa: E402
 from kfflow.models import HistoryEntry, Measure, User  # noqa: E402
+from kfflow.models.history import HASHED_COLUMNS, chain_hash, content_digest  # noqa: E402
 from kfflow.services.cases import available_transitions, fire  # noqa: E402
 from kfflow.workflow import configure  # noqa: E402
 from kfflow.config import PROJECT_ROOT  # noqa: E402
@@ -60,12 +61,14 @@ def _floor_run(db: Database, steering_id: int, ids: list[int]) -> float:
     start = time.perf_counter()
     for measure_id in ids:
         with db.engine.connect().execution_options(kfflow_write=True) as conn, conn.begin():
+            entry = dict(case_kind="measure", case_id=measure_id, seq=1, trigger="prioritise",
+                         from_state="proposed", to_state="prioritised", actor_id=steering_id, at=NOW, fields=FIELDS,
+                         comment=None, workflow_version=1)
+            entry["entry_hash"] = chain_hash(None, content_digest(*(entry[c] for c in HASHED_COLUMNS)))
             conn.execute(update(table).where(table.c.id == measure_id, table.c.version == 1).values(
                 state="prioritised", priority=2, category="recruit", expected_effect=FIELDS["expected_effect"],
-                version=2, updated_at=NOW))
-            conn.execute(insert(history).values(
-                case_kind="measure", case_id=measure_id, trigger="prioritise", from_state="proposed",
-                to_state="prioritised", actor_id=steering_id, at=NOW, fields=FIELDS, workflow_version=1))
+                version=2, updated_at=NOW, history_length=1, history_head=entry["entry_hash"]))
+            conn.execute(insert(history).values(entry))
     return time.perf_counter() - start
 
 

@@ -35,7 +35,8 @@ from kfflow.database import Database  # noqa: E402
 from kfflow.documents.render import PDF_VARIANT, STYLESHEET  # noqa: E402
 from kfflow.documents.reports import delrapport_data, report_html  # noqa: E402
 from kfflow.documents.yttrande import yttrande_data, yttrande_html  # noqa: E402
-from kfflow.models import Base, HistoryEntry, Measure, ProgressReport  # noqa: E402
+from kfflow.models import Base, Measure, ProgressReport  # noqa: E402
+from kfflow.services._common import add_history  # noqa: E402
 from kfflow.services.audits import add_recommendation, register_audit, update_recommendation  # noqa: E402
 from kfflow.services.cases import fire  # noqa: E402
 from kfflow.services.documents import organisation_name, preview_yttrande, render_delrapport  # noqa: E402
@@ -72,11 +73,10 @@ def populate(db: Database) -> tuple[int, int]:
                 at = datetime.combine(START + timedelta(days=i % 60), datetime.min.time(), timezone.utc)
                 for trigger in {"decided": ["decide"], "implemented": ["decide", "implement"],
                                 "evaluated": ["decide", "implement", "evaluate"]}.get(state, []):
-                    s.add(HistoryEntry(case_kind="measure", case_id=m.id, trigger=trigger, from_state=None,
-                                       to_state=state, actor_id=steering.id, at=at, workflow_version=1,
-                                       fields={"effect": "achieved", "evaluation": "Fler sökande per tjänst.",
-                                               "implementation_note": "Infört i alla förvaltningar.",
-                                               "decision_ref": "Styrgruppen SLK § 12"}))
+                    add_history(s, case=m, trigger=trigger, from_state=None, actor=steering, at=at,
+                                fields={"effect": "achieved", "evaluation": "Fler sökande per tjänst.",
+                                        "implementation_note": "Infört i alla förvaltningar.",
+                                        "decision_ref": "Styrgruppen SLK § 12"})
                 if i % 3 == 0 and state in ("decided", "implemented"):
                     s.add(ProgressReport(measure_id=m.id, reported_on=START + timedelta(days=i % 50),
                                          author_id=owner.id, created_at=NOW, done="Kartläggning genomförd.",

@@ -5,6 +5,7 @@ import contextlib
 import logging
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -273,7 +274,7 @@ def scheduler(ctx: Context, interval, standby_poll):
 
     På PostgreSQL väntar en andra schemaläggare som reserv; på SQLite ska bara en köras per värd."""
     from kfflow.reminders.mail import SmtpConfigError, SmtpSettings
-    from kfflow.reminders.scheduler import SchedulerLock, periodic_sweep, run_scheduler
+    from kfflow.reminders.scheduler import SchedulerLock, daily_jobs, periodic_sweep, run_scheduler
 
     rules = _reminder_rules(ctx)
     try:
@@ -284,25 +285,102 @@ def scheduler(ctx: Context, interval, standby_poll):
         click.echo("Varning: KFFLOW_SMTP_URL är inte satt; påminnelser läggs i utkorgen men skickas inte.", err=True)
     sweep = periodic_sweep(ctx.db, ctx.settings, rules, echo=click.echo)
     lock = SchedulerLock(ctx.db, ctx.settings.instance_path / "scheduler.lock")
-    click.echo(f"Schemaläggaren startar: ett svep var {interval}:e sekund.")
-    run_scheduler(ctx.db, lock, sweep, interval_seconds=interval, tz=rules.timezone, poll_seconds=standby_poll)
+    click.echo(f"Schemaläggaren startar: ett svep var {interval}:e sekund, historikens kontroll dagligen kl. 03.15.")
+    run_scheduler(ctx.db, lock, sweep, interval_seconds=interval, tz=rules.timezone, poll_seconds=standby_poll,
+                  daily=daily_jobs(ctx.db))
+
+
+# --- history: the tamper-evident record -----------------------------------------------------------
+
+@main.group()
+def history():
+    """Ärendenas historik."""
+
+
+@history.command("verify")
+@pass_ctx
+def history_verify(ctx: Context):
+    """Kontrollera varje ärendes hashkedja; avslutar med fel och namnger första posten som inte stämmer."""
+    from kfflow.services.history import verify_and_record
+
+    report = verify_and_record(ctx.db)
+    if not report.ok:
+        fail(f"Historiken stämmer inte: {report.problem}")
+    click.echo(f"Historiken stämmer: {report.checked} poster kontrollerade.")
 
 
 @main.command()
 @click.option("--concurrency", default=1, show_default=True, type=click.IntRange(min=1),
               help="Jobb som körs samtidigt i processen (rendering är CPU-bunden: starta hellre fler processer)")
 @click.option("--once", is_flag=True, help="Kör de jobb som väntar och avsluta")
+@click.option("--nice", default=10, show_default=True, type=click.IntRange(0, 19),
+              help="Lägre CPU-prioritet för processen, så att webbförfrågningar på samma värd går före")
 @pass_ctx
-def worker(ctx: Context, concurrency, once):
+def worker(ctx: Context, concurrency, once, nice):
     """Kör jobben (rapporter) från kön i PostgreSQL tills processen stoppas (SIGTERM: efter pågående jobb)."""
     from kfflow.jobs.queue import WORKER, JobQueue
 
     if ctx.settings.jobs_mode != WORKER:
         fail("kfflow worker kör jobb från kön i PostgreSQL (KFFLOW_JOBS=worker). Med SQLite körs jobben i "
              "webbprocessen; då behövs ingen worker.", 2)
+    if nice:
+        os.nice(nice)  # a report can wait a moment; a page someone looks at should not
     queue = JobQueue(ctx.db, WORKER, concurrency=concurrency)
     click.echo(f"Jobbkön: {concurrency} jobb åt gången" + (", avslutar när kön är tom." if once else "."))
     queue.run_worker(wait=not once)
+
+
+# --- archive: delivery to the archive -----------------------------------------------------------
+
+@main.group()
+def archive():
+    """Leverans till arkivet: E-ARK/FGS-paket (SIP) för avslutade ärenden."""
+
+
+def _case_ref(_ctx, _param, value):
+    from kfflow.archive import ARCHIVED_KINDS, parse_case_ref
+
+    if value is None:
+        return None
+    try:
+        return parse_case_ref(value)
+    except ValueError:
+        raise click.BadParameter(f"skriv SLAG:ID, där SLAG är {' eller '.join(ARCHIVED_KINDS)} (t.ex. measure:12)")
+
+
+@archive.command("export")
+@click.option("--to", "to", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Katalogen paketen skrivs till (ett paket per ärende)")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Bara ärenden som avslutades senast detta datum (ÅÅÅÅ-MM-DD)")
+@click.option("--case", "case_ref", callback=_case_ref, help="Bara detta ärende, SLAG:ID (t.ex. audit:3)")
+@pass_ctx
+def archive_export(ctx: Context, to, until, case_ref):
+    """Skriv ett SIP (METS, PREMIS, ärendedata, handlingar som PDF/A) per avslutat ärende."""
+    from kfflow.archive import export_cases
+
+    with _render_session(ctx) as session:
+        try:
+            result = export_cases(session, to, until=until.date() if until else None, case=case_ref)
+        except KfflowError as exc:
+            fail(exc.message)
+    for name in result.written:
+        click.echo(f"Skrev {to / name}")
+    for name in result.skipped:
+        click.echo(f"Fanns redan, hoppade över: {to / name}")
+    click.echo(f"{len(result.written)} paket skrivna, {len(result.skipped)} fanns redan.")
+
+
+@archive.command("verify")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def archive_verify(directory):
+    """Kontrollera paketens struktur och varje fils kontrollsumma; avslutar med fel vid första avvikelsen."""
+    from kfflow.archive import verify_packages
+
+    report = verify_packages(directory)
+    if not report.ok:
+        fail(f"Arkivpaketen stämmer inte: {report.problem}")
+    click.echo(f"Arkivpaketen stämmer: {report.packages} paket, {report.files} filer kontrollerade.")
 
 
 # --- render: formal documents -------------------------------------------------------------------

@@ -124,6 +124,19 @@ class Settings(BaseSettings):
         description="where the reminder sweep runs: `embedded` inside `kfflow serve` (one process holds the "
                     "lock); `separate`: only `kfflow scheduler` sweeps")
 
+    oidc_issuer: str | None = _env(
+        "KFFLOW_OIDC_ISSUER", "— (no OpenID Connect sign-in)", default=None,
+        description="issuer URL of the identity provider (Entra ID, Keycloak…); its "
+                    "`/.well-known/openid-configuration` is read. When set, the sign-in page offers "
+                    "\"Logga in med …\" (see docs/deploy.md)")
+    oidc_client_id: str | None = _env(
+        "KFFLOW_OIDC_CLIENT_ID", default=None, description="kfflow's client id at the identity provider")
+    oidc_client_secret: SecretStr | None = _env(
+        "KFFLOW_OIDC_CLIENT_SECRET", default=None, description="kfflow's client secret at the identity provider")
+    oidc_name: str = _env(
+        "KFFLOW_OIDC_NAME", default="regionens inloggning",
+        description="what the sign-in button calls the provider: \"Logga in med <name>\"")
+
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
                                    file_secret_settings):

@@ -166,3 +166,19 @@ class DatabaseCollector:
                 up.add_metric([name], 1)
                 yield from families
         yield up
+
+
+@metric_source
+def _history_chain(session: Session, settings: Settings, now: datetime):
+    from prometheus_client.core import GaugeMetricFamily
+
+    from kfflow.services.history import last_verification
+
+    last = last_verification(session)
+    yield GaugeMetricFamily("kfflow_history_chain_ok", "1 when the last `kfflow history verify` found every case's "
+                            "history chain intact, 0 when it found tampering, NaN before the first run",
+                            value=float("nan") if last is None else float(last["ok"]))
+    age = (now - datetime.fromisoformat(last["at"])).total_seconds() if last else float("nan")
+    yield GaugeMetricFamily("kfflow_history_verify_age_seconds",
+                            "Seconds since the history chains were last verified (the scheduler does it daily)",
+                            value=age)

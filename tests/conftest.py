@@ -130,6 +130,19 @@ def settings(tmp_path, db_url) -> Settings:
 
 
 @pytest.fixture
+def invoke(settings):
+    """Run a `kfflow` command against the test database, as the shell would."""
+    from click.testing import CliRunner
+
+    from kfflow.cli import main
+
+    def run(*args):
+        env = {"KFFLOW_DATABASE_URL": settings.database_url, "KFFLOW_INSTANCE": str(settings.instance_path)}
+        return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    return run
+
+
+@pytest.fixture
 def app(settings, database):
     from tests.web_support import CsrfClient
     from webui import create_app

@@ -1,23 +1,11 @@
 """`kfflow render …`: the same services as the web, run from the shell against the configured database."""
 import hashlib
 
-import pytest
-from click.testing import CliRunner
-
-from kfflow.cli import main
 from kfflow.models import DocumentRecord
 from kfflow.services.documents import read_registered
 
 from tests.audit_factories import answered_audit, decide
 from tests.pdf_checks import embedded_json, pdfa_part, text
-
-
-@pytest.fixture
-def invoke(settings):
-    def run(*args):
-        env = {"KFFLOW_DATABASE_URL": settings.database_url, "KFFLOW_INSTANCE": str(settings.instance_path)}
-        return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
-    return run
 
 
 def test_render_yttrande_draft_then_registered(session, users, invoke, settings, tmp_path):

@@ -18,7 +18,7 @@ from kfflow.models.outbox import OutboxMessage
 from kfflow.models.setting import Setting
 from kfflow.models.sign_in_failure import SignInFailure
 from kfflow.models.stored_file import StoredFile, StoredFileIsImmutable
-from kfflow.models.user import Body, User
+from kfflow.models.user import Body, User, UserRoleChange
 
 __all__ = [
     "Base",
@@ -26,4 +26,5 @@ __all__ = [
     "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly", "Indicator", "Job",
     "LoginSession", "Measure", "Measurement", "ProgressReport", "Notification", "NotificationPreference",
     "OutboxMessage", "Setting", "SignInFailure", "StoredFile", "StoredFileIsImmutable", "Body", "User",
+    "UserRoleChange",
 ]

@@ -1,7 +1,7 @@
 """Tables whose rows, once written, are never changed (history, the document register, stored bytes)."""
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import DDL, Table, event
 from sqlalchemy.orm import Session
 
 
@@ -22,3 +22,44 @@ def refuse_changes(model, error: type[Exception], noun: str, *, deletes: bool = 
     def _refuse_bulk_changes(state):
         if (state.is_update or (deletes and state.is_delete)) and any(m.class_ is model for m in state.all_mappers):
             raise error(f"rows of {model.__tablename__} may not be changed" + (" or deleted" if deletes else ""))
+
+
+# --- the same refusal in the database itself, for plain SQL from any client ---------------------------------
+
+_PG_FUNCTION = """CREATE OR REPLACE FUNCTION kfflow_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% on %: rows of this table are never changed or deleted', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END $$"""
+
+
+def database_guard_sql(table_name: str, dialect: str) -> list[str]:
+    """The statements that make the database refuse UPDATE and DELETE on `table_name` (a migration runs them
+    too). TRUNCATE is not refused: it needs the table owner's privilege, which the application role need not
+    have (docs/records.md)."""
+    if dialect == "postgresql":
+        return [_PG_FUNCTION,
+                f'CREATE TRIGGER {table_name}_append_only BEFORE UPDATE OR DELETE ON "{table_name}" '
+                f"FOR EACH ROW EXECUTE FUNCTION kfflow_refuse_change()"]
+    if dialect == "sqlite":
+        return [f'CREATE TRIGGER {table_name}_no_{op.lower()} BEFORE {op} ON "{table_name}" '
+                f"BEGIN SELECT RAISE(ABORT, '{op} on {table_name}: rows of this table are never changed or "
+                f"deleted'); END" for op in ("UPDATE", "DELETE")]
+    return []
+
+
+def drop_database_guard_sql(table_name: str, dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return [f'DROP TRIGGER IF EXISTS {table_name}_append_only ON "{table_name}"']
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {table_name}_no_{op}" for op in ("update", "delete")]
+    return []
+
+
+def refuse_changes_in_database(table: Table) -> None:
+    """Create the guard with the table (so `metadata.create_all`, as the tests use, has it as a migrated
+    database does)."""
+    for dialect in ("postgresql", "sqlite"):
+        for statement in database_guard_sql(table.name, dialect):
+            # DDL formats its text with %, so the function's own % are doubled.
+            event.listen(table, "after_create", DDL(statement.replace("%", "%%")).execute_if(dialect=dialect))

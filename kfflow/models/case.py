@@ -19,6 +19,9 @@ class CaseMixin:
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The case's history chain: how many entries, and the newest one's hash (HistoryEntry.entry_hash).
+    history_length: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    history_head: Mapped[str | None] = mapped_column(String(64))
 
     @declared_attr
     def owner_id(cls) -> Mapped[int | None]:

@@ -7,7 +7,7 @@ from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, sele
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kfflow.db import Base, UTCDateTime
-from kfflow.models.append_only import refuse_changes
+from kfflow.models.append_only import refuse_changes, refuse_changes_in_database
 from kfflow.models.stored_file import StoredFile
 from kfflow.models.user import User
 
@@ -51,3 +51,4 @@ class DocumentRegisterIsAppendOnly(RuntimeError):
 
 
 refuse_changes(DocumentRecord, DocumentRegisterIsAppendOnly, "document record")
+refuse_changes_in_database(DocumentRecord.__table__)

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kfflow.db import Base, UTCDateTime, utcnow
+from kfflow.db import Base, JSONData, UTCDateTime, utcnow
 
 
 class Body(Base):
@@ -38,9 +38,23 @@ class User(Base):
     # Set when an admin gave a one-time password: the user must choose their own before anything else.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
+    # "<issuer> <sub>" of a user created by OpenID Connect sign-in: who they are at the identity provider.
+    external_subject: Mapped[str | None] = mapped_column(String(500), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     body: Mapped[Body | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<User {self.username!r} {self.role}>"
+
+
+class UserRoleChange(Base):
+    """A user's role as their groups at the identity provider set it: first sign-in and every change after."""
+    __tablename__ = "user_role_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    from_role: Mapped[str | None] = mapped_column(String(40))
+    to_role: Mapped[str] = mapped_column(String(40))
+    groups: Mapped[list] = mapped_column(JSONData, default=list)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -116,8 +116,10 @@ class SchedulerLock:
 
 
 def run_scheduler(db: Database, lock: SchedulerLock, sweep: Callable[[datetime], object], *, interval_seconds: int,
-                  tz, stop: threading.Event | None = None, poll_seconds: float = 15, max_runs: int | None = None) -> int:
-    """Hold the lock, then run `sweep(now)` every `interval_seconds` until stopped. Returns the number of runs."""
+                  tz, stop: threading.Event | None = None, poll_seconds: float = 15, max_runs: int | None = None,
+                  daily: dict[str, Callable[[datetime], object]] | None = None, daily_at: str = "03:15") -> int:
+    """Hold the lock, then run `sweep(now)` every `interval_seconds` until stopped, and each of `daily` (name →
+    job, e.g. the history verification) once a day at `daily_at` local time. Returns the number of sweeps."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     stop = stop or threading.Event()
@@ -142,6 +144,19 @@ def run_scheduler(db: Database, lock: SchedulerLock, sweep: Callable[[datetime],
 
     scheduler.add_job(job, "interval", seconds=interval_seconds, next_run_time=datetime.now(tz),
                       max_instances=1, coalesce=True, id="reminder-sweep")
+
+    def daily_job(name, run):
+        if not lock.still_held():
+            return  # the sweep job stops the scheduler
+        try:
+            run(datetime.now(timezone.utc))
+        except Exception:  # noqa: BLE001 - a failed daily job must not stop the scheduler
+            log.exception("daily job %s failed", name)
+
+    hour, minute = (int(part) for part in daily_at.split(":"))
+    for name, run in (daily or {}).items():
+        scheduler.add_job(daily_job, "cron", hour=hour, minute=minute, args=(name, run), max_instances=1,
+                          coalesce=True, id=f"daily-{name}")
     try:
         scheduler.start()
     finally:
@@ -171,6 +186,13 @@ def periodic_sweep(db: Database, settings, rules, *, echo: Callable[[str], None]
     return sweep
 
 
+def daily_jobs(db: Database) -> dict[str, Callable[[datetime], object]]:
+    """What the leading scheduler runs once a day: the history chain verification (docs/records.md)."""
+    from kfflow.services.history import verify_and_record
+
+    return {"history-verify": lambda now: verify_and_record(db, now)}
+
+
 def start_embedded_scheduler(db: Database, settings, *, poll_seconds: float = 15) -> threading.Thread:
     """The embedded default (`make run`): the sweep inside the served app, on a daemon thread.
 
@@ -186,7 +208,7 @@ def start_embedded_scheduler(db: Database, settings, *, poll_seconds: float = 15
     def run() -> None:
         try:
             run_scheduler(db, lock, sweep, interval_seconds=settings.remind_interval, tz=rules.timezone,
-                          poll_seconds=poll_seconds)
+                          poll_seconds=poll_seconds, daily=daily_jobs(db))
         except Exception:  # noqa: BLE001 - the web process goes on serving; the log says why sweeps stopped
             log.exception("the embedded reminder scheduler stopped")
 

@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import functools
+import json
 from datetime import datetime
 
-from sqlalchemy import JSON, bindparam, func, insert, select, true
+from sqlalchemy import JSON, bindparam, func, insert, inspect, select, true, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from kfflow.db import utcnow
 from kfflow.errors import NotFound, PermissionDenied, StaleCase
 from kfflow.kinds import KINDS
 from kfflow.models import HistoryEntry, User
+from kfflow.models.history import HASHED_COLUMNS, chain_hash, content_digest
 from kfflow.workflow.fields import MAX_ID
 
 
@@ -87,21 +91,59 @@ _HISTORY_INSERT = insert(HistoryEntry.__table__)  # Core: one compiled statement
 
 def history_row(*, case, trigger: str, from_state: str | None, actor: User | None, at: datetime | None = None,
                 fields: dict | None = None, comment: str | None = None) -> dict:
-    """The parameters of one history INSERT."""
+    """The parameters of one history INSERT (its place in the chain is added by the writer)."""
+    # Stored as JSON: hash what the column gives back (tuples become lists, and so on).
+    fields = json.loads(json.dumps(fields)) if fields else {}
     return dict(case_kind=case.case_kind, case_id=case.id, trigger=trigger, from_state=from_state,
-                to_state=case.state, actor_id=actor.id if actor else None, at=at or utcnow(), fields=fields or {},
+                to_state=case.state, actor_id=actor.id if actor else None, at=at or utcnow(), fields=fields,
                 comment=comment, workflow_version=case.workflow_version)
+
+
+def _chain(row: dict, length: int, head: str | None) -> str:
+    """Give `row` its place after (length, head) in its case's chain; returns its hash."""
+    row["seq"] = length + 1
+    row["entry_hash"] = chain_hash(head, content_digest(*(row[c] for c in HASHED_COLUMNS)))
+    return row["entry_hash"]
 
 
 def add_history(session: Session, *, case, trigger: str, from_state: str | None, actor: User | None,
                 at: datetime | None = None, fields: dict | None = None, comment: str | None = None) -> None:
-    """Append one history row. A plain INSERT: the row is never read back or changed in this transaction.
+    """Append one history row to the case's hash chain; the only writer of single entries.
 
-    The case's own UPDATE is flushed first, so that a concurrent change surfaces as StaleCase here.
+    The case's own UPDATE is flushed first, so that a concurrent change surfaces as StaleCase here. When the
+    case is being changed anyway, its new chain head rides in that same (version-checked) UPDATE; otherwise
+    one UPDATE that expects the old length moves it. Either way a second writer appending to the same chain
+    meanwhile loses: on the length check, or on the unique (case, seq) of the entry.
     """
+    row = history_row(case=case, trigger=trigger, from_state=from_state, actor=actor, at=at, fields=fields,
+                      comment=comment)
+    state = inspect(case)
+    length, head = case.history_length or 0, case.history_head
+    rides_along = state.persistent and session.is_modified(case)
+    if rides_along:
+        case.history_length, case.history_head = length + 1, _chain(row, length, head)
     flush_case_changes(session)
-    session.execute(_HISTORY_INSERT, history_row(case=case, trigger=trigger, from_state=from_state, actor=actor,
-                                                 at=at, fields=fields, comment=comment))
+    if not rides_along:
+        row["case_id"] = case.id  # a new case has its id now
+        new_head = _chain(row, length, head)
+        table = type(case).__table__
+        moved = session.execute(
+            update(table).where(table.c.id == case.id, table.c.history_length == length)
+            .values(history_length=length + 1, history_head=new_head, updated_at=table.c.updated_at))
+        if moved.rowcount != 1:
+            raise StaleCase(STALE_MESSAGE)
+        set_committed_value(case, "history_length", length + 1)
+        set_committed_value(case, "history_head", new_head)
+    try:
+        session.execute(_HISTORY_INSERT, row)
+    except IntegrityError as exc:
+        if not any(name in str(exc.orig) for name in _CHAIN_PLACE_TAKEN):
+            raise
+        raise StaleCase(STALE_MESSAGE) from None
+
+
+# The unique (case, seq) as PostgreSQL and SQLite name it when another writer took the place first.
+_CHAIN_PLACE_TAKEN = ("uq_history_entry_case_kind_case_id_seq", "history_entry.seq")
 
 
 def populate(obj, values: dict) -> dict:
@@ -144,8 +186,29 @@ def reserve_ids(session: Session, table, count: int) -> list[int]:
 
 
 def add_history_rows(session: Session, rows: list[dict]) -> None:
-    """Many `history_row`s in one go (an import appends thousands in one transaction)."""
+    """Many `history_row`s in one go (an import appends thousands in one transaction), each chained after its
+    case's head as the database has it now; the cases' heads then move in one executemany."""
+    heads: dict[tuple[str, int], tuple[int, str | None]] = {}
+    for kind in {row["case_kind"] for row in rows}:
+        table = KINDS[kind].model.__table__
+        ids = sorted({row["case_id"] for row in rows if row["case_kind"] == kind})
+        for start in range(0, len(ids), 5000):
+            for case_id, length, head in session.execute(
+                    select(table.c.id, table.c.history_length, table.c.history_head)
+                    .where(table.c.id.in_(ids[start:start + 5000]))):
+                heads[kind, case_id] = (length, head)
+    for row in rows:
+        key = (row["case_kind"], row["case_id"])
+        length, head = heads[key]
+        heads[key] = (length + 1, _chain(row, length, head))
     bulk_insert(session, HistoryEntry.__table__, rows)
+    for kind in {kind for kind, _ in heads}:
+        table = KINDS[kind].model.__table__
+        session.execute(update(table).where(table.c.id == bindparam("case_id"))
+                        .values(history_length=bindparam("length"), history_head=bindparam("head"),
+                                updated_at=table.c.updated_at),
+                        [{"case_id": case_id, "length": length, "head": head}
+                         for (k, case_id), (length, head) in heads.items() if k == kind])
 
 
 COPY_FROM_ROWS = 50  # below this a plain INSERT is as quick

@@ -28,6 +28,14 @@ class Role:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class GroupRoles:
+    """roles.yaml `sign_in_groups`: the claim holding an external user's groups, and the role each group gives."""
+    claim: str
+    groups: dict[str, str]          # group -> role, in order of precedence
+    without_group: str | None       # the role of someone in no listed group; None: refused
+
+
 @dataclass
 class WorkflowSet:
     """Every loaded definition, by (name, version); the highest version of a name is current."""
@@ -37,6 +45,7 @@ class WorkflowSet:
     vocabularies: dict[str, tuple[Option, ...]]
     definitions: dict[tuple[str, int], WorkflowDef] = field(default_factory=dict)
     path: Path | None = None
+    group_roles: GroupRoles | None = None
 
     def current(self, name: str) -> WorkflowDef:
         versions = [v for (n, v) in self.definitions if n == name]
@@ -90,6 +99,30 @@ def _load_roles(path: Path, errors: _Errors) -> tuple[dict[str, Role], dict[str,
     for name, spec in (data.get("relations") or {}).items():
         relations[name] = (spec or {}).get("label", name)
     return roles, relations
+
+
+def _load_group_roles(path: Path, roles: dict[str, Role], errors: _Errors) -> GroupRoles | None:
+    data = _read_yaml(path, errors) if path.exists() else None
+    spec = data.get("sign_in_groups") if isinstance(data, dict) else None
+    if spec is None:
+        return None
+    where = f"{path.name}: sign_in_groups"
+    if not isinstance(spec, dict) or set(spec) - {"claim", "groups", "without_group"}:
+        errors.add(where, "must be a mapping with claim, groups and without_group")
+        return None
+    claim, groups, without = spec.get("claim"), spec.get("groups"), spec.get("without_group", "refuse")
+    if not isinstance(claim, str) or not claim:
+        errors.add(where, "claim must name the ID token claim that holds the groups")
+    if not isinstance(groups, dict) or not groups:
+        errors.add(where, "groups must map group names to roles")
+        groups = {}
+    for group, role in groups.items():
+        if role not in roles:
+            errors.add(where, f"group {group!r} gives unknown role {role!r} (known: {', '.join(roles)})")
+    if without != "refuse" and without not in roles:
+        errors.add(where, f"without_group must be 'refuse' or a role, not {without!r}")
+    return GroupRoles(claim=str(claim), groups={str(g): str(r) for g, r in groups.items()},
+                      without_group=None if without == "refuse" else without)
 
 
 def _load_vocabularies(path: Path, errors: _Errors) -> dict[str, tuple[Option, ...]]:
@@ -268,7 +301,8 @@ def load_workflows(path: Path | str) -> WorkflowSet:
         raise WorkflowDefinitionError(f"{path}: not a folder of workflow files")
     roles, relations = _load_roles(path / ROLES_FILE, errors)
     vocabularies = _load_vocabularies(path / VOCABULARIES_FILE, errors)
-    result = WorkflowSet(roles=roles, relations=relations, vocabularies=vocabularies, path=path)
+    result = WorkflowSet(roles=roles, relations=relations, vocabularies=vocabularies, path=path,
+                         group_roles=_load_group_roles(path / ROLES_FILE, roles, errors))
     files = sorted(path.glob("*.yaml")) + sorted((path / "archive").glob("*.yaml"))
     for file in files:
         if file.name in (ROLES_FILE, VOCABULARIES_FILE):

@@ -16,7 +16,7 @@ from webui.db import get_session
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 # Pages anyone may open; every other page (the API keeps its own rules) requires a session.
-PUBLIC_ENDPOINTS = {"auth.login", "static", "accessibility.statement"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.oidc_start", "auth.oidc_callback", "static", "accessibility.statement"}
 # What a user signed in with a one-time password may open before choosing their own.
 ONE_TIME_PASSWORD_ENDPOINTS = {"auth.account", "auth.logout", "auth.sign_out_everywhere"}
 TOKEN_BLUEPRINTS = ("api", "documents", "calendar", "operations")
@@ -87,6 +87,7 @@ def init_app(app) -> None:
     manager.user_loader(_load)
     app.before_request(_require_login)
     app.register_blueprint(bp)
+    oidc.init_app(app)
 
 
-from webui.auth import views  # noqa: E402,F401  (routes register on import)
+from webui.auth import oidc, views  # noqa: E402,F401  (routes register on import)

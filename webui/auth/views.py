@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -8,7 +8,14 @@ from kfflow.errors import TooManyAttempts, ValidationError
 from kfflow.services.auth_sessions import end_session, sign_in
 from kfflow.services.credentials import change_password, sign_out_everywhere as sign_out_all
 from webui.auth import WebUser, bp, current_actor, safe_next
+from webui.auth.oidc import provider_client, provider_logout_url
 from webui.db import get_session
+
+
+def _login_page(username: str, next_path: str, error: str | None):
+    provider_name = current_app.config["KFFLOW_SETTINGS"].oidc_name if provider_client() else None
+    return render_template("auth/login.html", username=username, error=error, next=next_path,
+                           provider_name=provider_name)
 
 
 @bp.route("/logga-in", methods=["GET", "POST"])
@@ -16,17 +23,16 @@ def login():
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(url_for("start.index"))
-        return render_template("auth/login.html", username="", error=None, next=safe_next(request.args.get("next")))
+        return _login_page("", safe_next(request.args.get("next")), None)
     username = request.form.get("username", "")
     next_path = safe_next(request.form.get("next"))
     try:
         result = sign_in(get_session(), username, request.form.get("password", ""), request.remote_addr)
     except TooManyAttempts as exc:
-        page = render_template("auth/login.html", username=username, next=next_path, error=exc.message)
+        page = _login_page(username, next_path, exc.message)
         return page, 429, {"Retry-After": str(exc.retry_after)}
     if result is None:
-        return render_template("auth/login.html", username=username, next=next_path,
-                               error=_("Fel användarnamn eller lösenord.")), 401
+        return _login_page(username, next_path, _("Fel användarnamn eller lösenord.")), 401
     # A new session from scratch: nothing from before the sign-in carries over (session fixation).
     session.clear()
     login_user(WebUser(result.user, result.token))
@@ -37,10 +43,11 @@ def login():
 def logout():
     if current_user.is_authenticated:
         end_session(get_session(), current_user.token)
+    provider_logout = provider_logout_url()  # read before the session is cleared
     logout_user()
     session.clear()
     flash(_("Du är utloggad."), "info")
-    return redirect(url_for("auth.login"))
+    return redirect(provider_logout or url_for("auth.login"))
 
 
 def _render_account(errors=None, message=None, status=200):

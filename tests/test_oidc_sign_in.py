@@ -1,0 +1,151 @@
+"""OpenID Connect sign-in against a real provider on loopback (tests/oidc_support.py), on SQLite and PostgreSQL.
+
+The provider's users (tests/oidc_provider.mjs): anna is in kfflow-styrgrupp, bertil in no mapped group,
+cecilia in kfflow-medarbetare. Tokens the tests spoil are signed with the provider's real key."""
+from __future__ import annotations
+
+import logging
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from kfflow.models import LoginSession, User, UserRoleChange
+from tests.oidc_support import CLIENT_SECRET, path_of, sign_in_through_provider, start_provider
+
+
+@pytest.fixture(scope="module")
+def running_provider():
+    process, provider = start_provider()
+    yield provider
+    process.terminate()
+    process.wait(timeout=10)
+    process.stdout.close()
+
+
+@pytest.fixture
+def provider(running_provider):
+    running_provider.control("reset")
+    return running_provider
+
+
+@pytest.fixture
+def client(make_web_app, provider):
+    return make_web_app(provider.settings()).test_client()
+
+
+def counts(session):
+    session.expire_all()
+    return (session.scalar(select(func.count()).select_from(User)),
+            session.scalar(select(func.count()).select_from(LoginSession)),
+            session.scalar(select(func.count()).select_from(UserRoleChange)))
+
+
+def test_good_sign_in_creates_the_user_with_the_role_of_their_group(client, provider, session):
+    page = client.get("/logga-in").get_data(as_text=True)
+    assert "Logga in med Testregionen" in page
+
+    answer, _ = sign_in_through_provider(client, provider, "anna")
+
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    user = session.scalar(select(User).where(User.username == "anna"))
+    assert (user.role, user.display_name, user.email) == ("steering", "Anna Andersson", "anna@region.example")
+    assert user.external_subject == f"{provider.url} anna" and user.password_hash is None
+    start = client.get("/")
+    assert start.status_code == 200 and "Anna Andersson" in start.get_data(as_text=True)
+    history = session.scalars(select(UserRoleChange)).all()
+    assert [(h.user_id, h.from_role, h.to_role) for h in history] == [(user.id, None, "steering")]
+
+
+def test_a_user_in_no_mapped_group_is_refused_and_nothing_is_written(client, provider, session, caplog):
+    before = counts(session)
+    with caplog.at_level(logging.WARNING):
+        answer, _ = sign_in_through_provider(client, provider, "bertil")
+    assert answer.status_code == 403
+    assert "ingen behörighet" in answer.get_data(as_text=True)
+    assert counts(session) == before
+    assert client.get("/").status_code == 302   # still not signed in
+    assert "no group" in caplog.text
+
+
+def test_the_role_follows_a_changed_group_and_the_change_is_in_the_history(client, provider, session):
+    sign_in_through_provider(client, provider, "cecilia")
+    provider.control("groups", login="cecilia", groups=["kfflow-registratorer", "kfflow-medarbetare"])
+    client.post("/logga-ut")
+
+    answer, _ = sign_in_through_provider(client, provider, "cecilia")
+
+    assert answer.status_code == 302
+    session.expire_all()
+    user = session.scalar(select(User).where(User.username == "cecilia"))
+    assert user.role == "registrar"
+    history = session.scalars(select(UserRoleChange).order_by(UserRoleChange.id)).all()
+    assert [(h.from_role, h.to_role) for h in history] == [(None, "contributor"), ("contributor", "registrar")]
+    assert history[-1].groups == ["kfflow-medarbetare", "kfflow-registratorer"]
+
+    # Removed from every group: refused, and the sessions they still had end.
+    other = client.application.test_client()
+    sign_in_through_provider(other, provider, "cecilia")
+    provider.control("groups", login="cecilia", groups=[])
+    answer, _ = sign_in_through_provider(client, provider, "cecilia")
+    assert answer.status_code == 403
+    assert other.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("spoiled", [{"aud": "another-client"}, {"exp": int(time.time()) - 3600},
+                                     {"nonce": "not-the-nonce-kfflow-sent"}, {"iss": "http://127.0.0.1:1"}],
+                         ids=["wrong-audience", "expired", "wrong-nonce", "wrong-issuer"])
+def test_an_id_token_that_fails_a_check_is_refused(client, provider, session, caplog, spoiled):
+    before = counts(session)
+    provider.control("tamper", **spoiled)
+    with caplog.at_level(logging.WARNING):
+        answer, _ = sign_in_through_provider(client, provider, "anna")
+    assert answer.status_code == 400
+    assert "Inloggningen kunde inte godkännas" in answer.get_data(as_text=True)
+    assert counts(session) == before
+    assert "OIDC sign-in refused" in caplog.text and CLIENT_SECRET not in caplog.text
+    assert "eyJ" not in caplog.text   # no token in the log
+
+
+def test_a_replayed_state_is_refused(client, provider, session):
+    answer, callback = sign_in_through_provider(client, provider, "anna")
+    assert answer.status_code == 302
+    before = counts(session)
+    again = client.get(path_of(callback))
+    assert again.status_code == 400
+    assert counts(session) == before
+
+
+def test_a_callback_with_an_unknown_state_or_a_provider_error_is_refused(client, session):
+    before = counts(session)
+    assert client.get("/logga-in/oidc/callback?code=abc&state=made-up").status_code == 400
+    assert client.get("/logga-in/oidc/callback?error=access_denied&state=x").status_code == 400
+    assert counts(session) == before
+
+
+def test_a_rotated_signing_key_is_fetched_from_the_providers_keys(client, provider, session):
+    assert sign_in_through_provider(client, provider, "anna")[0].status_code == 302
+    client.post("/logga-ut")
+    provider.control("rotate")
+    answer, _ = sign_in_through_provider(client, provider, "anna")
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:300]
+
+
+def test_sign_out_ends_the_session_and_the_providers(client, provider):
+    sign_in_through_provider(client, provider, "anna")
+    answer = client.post("/logga-ut")
+    assert answer.status_code == 302
+    end_session = urlsplit(answer.location)
+    assert f"{end_session.scheme}://{end_session.netloc}{end_session.path}" == f"{provider.url}/session/end"
+    assert parse_qs(end_session.query)["client_id"] == ["kfflow"]
+    assert parse_qs(end_session.query)["post_logout_redirect_uri"] == ["http://localhost/logga-in"]
+    assert requests.get(answer.location, timeout=10).status_code == 200   # the provider's sign-out page
+    assert client.get("/").status_code == 302
+
+
+def test_without_a_provider_the_sign_in_page_has_no_button(make_web_app):
+    client = make_web_app().test_client()
+    assert "Logga in med" not in client.get("/logga-in").get_data(as_text=True)
+    assert client.get("/logga-in/oidc").status_code == 404
