@@ -1,15 +1,15 @@
 """Indicators on measures and their measurements: how a measure's effect is followed over time.
 
-Revision ID: 0005_indicators
-Revises: 0004_jobs
+Revision ID: 0007_indicators
+Revises: 0006_external_sign_in
 Create Date: 2026-11-30 13:30:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
 import kfflow.db
 
-revision = '0005_indicators'
-down_revision = '0004_jobs'
+revision = '0007_indicators'
+down_revision = '0006_external_sign_in'
 branch_labels = None
 depends_on = None
 
