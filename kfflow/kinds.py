@@ -93,7 +93,7 @@ KINDS: dict[str, CaseKind] = {kind.name: kind for kind in (
         waits_on_start_page=True,
         events={"propose": "Föreslog åtgärden", "edit": "Ändrade uppgifterna",
                 "report_progress": "Rapporterade läget", "add_indicator": "Lade till en indikator",
-                "add_measurement": "Registrerade ett mätvärde"},
+                "add_measurement": "Registrerade ett mätvärde", "gallra": "Gallrade enligt gallringsregel"},
         fields=_measure_fields),
     CaseKind(
         name="recommendation", model=Recommendation, workflow="recommendation",

@@ -138,6 +138,8 @@ FORMS = [
          api_only=frozenset({"limit", "offset"})),  # the page numbers its pages itself
     Form("/atgarder", "/atgarder/delrapport.pdf", ("GET", "/reports/delrapport.pdf"), nothing,
          lambda api, v: None, api_only=frozenset({"dnr"})),  # the page uses the programme's diarienummer
+    Form("/installningar/aviseringar", "/installningar/aviseringar", ("PUT", "/notifications/preferences"), nothing,
+         lambda api, v: {"mail_enabled": True, "delivery": "daily"}),
     Form("/granskningar/ny", "/granskningar/ny", ("POST", "/audits"), nothing,
          lambda api, v: {"name": "Granskning", "number": "2/2024", "subject": "Ämne"}),
     Form("/granskningar/{audit_id}/andra", "/granskningar/{audit_id}/andra", ("PATCH", "/audits/<int:audit_id>"),

@@ -175,6 +175,11 @@ ROWS += [
     Row("GET", "/measures/export.xlsx", decided_measure, None, "401 200 200 200 200 200 200 200 401"),
     Row("GET", "/measures/export.csv", decided_measure, None, "401 200 200 200 200 200 200 200 401",
         query="?state=decided&sort=-due_date"),
+    Row("GET", "/notifications", None, None, "401 200 200 200 200 200 200 200 401", query="?unread=true"),
+    Row("POST", "/notifications/read", None, lambda v, who: {}, "401 200 200 200 200 200 200 200 401"),
+    Row("GET", "/notifications/preferences", None, None, "401 200 200 200 200 200 200 200 401"),
+    Row("PUT", "/notifications/preferences", None, lambda v, who: {"mail_enabled": False, "delivery": "weekly"},
+        "401 200 200 200 200 200 200 200 401"),
     Row("GET", "/admin/failed-mail", None, None, "401 403 403 403 403 403 200 403 401"),
 ]
 

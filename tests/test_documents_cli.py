@@ -13,7 +13,7 @@ def test_render_yttrande_draft_then_registered(session, users, invoke, settings,
     out = tmp_path / "utkast.pdf"
     result = invoke("render", "yttrande", str(audit.id), "-o", str(out), "--as", "owner")
     assert result.exit_code == 0, result.output
-    assert "UTKAST" in text(out.read_bytes()) and pdfa_part(out.read_bytes()) == ("3", "U")
+    assert "UTKAST" in text(out.read_bytes()) and pdfa_part(out.read_bytes()) == ("3", "A")
 
     result = invoke("render", "yttrande", str(audit.id), "-o", str(tmp_path / "x.pdf"), "--as", "registrar",
                     "--register")

@@ -71,7 +71,7 @@ def test_delrapport(session, users, programme, tmp_path):
         "Vad pågår?", "Införandet pågår på två förvaltningar.", "Vad finns planerat?", "Utvärdering under hösten."])
     assert "Gammal rapport." not in body and "Rapport efter perioden." not in body
     assert "Dnr: RS/351/2022" in body and "Sida 1 av" in body
-    assert pdfa_part(pdf) == ("3", "U")
+    assert pdfa_part(pdf) == ("3", "A")
     assert qpdf_check(pdf, tmp_path).returncode == 0
     assert first_page_ink(pdf, tmp_path) > 0.01
     # The chart is drawn into the page as vector graphics (forms, no raster image fetched or embedded).
@@ -107,7 +107,7 @@ def test_slutredovisning(session, users, programme, tmp_path):
     assert handed["Löneöversyn för sjuksköterskor"] == {
         "date": NOW.date().isoformat(), "from": "Test owner", "to": "Annan ansvarig",
         "reason": "Särskild ledning avvecklas; HR tar över"}
-    assert pdfa_part(pdf) == ("3", "U")
+    assert pdfa_part(pdf) == ("3", "A")
 
 
 def test_state_chart_geometry():
@@ -121,3 +121,5 @@ def test_state_chart_geometry():
     assert [s["width"] for s in retain["segments"]] == [60.0, 60.0]
     assert retain["segments"][1]["x"] == 100.0 and recruit["segments"][0]["width"] == 30.0
     assert [item["label"] for item in chart["legend"]] == ["Beslutad", "Genomförd"]
+    assert chart["alt"] == ("Stapeldiagram: åtgärder per kategori, fördelade på läge. "
+                            "Behålla 4 (Beslutad 2, Genomförd 2); Rekrytera 1 (Beslutad 1).")

@@ -1,4 +1,4 @@
-"""The yttrande as a PDF read back: wording and order, PDF/A-3u, the embedded JSON, fonts, a picture."""
+"""The yttrande as a PDF read back: wording and order, tagged PDF/A-3a, the embedded JSON, fonts, a picture."""
 import pytest
 
 from kfflow.errors import NotFound, PermissionDenied
@@ -46,7 +46,7 @@ def test_pdf_is_archival(session, users, tmp_path):
     audit, _ = answered_audit(session, users)
     decide(session, users, audit)
     pdf = preview_yttrande(session, users["owner"], audit.id, now=NOW)
-    assert pdfa_part(pdf) == ("3", "U")
+    assert pdfa_part(pdf) == ("3", "A")
     info = reader(pdf).metadata
     assert (info.title, info.author) == (TITLE, "Regionstyrelsen")
     root = reader(pdf).trailer["/Root"]

@@ -1,4 +1,5 @@
-"""HTML templates to archival PDF: Jinja with autoescape, our print stylesheet, the safe fetcher, PDF/A-3u."""
+"""HTML templates to archival PDF: Jinja with autoescape, our print stylesheet, the safe fetcher, tagged PDF/A-3a
+that also claims PDF/UA-1."""
 from __future__ import annotations
 
 import hashlib
@@ -19,7 +20,12 @@ from kfflow.documents.fetcher import ASSETS_DIR, SafeURLFetcher
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STYLESHEET = ASSETS_DIR / "print.css"
-PDF_VARIANT = "pdf/a-3u"  # RA-FS 2009:2 names PDF/A as an archival format; part 3 allows the JSON copy
+# RA-FS 2009:2 names PDF/A as an archival format; part 3 allows the JSON copy; conformance "a" means tagged
+# (structure tree, language, reading order), which the DOS-lagen (EN 301 549) asks of published documents.
+PDF_VARIANT = "pdf/a-3a"
+# WeasyPrint writes one variant's XMP identification; the same tagged file also meets PDF/UA-1 (ISO 14289-1),
+# so the finisher adds its identification, with the extension schema PDF/A requires for a non-standard namespace.
+PDF_UA_PART = "1"
 # PDF/A needs an output intent. WeasyPrint 70's own "srgb" intent opens its ICC file and never closes
 # it (a ResourceWarning per document), so we hand it the same profile under our own name.
 OUTPUT_INTENT = "kfflow-srgb"
@@ -96,11 +102,46 @@ def _single_af_entries(_document, pdf) -> None:
         associated.extend(unique)
 
 
+XMP_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
+_PDFUA_EXTENSION = f"""<rdf:Description xmlns:rdf="{XMP_RDF}" rdf:about=""
+  xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"
+  xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+ <pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+  <pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
+  <pdfaSchema:namespaceURI>{PDFUAID}</pdfaSchema:namespaceURI>
+  <pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+  <pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">
+   <pdfaProperty:name>part</pdfaProperty:name>
+   <pdfaProperty:valueType>Integer</pdfaProperty:valueType>
+   <pdfaProperty:category>internal</pdfaProperty:category>
+   <pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed</pdfaProperty:description>
+  </rdf:li></rdf:Seq></pdfaSchema:property>
+ </rdf:li></rdf:Bag></pdfaExtension:schemas>
+</rdf:Description>
+<rdf:Description xmlns:rdf="{XMP_RDF}" xmlns:pdfuaid="{PDFUAID}" rdf:about="" pdfuaid:part="{PDF_UA_PART}"/>
+""".encode("utf-8")
+
+
+def _claim_pdf_ua(_document, pdf) -> None:
+    """Add the PDF/UA-1 identification inside the one rdf:RDF of the XMP packet WeasyPrint wrote."""
+    metadata = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
+    packet = b"".join(part if isinstance(part, bytes) else str(part).encode("utf-8") for part in metadata.stream)
+    closing = packet.rindex(b"</rdf:RDF>")
+    metadata.stream = [packet[:closing] + _PDFUA_EXTENSION + packet[closing:]]
+
+
+def _finish(document, pdf) -> None:
+    _single_af_entries(document, pdf)
+    _claim_pdf_ua(document, pdf)
+
+
 def html_to_pdf(html: str, *, embedded: EmbeddedData | None = None, when: datetime) -> bytes:
-    """Render finished HTML as PDF/A-3u. Title, author and language come from the HTML head."""
+    """Render finished HTML as tagged PDF/A-3a + PDF/UA-1. Title, author and language come from the HTML head;
+    the structure tree (headings, tables, lists, figures with their alt text) from its elements."""
     document = HTML(string=html, base_url=ASSETS_DIR.as_uri() + "/", url_fetcher=SafeURLFetcher())
     return document.write_pdf(
-        finisher=_single_af_entries, stylesheets=[stylesheet()], pdf_variant=PDF_VARIANT, output_intent=OUTPUT_INTENT,
+        finisher=_finish, stylesheets=[stylesheet()], pdf_variant=PDF_VARIANT, output_intent=OUTPUT_INTENT,
         color_profiles=_color_profiles(),
         attachments=[embedded.attachment(when)] if embedded else None,
         # The file identifier follows the content, so the same document rendered twice has the same /ID.

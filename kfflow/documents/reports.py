@@ -80,7 +80,16 @@ def state_chart(counts: dict[tuple[str, str | None], int], states: list[tuple[st
               if any(counts.get((state, value)) for value, _ in categories)]
     height = len(bars) * (bar_height + 8) + 4
     return {"width": width, "height": height + 28, "bar_height": bar_height, "label_width": label_width,
-            "bars": bars, "legend": legend, "legend_y": height + 14}
+            "bars": bars, "legend": legend, "legend_y": height + 14, "alt": chart_alt(bars)}
+
+
+def chart_alt(bars: list[dict]) -> str:
+    """The chart in words, for the tagged PDF's Figure (a screen reader cannot see the bars)."""
+    def one(bar: dict) -> str:
+        parts = ", ".join(f"{s['label']} {s['count']}" for s in bar["segments"])
+        return f"{bar['label']} {bar['total']} ({parts})"
+    described = "; ".join(one(bar) for bar in bars)
+    return f"Stapeldiagram: åtgärder per kategori, fördelade på läge. {described}."
 
 
 # --- shared parts -------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from kfflow.models.outbox import OutboxMessage
 from kfflow.models.setting import Setting
 from kfflow.models.sign_in_failure import SignInFailure
 from kfflow.models.stored_file import StoredFile, StoredFileIsImmutable
+from kfflow.models.thinning import ThinningLogEntry
 from kfflow.models.user import Body, User, UserRoleChange
 
 __all__ = [
@@ -25,6 +26,6 @@ __all__ = [
     "ApiToken", "Audit", "Recommendation", "RecommendationMeasure", "CalendarToken",
     "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly", "Indicator", "Job",
     "LoginSession", "Measure", "Measurement", "ProgressReport", "Notification", "NotificationPreference",
-    "OutboxMessage", "Setting", "SignInFailure", "StoredFile", "StoredFileIsImmutable", "Body", "User",
-    "UserRoleChange",
+    "OutboxMessage", "Setting", "SignInFailure", "StoredFile", "StoredFileIsImmutable", "ThinningLogEntry", "Body",
+    "User", "UserRoleChange",
 ]

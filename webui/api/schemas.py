@@ -8,6 +8,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, fields, post_dump, pre_load, validate
 from marshmallow import ValidationError as MarshmallowError
 
+from kfflow.models.notification import DELIVERY_MODES
 from kfflow.services.audits import OWNER_VIA_REASSIGN
 from kfflow.workflow import get_workflows
 from kfflow.workflow.attributes import (ANSWER, AUDIT, COMMENT, HANDOVER, MEASURE, PROGRESS, RECOMMENDATION, Attribute,
@@ -555,3 +556,40 @@ class FailedMailPageSchema(ResponseSchema):
     total = Integer(required=True)
     items = fields.List(fields.Nested(FailedMailSchema), required=True,
                         metadata={"description": "De senaste 100, nyaste först"})
+
+
+# --- notifications -------------------------------------------------------------------------------
+
+class NotificationQuerySchema(RequestSchema):
+    unread = Boolean(load_default=False, metadata={"description": "Bara olästa"})
+
+
+class NotificationSchema(ResponseSchema):
+    id = Integer(required=True)
+    rule = Text(required=True, metadata={"description": "Påminnelseregeln i reminders.yaml"})
+    case_kind = Text(required=True)
+    case_id = Integer(required=True)
+    case = Text(allow_none=True, required=True, metadata={"description": "Ärendets adress i API:t"})
+    occurs_on = Date(required=True)
+    message = Text(required=True)
+    created_at = DateTime(required=True)
+    read_at = DateTime(allow_none=True, required=True)
+
+
+class NotificationPageSchema(ResponseSchema):
+    items = fields.List(fields.Nested(NotificationSchema), required=True)
+
+
+class MarkReadSchema(RequestSchema):
+    ids = List(case_id(), validate=validate.Length(max=1000, error="Högst 1000 åt gången."),
+               metadata={"description": "Utan ids: alla olästa"})
+
+
+class MarkedSchema(ResponseSchema):
+    marked = Integer(required=True)
+
+
+class PreferencesSchema(RequestSchema):
+    mail_enabled = Boolean(required=True, metadata={"description": "Påminnelser även med e-post"})
+    delivery = Text(required=True, validate=validate.OneOf(DELIVERY_MODES, error="Välj " + ", ".join(DELIVERY_MODES) + "."),
+                    metadata={"enum": list(DELIVERY_MODES)})

@@ -1,15 +1,15 @@
 """Indicators on measures and their measurements: how a measure's effect is followed over time.
 
-Revision ID: 0007_indicators
-Revises: 0006_external_sign_in
+Revision ID: 0008_indicators
+Revises: 0007_thinning
 Create Date: 2026-11-30 13:30:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
 import kfflow.db
 
-revision = '0007_indicators'
-down_revision = '0006_external_sign_in'
+revision = '0008_indicators'
+down_revision = '0007_thinning'
 branch_labels = None
 depends_on = None
 
