@@ -66,6 +66,7 @@ bench: install postgres
 	$(PY) benchmarks/bench_sweep.py
 	$(PY) benchmarks/bench_import.py
 	$(PY) benchmarks/bench_heavy.py
+	$(PY) benchmarks/bench_archive.py
 
 # Locust against two nodes behind Caddy on loopback (benchmarks/loadtest.py); its figures are in the README.
 LOADTEST_USERS ?= 50

@@ -338,6 +338,33 @@ def worker(ctx: Context, concurrency, once, nice):
     queue.run_worker(wait=not once)
 
 
+# --- person: personal data ---------------------------------------------------------------------
+
+@main.group()
+def person():
+    """Personuppgifter: registerutdrag."""
+
+
+@person.command("export")
+@click.argument("username")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="Fil att skriva till (standard: standard output)")
+@pass_ctx
+def person_export_command(ctx: Context, username, output):
+    """Allt kfflow har om en person, som ett JSON-dokument (registerutdrag enligt GDPR art. 15)."""
+    import json
+
+    from kfflow.services.personal_data import person_export
+
+    with _render_session(ctx) as session:
+        try:
+            data = person_export(session, username)
+        except KfflowError as exc:
+            _render_failed(exc)
+    json.dump(data, output, ensure_ascii=False, indent=2)
+    output.write("\n")
+
+
 # --- gallra: retention ---------------------------------------------------------------------------
 
 @main.command()
