@@ -9,6 +9,7 @@ from kfflow.models.calendar import CalendarToken
 from kfflow.models.comment import Comment
 from kfflow.models.document import DocumentRecord, DocumentRegisterIsAppendOnly
 from kfflow.models.history import HistoryEntry, HistoryIsAppendOnly
+from kfflow.models.indicator import Indicator, Measurement
 from kfflow.models.job import Job
 from kfflow.models.login import LoginSession
 from kfflow.models.measure import Measure, ProgressReport
@@ -23,8 +24,8 @@ from kfflow.models.user import Body, User, UserRoleChange
 __all__ = [
     "Base",
     "ApiToken", "Audit", "Recommendation", "RecommendationMeasure", "CalendarToken",
-    "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly", "Job",
-    "LoginSession", "Measure", "ProgressReport", "Notification", "NotificationPreference",
+    "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly", "Indicator", "Job",
+    "LoginSession", "Measure", "Measurement", "ProgressReport", "Notification", "NotificationPreference",
     "OutboxMessage", "Setting", "SignInFailure", "StoredFile", "StoredFileIsImmutable", "ThinningLogEntry", "Body",
     "User", "UserRoleChange",
 ]
