@@ -10,7 +10,7 @@ Second figure: the job wrapper's cost. The same slutredovisning rendered by the 
 (`request_document` + `execute_job`: the row, the claim, the stored result), median of a few runs each.
 Goal: ≤ 5 % more.
 
-    .venv/bin/python benchmarks/bench_heavy.py [--measures 2000] [--idle 200] [--runs 3]
+    .venv/bin/python benchmarks/bench_heavy.py [--measures 1000] [--idle 200] [--runs 3]
 """
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ def wrapper_cost(url: str, runs: int) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--measures", type=int, default=2000)
+    ap.add_argument("--measures", type=int, default=1000)
     ap.add_argument("--idle", type=int, default=200)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()

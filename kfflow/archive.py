@@ -15,6 +15,7 @@ of the closed cases, then loads, writes and forgets one case at a time; each pac
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 import os
 import re
 import shutil
@@ -208,7 +209,8 @@ def _write_package(session: Session, kind: str, case_id: int, to: Path, now: dat
 
 def _document_filename(record: DocumentRecord) -> str:
     dnr = re.sub(r"[^A-Za-z0-9]+", "-", record.diarienummer).strip("-")
-    return f"{dnr}-{record.document_number}-{record.kind}-v{record.version}.pdf"
+    extension = mimetypes.guess_extension(record.media_type) or ".bin"
+    return f"{dnr}-{record.document_number}-{record.kind}-v{record.version}{extension}"
 
 
 def _person(user: User | None) -> str:

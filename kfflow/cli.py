@@ -213,6 +213,14 @@ def workflows_check(ctx: Context, path):
         fail(f"Fel i påminnelsereglerna i {folder}:\n{exc.message}", 1)
     if reminder_rules.source_file is not None:
         click.echo(f"{reminder_rules.source_file.name}: {len(reminder_rules.rules)} påminnelseregler — OK")
+    from kfflow.retention import RETENTION_FILE, load_retention_rules
+
+    try:
+        retention = load_retention_rules(folder, loaded)
+    except WorkflowDefinitionError as exc:
+        fail(f"Fel i gallringsreglerna i {folder}:\n{exc.message}", 1)
+    if retention is not None:
+        click.echo(f"{RETENTION_FILE}: {len(retention.rules)} gallringsregler — OK")
 
 
 # --- reminders (issue 6) ------------------------------------------------------------------------
@@ -335,6 +343,78 @@ def worker(ctx: Context, concurrency, once, nice):
     queue = JobQueue(ctx.db, WORKER, concurrency=concurrency)
     click.echo(f"Jobbkön: {concurrency} jobb åt gången" + (", avslutar när kön är tom." if once else "."))
     queue.run_worker(wait=not once)
+
+
+# --- person: personal data ---------------------------------------------------------------------
+
+@main.group()
+def person():
+    """Personuppgifter: registerutdrag."""
+
+
+@person.command("export")
+@click.argument("username")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="Fil att skriva till (standard: standard output)")
+@pass_ctx
+def person_export_command(ctx: Context, username, output):
+    """Allt kfflow har om en person, som ett JSON-dokument (registerutdrag enligt GDPR art. 15)."""
+    import json
+
+    from kfflow.services.personal_data import person_export
+
+    with _render_session(ctx) as session:
+        try:
+            data = person_export(session, username)
+        except KfflowError as exc:
+            _render_failed(exc)
+    json.dump(data, output, ensure_ascii=False, indent=2)
+    output.write("\n")
+
+
+# --- gallra: retention ---------------------------------------------------------------------------
+
+@main.command()
+@click.option("--dry-run", "mode", flag_value="dry-run", help="Visa vad reglerna tillåter att gallra; ändra inget")
+@click.option("--execute", "mode", flag_value="execute", help="Gallra, logga varje handling i gallringsloggen")
+@click.option("--as", "as_user", metavar="ANVÄNDARNAMN", default=lambda: _settings().user,
+              help="Den som gallrar (krävs med --execute); standard: $KFFLOW_USER")
+@click.option("--now", "now_text", metavar="ISO-TIDPUNKT", help="Räkna tiderna som vid denna tidpunkt")
+@pass_ctx
+def gallra(ctx: Context, mode, as_user, now_text):
+    """Gallra det som en regel i workflows/retention.yaml tillåter (--dry-run eller --execute)."""
+    from kfflow.clock import LOCAL_TZ
+    from kfflow.reminders.clock import parse_now
+    from kfflow.retention import load_retention_rules
+    from kfflow.services.retention import execute_thinning, thinning_candidates
+    from kfflow.workflow import get_workflows
+
+    if mode is None:
+        fail("Ange --dry-run eller --execute.", 2)
+    try:
+        rules = load_retention_rules(ctx.settings.workflows_path, get_workflows())
+        now = parse_now(now_text, LOCAL_TZ)
+    except WorkflowDefinitionError as exc:
+        fail(f"Fel i gallringsreglerna: {exc.message}", 1)
+    except ValidationError as exc:
+        fail("\n".join(exc.fields.values()), 2)
+    if rules is None:
+        fail("Det finns inga gallringsregler (workflows/retention.yaml); inget gallras.", 1)
+    with _render_session(ctx) as session:
+        if mode == "dry-run":
+            candidates = thinning_candidates(session, rules, now)
+        else:
+            if not as_user:
+                fail("Ange --as ANVÄNDARNAMN: gallring loggas med den som gallrar.", 2)
+            try:
+                candidates = execute_thinning(session, _render_actor(session, as_user), rules, now)
+            except KfflowError as exc:
+                _render_failed(exc)
+    verb = "Skulle gallra" if mode == "dry-run" else "Gallrat"
+    for c in candidates:
+        click.echo(f"{verb}: {c.rule.record} {c.record_id} ({c.case_kind} {c.case_id}, avslutat "
+                   f"{c.closed_at:%Y-%m-%d}) — {c.rule.label}")
+    click.echo(f"{verb} {len(candidates)} handlingar.")
 
 
 # --- archive: delivery to the archive -----------------------------------------------------------

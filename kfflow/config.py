@@ -124,6 +124,10 @@ class Settings(BaseSettings):
         description="where the reminder sweep runs: `embedded` inside `kfflow serve` (one process holds the "
                     "lock); `separate`: only `kfflow scheduler` sweeps")
 
+    local_login: bool = _env(
+        "KFFLOW_LOCAL_LOGIN", default=True,
+        description="`0`: no password sign-in, neither on the sign-in page nor for API tokens "
+                    "(`POST /api/v1/tokens`); people sign in through the identity provider only")
     oidc_issuer: str | None = _env(
         "KFFLOW_OIDC_ISSUER", "— (no OpenID Connect sign-in)", default=None,
         description="issuer URL of the identity provider (Entra ID, Keycloak…); its "

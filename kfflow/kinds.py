@@ -92,7 +92,8 @@ KINDS: dict[str, CaseKind] = {kind.name: kind for kind in (
         due=DueDate("due_date", Measure.due_date, "Slutdatum"),
         waits_on_start_page=True,
         events={"propose": "Föreslog åtgärden", "edit": "Ändrade uppgifterna",
-                "report_progress": "Rapporterade läget"},
+                "report_progress": "Rapporterade läget", "add_indicator": "Lade till en indikator",
+                "add_measurement": "Registrerade ett mätvärde", "gallra": "Gallrade enligt gallringsregel"},
         fields=_measure_fields),
     CaseKind(
         name="recommendation", model=Recommendation, workflow="recommendation",

@@ -8,7 +8,7 @@ from sqlalchemy.exc import DatabaseError
 
 from kfflow.db import utcnow
 from kfflow.models import HistoryEntry, Measure
-from kfflow.models.append_only import database_guard_sql, drop_database_guard_sql
+from kfflow.models.append_only import drop_database_guard_sql, history_guard_sql
 from kfflow.models.history import HASHED_COLUMNS, chain_hash, content_digest
 from kfflow.services.history import verify_history
 from kfflow.services.measures import add_progress_report
@@ -70,7 +70,7 @@ def _set_guard(raw, on: bool):
             conn.execute(text(f"ALTER TABLE history_entry {'ENABLE' if on else 'DISABLE'} TRIGGER "
                               "history_entry_append_only"))
         else:
-            for statement in (database_guard_sql if on else drop_database_guard_sql)("history_entry", "sqlite"):
+            for statement in history_guard_sql("sqlite") if on else drop_database_guard_sql("history_entry", "sqlite"):
                 conn.execute(text(statement))
 
 

@@ -13,6 +13,7 @@ import requests
 from sqlalchemy import func, select
 
 from kfflow.models import LoginSession, User, UserRoleChange
+from tests.conftest import TEST_PASSWORD
 from tests.oidc_support import CLIENT_SECRET, path_of, sign_in_through_provider, start_provider
 
 
@@ -149,3 +150,73 @@ def test_without_a_provider_the_sign_in_page_has_no_button(make_web_app):
     client = make_web_app().test_client()
     assert "Logga in med" not in client.get("/logga-in").get_data(as_text=True)
     assert client.get("/logga-in/oidc").status_code == 404
+
+
+def test_without_local_login_only_the_provider_signs_people_in(make_web_app, provider, make_user):
+    make_user("lokal", "admin")   # a local account with a password (tests.conftest.TEST_PASSWORD)
+    client = make_web_app({**provider.settings(), "local_login": False}).test_client()
+    page = client.get("/logga-in").get_data(as_text=True)
+    assert 'type="password"' not in page and "Logga in med Testregionen" in page
+
+    token = client.post("/api/v1/tokens", json={"username": "lokal", "password": TEST_PASSWORD})
+    assert token.status_code == 403, token.get_data(as_text=True)
+
+    assert sign_in_through_provider(client, provider, "anna")[0].status_code == 302
+    refused = client.post("/logga-in", data={"username": "lokal", "password": TEST_PASSWORD})
+    assert refused.status_code == 403 and "avstängd" in refused.get_data(as_text=True)
+    assert "Anna Andersson" in client.get("/").get_data(as_text=True)   # still anna, not lokal
+
+
+def test_someone_in_no_group_gets_the_declared_role_when_roles_yaml_says_so(provider, session):
+    from kfflow.services.external_sign_in import sign_in_from_claims
+    from kfflow.workflow.loader import GroupRoles
+
+    mapping = GroupRoles(claim="groups", groups={"kfflow-styrgrupp": "steering"}, without_group="contributor")
+    result = sign_in_from_claims(session, {"iss": provider.url, "sub": "bertil", "groups": ["personal"],
+                                           "preferred_username": "bertil", "name": "Bertil Berg"}, mapping)
+    assert (result.user.username, result.user.role) == ("bertil", "contributor")
+
+
+def test_workflows_check_names_a_group_that_gives_an_unknown_role(tmp_path):
+    import shutil
+
+    import yaml
+    from click.testing import CliRunner
+
+    from kfflow.cli import main
+    from tests.conftest import WORKFLOWS_PATH
+
+    folder = tmp_path / "workflows"
+    shutil.copytree(WORKFLOWS_PATH, folder)
+    data = yaml.safe_load((folder / "roles.yaml").read_text(encoding="utf-8"))
+    data["sign_in_groups"]["groups"]["kfflow-chefer"] = "boss"
+    data["sign_in_groups"]["without_group"] = "maybe"
+    (folder / "roles.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(main, ["workflows", "check", "--path", str(folder)])
+    assert result.exit_code != 0
+    assert "group 'kfflow-chefer' gives unknown role 'boss'" in result.output
+    assert "without_group must be 'refuse' or a role" in result.output
+
+
+def test_an_unreachable_provider_is_a_swedish_page_and_a_log_line(make_web_app, provider, session, caplog):
+    from tests.deploy_support import free_port
+
+    before = counts(session)
+    client = make_web_app({**provider.settings(), "oidc_issuer": f"http://127.0.0.1:{free_port()}"}).test_client()
+    with caplog.at_level(logging.WARNING):
+        answer = client.get("/logga-in/oidc")
+    assert answer.status_code == 503 and "svarar inte" in answer.get_data(as_text=True)
+    assert "provider unreachable" in caplog.text
+    assert counts(session) == before
+
+
+def test_a_deactivated_kfflow_account_cannot_sign_in_through_the_provider(client, provider, session, make_user):
+    from kfflow.services.users import set_active
+
+    admin = make_user("lokal.admin", "admin")
+    sign_in_through_provider(client, provider, "anna")
+    anna = session.scalar(select(User).where(User.username == "anna"))
+    set_active(session, admin, anna.id, False)
+    client.post("/logga-ut")
+    answer, _ = sign_in_through_provider(client, provider, "anna")
+    assert answer.status_code == 403 and "avstängt" in answer.get_data(as_text=True)

@@ -11,6 +11,7 @@ import pytest
 
 from kfflow.services.audits import add_recommendation, register_audit
 from kfflow.services.cases import fire
+from kfflow.services.indicators import add_indicator, add_measurement
 from kfflow.services.users import create_user
 from tests.browser_support import ARTIFACTS, AXE_JS, LiveServer, launch, require
 from tests.conftest import TEST_PASSWORD
@@ -30,6 +31,12 @@ def live(tmp_path_factory, password_hash):
             users["other_owner"] = create_user(s, None, username="other_owner", role="owner",
                                                display_name="Annan Ansvarig", password_hash=password_hash)
             decided = measure_in_state(s, users, "decided", title="Förmånsportal, införande")
+            # An indicator with values, so that axe sees its chart, table and forms on the measure page.
+            indicator = add_indicator(s, users["owner"], decided.id, {
+                "name": "Sjukfrånvaro", "unit": "%", "direction": "lower", "baseline": 7.9,
+                "baseline_date": (date.today() - timedelta(days=200)).isoformat(), "target": 6.5,
+                "target_date": (date.today() + timedelta(days=400)).isoformat(), "frequency_days": 90})
+            add_measurement(s, users["owner"], indicator.id, {"value": 7.4, "date": date.today().isoformat()})
             audit = register_audit(s, users["registrar"], {
                 "name": "Fördjupad granskning", "number": "7/2022", "subject": "Strategisk kompetensförsörjning",
                 "diarienummer": "RS/351/2022", "response_due": (date.today() + timedelta(days=10)).isoformat()})
@@ -194,6 +201,14 @@ def test_axe_on_every_page_type(browser, live, role):
     page.get_by_role("button", name="Skicka förslaget").click()
     page.get_by_text("fältet måste fyllas i").wait_for()
     violations += _axe(page)
+    if role == "owner":  # a measurement refused, its error beside the field
+        page.goto(f"/atgarder/{live.ids['measure']}")
+        form = page.get_by_role("group", name="Registrera ett mätvärde för Sjukfrånvaro")
+        form.get_by_label("Värde").fill("sju")
+        form.get_by_label("Datum").fill(date.today().isoformat())
+        page.get_by_role("button", name="Spara mätvärdet").click()
+        page.get_by_text("Ange ett tal, t.ex. 7,9.").wait_for()
+        violations += _axe(page)
     if role == "owner":  # the calendar link, shown once after it is made
         page.goto("/installningar/aviseringar")
         page.get_by_role("button", name="Skapa kalenderlänk").click()

@@ -9,6 +9,7 @@ from kfflow.models.calendar import CalendarToken
 from kfflow.models.comment import Comment
 from kfflow.models.document import DocumentRecord, DocumentRegisterIsAppendOnly
 from kfflow.models.history import HistoryEntry, HistoryIsAppendOnly
+from kfflow.models.indicator import Indicator, Measurement
 from kfflow.models.job import Job
 from kfflow.models.login import LoginSession
 from kfflow.models.measure import Measure, ProgressReport
@@ -17,13 +18,14 @@ from kfflow.models.outbox import OutboxMessage
 from kfflow.models.setting import Setting
 from kfflow.models.sign_in_failure import SignInFailure
 from kfflow.models.stored_file import StoredFile, StoredFileIsImmutable
+from kfflow.models.thinning import ThinningLogEntry
 from kfflow.models.user import Body, User, UserRoleChange
 
 __all__ = [
     "Base",
     "ApiToken", "Audit", "Recommendation", "RecommendationMeasure", "CalendarToken",
-    "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly", "Job",
-    "LoginSession", "Measure", "ProgressReport", "Notification", "NotificationPreference",
-    "OutboxMessage", "Setting", "SignInFailure", "StoredFile", "StoredFileIsImmutable", "Body", "User",
-    "UserRoleChange",
+    "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly", "Indicator", "Job",
+    "LoginSession", "Measure", "Measurement", "ProgressReport", "Notification", "NotificationPreference",
+    "OutboxMessage", "Setting", "SignInFailure", "StoredFile", "StoredFileIsImmutable", "ThinningLogEntry", "Body",
+    "User", "UserRoleChange",
 ]

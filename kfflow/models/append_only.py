@@ -48,6 +48,36 @@ def database_guard_sql(table_name: str, dialect: str) -> list[str]:
     return []
 
 
+# history_entry: the one change allowed is thinning (docs/records.md): content replaced once by a digest, with
+# the columns that place the entry in its chain unchanged. The chain still verifies through the digest.
+_HISTORY_KEPT = ("id", "case_kind", "case_id", "seq", "entry_hash", "trigger", "from_state", "to_state",
+                 "actor_id", "at", "workflow_version")
+_THINNING = (f"OLD.thinned_digest IS NULL AND NEW.thinned_digest IS NOT NULL AND "
+             + " AND ".join(f"NEW.{c} IS NOT DISTINCT FROM OLD.{c}" for c in _HISTORY_KEPT))
+
+
+def history_guard_sql(dialect: str) -> list[str]:
+    """Like `database_guard_sql`, for history_entry, letting thinning through."""
+    if dialect == "postgresql":
+        return ["""CREATE OR REPLACE FUNCTION kfflow_history_thinning_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND """ + _THINNING + """ THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION '% on %: rows of this table are never changed or deleted (only thinned)', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END $$""",
+                'CREATE TRIGGER history_entry_append_only BEFORE UPDATE OR DELETE ON "history_entry" '
+                "FOR EACH ROW EXECUTE FUNCTION kfflow_history_thinning_only()"]
+    if dialect == "sqlite":
+        thinning = _THINNING.replace("IS NOT DISTINCT FROM", "IS")
+        return [f'CREATE TRIGGER history_entry_no_update BEFORE UPDATE ON "history_entry" WHEN NOT ({thinning}) '
+                "BEGIN SELECT RAISE(ABORT, 'UPDATE on history_entry: rows of this table are never changed or "
+                "deleted (only thinned)'); END",
+                database_guard_sql("history_entry", "sqlite")[1]]
+    return []
+
+
 def drop_database_guard_sql(table_name: str, dialect: str) -> list[str]:
     if dialect == "postgresql":
         return [f'DROP TRIGGER IF EXISTS {table_name}_append_only ON "{table_name}"']
@@ -56,10 +86,10 @@ def drop_database_guard_sql(table_name: str, dialect: str) -> list[str]:
     return []
 
 
-def refuse_changes_in_database(table: Table) -> None:
-    """Create the guard with the table (so `metadata.create_all`, as the tests use, has it as a migrated
-    database does)."""
+def refuse_changes_in_database(table: Table, guard=None) -> None:
+    """Create the guard (`guard(dialect)`, else `database_guard_sql`) with the table, so `metadata.create_all`,
+    as the tests use, has it as a migrated database does."""
     for dialect in ("postgresql", "sqlite"):
-        for statement in database_guard_sql(table.name, dialect):
+        for statement in (guard(dialect) if guard else database_guard_sql(table.name, dialect)):
             # DDL formats its text with %, so the function's own % are doubled.
             event.listen(table, "after_create", DDL(statement.replace("%", "%%")).execute_if(dialect=dialect))

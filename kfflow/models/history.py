@@ -14,7 +14,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kfflow.db import Base, JSONData, UTCDateTime
-from kfflow.models.append_only import refuse_changes, refuse_changes_in_database
+from kfflow.models.append_only import history_guard_sql, refuse_changes, refuse_changes_in_database
 from kfflow.models.user import User
 
 
@@ -37,6 +37,8 @@ class HistoryEntry(Base):
     workflow_version: Mapped[int | None] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(Integer)                # 1, 2, … within the case
     entry_hash: Mapped[str] = mapped_column(String(64))      # chain_hash(predecessor's, content_digest(self))
+    # Set when a retention rule thinned the entry: its content digest from before, which the chain then uses.
+    thinned_digest: Mapped[str | None] = mapped_column(String(64))
 
     actor: Mapped[User | None] = relationship()
 
@@ -46,7 +48,7 @@ class HistoryIsAppendOnly(RuntimeError):
 
 
 refuse_changes(HistoryEntry, HistoryIsAppendOnly, "history entry")
-refuse_changes_in_database(HistoryEntry.__table__)
+refuse_changes_in_database(HistoryEntry.__table__, history_guard_sql)
 
 # The columns an entry's digest covers, in this order (a row of them is what `content_digest` takes).
 HASHED_COLUMNS = ("case_kind", "case_id", "seq", "trigger", "from_state", "to_state", "actor_id", "at", "fields",

@@ -40,6 +40,7 @@ class Measure(CaseMixin, Base):
     proposer: Mapped[User | None] = relationship(foreign_keys=[proposer_id])
     progress_reports: Mapped[list["ProgressReport"]] = relationship(
         back_populates="measure", order_by="ProgressReport.reported_on", cascade="all, delete-orphan")
+    indicators: Mapped[list["Indicator"]] = relationship(order_by="Indicator.id", cascade="all, delete-orphan")
 
     def __repr__(self) -> str:
         return f"<Measure {self.id} {self.state} {self.title!r}>"

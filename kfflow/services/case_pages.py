@@ -13,6 +13,7 @@ from kfflow.services.access import Offer, available_actions
 from kfflow.services.cases import history_of, read_case
 from kfflow.services.comments import comments_on
 from kfflow.services.documents import registered_documents
+from kfflow.services.indicators import FINAL_STATES, indicator_statuses, may_follow_up
 from kfflow.services.timeline import TimelineItem, due_date_revisions, timeline
 from kfflow.services.users import Person, active_people
 
@@ -32,6 +33,8 @@ class CasePage:
     comments: list = field(default_factory=list)
     records: list = field(default_factory=list)                    # registered documents (audits)
     people: list[Person] = field(default_factory=list)             # whom the page's user pickers offer
+    indicators: list = field(default_factory=list)                 # IndicatorStatus per indicator (measures)
+    may_follow_up: bool = False                                    # may add indicators and measurements
 
 
 def _case_page(session: Session, actor, kind: str, case_id: int) -> CasePage:
@@ -43,6 +46,8 @@ def measure_page(session: Session, actor, measure_id: int) -> CasePage:
     page = _case_page(session, actor, "measure", measure_id)
     page.revisions = due_date_revisions(page.history)
     page.comments = comments_on(session, page.case)
+    page.indicators = indicator_statuses(session, measure_id, today=page.today)
+    page.may_follow_up = may_follow_up(actor, page.case) and page.case.state not in FINAL_STATES
     return page
 
 

@@ -12,6 +12,7 @@ from kfflow.models import Setting, User
 from kfflow.services import demo_data as data
 from kfflow.services.audits import add_recommendation, register_audit, update_recommendation
 from kfflow.services.cases import fire
+from kfflow.services.indicators import add_indicator, add_measurement
 from kfflow.services.measures import add_progress_report, propose_measure
 from kfflow.services.users import create_user, ensure_body
 from kfflow.security import hash_password
@@ -67,6 +68,14 @@ def load_demo(session: Session) -> bool:
             "governing_plans": data.PLAN_NAME, "horizon": "long", "category": "develop"})
     for title, (done, ongoing, planned) in data.PROGRESS.items():
         add_progress_report(session, owner, measures[title].id, done=done, ongoing=ongoing, planned=planned, now=now)
+    today = local_today(now)
+    for title, indicator, history in data.INDICATORS:
+        ind = add_indicator(session, owner, measures[title].id, {
+            **indicator, "baseline_date": today - timedelta(days=365), "target_date": today + timedelta(days=730)},
+            now=now)
+        for days_ago, value, source in history:
+            add_measurement(session, owner, ind.id, {"value": value, "date": today - timedelta(days=days_ago),
+                                                     "source": source}, now=now)
     # An overdue measure, decided earlier, so reminders and the start page have something late to show.
     late = propose_measure(session, contributor, {"title": "Strukturerad inskolning inklusive utvärdering",
                                                   "working_group": "Utbildning", "category": "retain"}, now=now)

@@ -138,3 +138,17 @@ SAMPLE_RECOMMENDATIONS = [
     ("Regionstyrelsen bör säkerställa att beslutsärenden från kompetensförsörjningsrådet lyfts till ett organ "
      "med beslutsmandat.", None, []),
 ]
+
+# Seed 000: effect that can be ensured. Two indicators with a history on one decided measure; the values are
+# invented in the style of the region's HR statistics. (measure, indicator, [(days before today, value, source)])
+INDICATORS = [
+    ("RAK (rätt använd kompetens)",
+     {"name": "Sjukfrånvaro bland sjuksköterskor", "unit": "%", "direction": "lower", "baseline": 7.9,
+      "target": 6.5, "frequency_days": 90},
+     [(270, 7.8, "HR-systemet, kvartalsuttag"), (180, 7.6, "HR-systemet, kvartalsuttag"),
+      (90, 7.3, "HR-systemet, kvartalsuttag"), (10, 7.1, "HR-systemet, kvartalsuttag")]),
+    ("RAK (rätt använd kompetens)",
+     {"name": "Undersköterskor anställda i vårdnära service", "unit": "antal", "direction": "higher",
+      "baseline": 42, "target": 60, "frequency_days": 180},
+     [(300, 44, "Bemanningsenheten"), (120, 51, "Bemanningsenheten")]),
+]

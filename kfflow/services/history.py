@@ -15,6 +15,8 @@ from kfflow.models import HistoryEntry, Setting
 from kfflow.models.history import HASHED_COLUMNS, chain_hash, content_digest
 
 log = logging.getLogger(__name__)
+# The history entry a thinning appends to the case (the tombstone), naming the entries it thinned.
+THINNING_TRIGGER = "gallra"
 # Where the last verification's outcome is kept for /metrics.
 LAST_VERIFY_KEY = "history_verify_last"
 _BATCH = 10_000
@@ -32,7 +34,7 @@ class ChainReport:
 
 def _entries(session: Session):
     table = HistoryEntry.__table__
-    columns = [table.c[name] for name in HASHED_COLUMNS] + [table.c.id, table.c.entry_hash]
+    columns = [table.c[name] for name in HASHED_COLUMNS] + [table.c.id, table.c.entry_hash, table.c.thinned_digest]
     statement = select(*columns).order_by(table.c.case_kind, table.c.case_id, table.c.seq)
     return session.execute(statement.execution_options(yield_per=_BATCH))
 
@@ -61,10 +63,14 @@ def verify_history(session: Session) -> ChainReport:
 def _walk(entries, heads: dict) -> ChainReport:
     checked = 0
     case, length, head = None, 0, None
+    untold: set[int] = set()  # thinned entries of this case no tombstone has named yet
 
     def chain_end_problem() -> str | None:
         if case is None:
             return None
+        if untold:
+            return (f"history of {case[0]} {case[1]}: entry #{min(untold)} was thinned, but no thinning entry "
+                    "of the chain names it")
         expected = heads.pop(case, None)
         if expected is None:
             return f"history of {case[0]} {case[1]}: the case does not exist"
@@ -82,12 +88,19 @@ def _walk(entries, heads: dict) -> ChainReport:
             if problem:
                 return ChainReport(checked, problem)
             case, length, head = key, 0, None
+            untold.clear()
         if row.seq != length + 1:
             return ChainReport(checked, f"{_where(row)}: expected #{length + 1} (an entry was deleted or moved)")
-        head = chain_hash(head, content_digest(*row[:hashed]))
+        if row.thinned_digest is None:
+            head = chain_hash(head, content_digest(*row[:hashed]))
+        else:  # its content was replaced by this digest under a retention rule
+            head = chain_hash(head, row.thinned_digest)
+            untold.add(row.seq)
         if row.entry_hash != head:
             return ChainReport(checked, f"{_where(row)}: its hash does not match its content and predecessor "
                                         "(edited, reordered or inserted)")
+        if row.trigger == THINNING_TRIGGER:
+            untold.difference_update(row.fields.get("thinned_history", ()))
         length += 1
     problem = chain_end_problem()
     if problem:

@@ -8,6 +8,7 @@ from kfflow.importing.export import EXPORT_TYPES, measures_file
 from kfflow.services.measure_list import MeasureFilter, all_measures, list_measures
 from kfflow.services.comments import add_comment, comments_on
 from kfflow.services.handover import hand_over
+from kfflow.services.indicators import add_indicator, add_measurement, indicator_statuses
 from kfflow.services.measures import add_progress_report, propose_measure, update_measure
 from kfflow.clock import local_today
 from webui.api import schemas as s
@@ -19,8 +20,14 @@ TAG = "Åtgärder"
 
 
 def measure_detail(user, measure_id: int):
-    measure = case_detail.measure_detail(get_session(), measure_id)
-    return s.With(measure, **s.offered(available_actions(user, measure)))
+    session = get_session()
+    measure = case_detail.measure_detail(session, measure_id)
+    return s.With(measure, **s.offered(available_actions(user, measure)),
+                  indicators=indicator_statuses(session, measure_id))
+
+
+def indicator_status(measure_id: int, indicator_id: int):
+    return next(i for i in indicator_statuses(get_session(), measure_id) if i.id == indicator_id)
 
 
 def case_history(kind: str, case_id: int) -> dict:
@@ -103,6 +110,24 @@ def report_progress(user, measure_id, data):
                                  ongoing=data.get("ongoing"), planned=data.get("planned"),
                                  reported_on=data.get("reported_on"), expected_version=data["version"])
     return s.With(report, measure_version=report.measure.version)
+
+
+@operation("/measures/<int:measure_id>/indicators", "POST", summary="Lägg till en indikator", tag=TAG, status=201,
+           body=s.IndicatorRequestSchema(), response=s.IndicatorSchema(), errors=(403, 409))
+def add_indicator_view(user, measure_id, data):
+    """Hur åtgärdens effekt mäts: utgångsvärde och mål med datum, och hur ofta den mäts. Av åtgärdens
+    ansvarig eller styrgruppen; ger åtgärden en ny version."""
+    indicator = add_indicator(get_session(), user, measure_id, data)
+    return indicator_status(measure_id, indicator.id)
+
+
+@operation("/indicators/<int:indicator_id>/measurements", "POST", summary="Registrera ett mätvärde", tag=TAG,
+           status=201, body=s.MeasurementRequestSchema(), response=s.IndicatorSchema(), errors=(403, 409))
+def add_measurement_view(user, indicator_id, data):
+    """Ett värde för indikatorn vid ett datum (inte före utgångsvärdets datum, inte i framtiden), med källa
+    och kommentar. Svaret är indikatorn med alla värden."""
+    measurement = add_measurement(get_session(), user, indicator_id, data)
+    return indicator_status(measurement.indicator.measure_id, indicator_id)
 
 
 @operation("/measures/<int:measure_id>/history", "GET", summary="En åtgärds historik", tag=TAG,

@@ -40,6 +40,14 @@ class Date(fields.Date):
                               "format": "Ange ett giltigt datum som ÅÅÅÅ-MM-DD."}
 
 
+class Number(fields.Float):
+    default_error_messages = {**_BASE_MESSAGES, "invalid": "Ange ett tal.", "too_large": "Talet är för stort.",
+                              "special": "Ange ett ändligt tal."}
+
+    def __init__(self, **kw):
+        super().__init__(allow_nan=False, **kw)
+
+
 class DateTime(fields.DateTime):
     default_error_messages = {**_BASE_MESSAGES}
 
@@ -351,12 +359,64 @@ class MeasureSchema(OutcomeSchema):
     status_note = Text(allow_none=True, required=True)
 
 
+class IndicatorRequestSchema(RequestSchema):
+    name = text(200, required=True)
+    unit = text(40, required=True, metadata={"description": "T.ex. %, antal, dagar"})
+    direction = Text(required=True, validate=validate.OneOf(["higher", "lower"], error="Ange higher eller lower."),
+                     metadata={"description": "higher = högre värden är bättre, lower = lägre värden är bättre"})
+    baseline = Number(required=True, metadata={"description": "Utgångsvärde"})
+    baseline_date = Date(required=True)
+    target = Number(required=True, metadata={"description": "Målvärde"})
+    target_date = Date(required=True, metadata={"description": "När målet ska vara nått (efter baseline_date)"})
+    frequency_days = Integer(required=True, strict=True, metadata={"description": "Hur ofta indikatorn mäts, i "
+                                                                                  "dagar; utan värde så länge "
+                                                                                  "är den inaktuell (stale)"})
+
+
+class MeasurementRequestSchema(RequestSchema):
+    value = Number(required=True)
+    date = Date(required=True, metadata={"description": "Inte före indikatorns baseline_date och inte i framtiden"})
+    source = text(200, allow_none=True)
+    comment = text(2000, allow_none=True)
+
+
+class MeasurementSchema(ResponseSchema):
+    id = Integer(required=True)
+    value = Number(required=True)
+    date = Date(required=True, attribute="measured_on")
+    source = Text(allow_none=True, required=True)
+    comment = Text(allow_none=True, required=True)
+    entered_by = Nested(UserRefSchema, allow_none=True, required=True)
+    entered_at = DateTime(required=True)
+
+
+class LatestValueSchema(ResponseSchema):
+    value = Number(required=True)
+    date = Date(required=True, attribute="measured_on")
+
+
+class IndicatorSchema(ResponseSchema):
+    id = Integer(required=True)
+    name = Text(required=True)
+    unit = Text(required=True)
+    direction = Text(required=True)
+    baseline = Number(required=True)
+    baseline_date = Date(required=True)
+    target = Number(required=True)
+    target_date = Date(required=True)
+    frequency_days = Integer(required=True)
+    latest = Nested(LatestValueSchema, allow_none=True, required=True)
+    stale = Boolean(required=True, metadata={"description": "Inget värde inom frequency_days"})
+    measurements = fields.List(fields.Nested(MeasurementSchema), required=True, metadata={"description": "Äldst först"})
+
+
 class MeasureDetailSchema(MeasureSchema):
     transitions = fields.List(fields.Nested(TransitionSchema), required=True,
                               metadata={"description": "Övergångar den inloggade får göra nu"})
     actions = fields.List(fields.Nested(ActionSchema), required=True,
                           metadata={"description": "Annat den inloggade får göra med åtgärden nu"})
     progress_reports = fields.List(fields.Nested(ProgressReportSchema), required=True)
+    indicators = fields.List(fields.Nested(IndicatorSchema), required=True)
 
 
 class MeasurePageSchema(ResponseSchema):

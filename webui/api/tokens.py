@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from flask import current_app, request
 
-from kfflow.errors import NotAuthenticated
+from kfflow.errors import NotAuthenticated, PermissionDenied
 from kfflow.services.credentials import change_password, sign_out_everywhere
 from kfflow.services.tokens import issue_token, revoke_token
 from webui.api import schemas as s
@@ -17,6 +17,8 @@ from webui.db import get_session
            body=s.TokenRequestSchema(), response=s.TokenSchema(), errors=(401, 403, 429))
 def create_token(data):
     """Användarnamn och lösenord ger en API-nyckel som gäller en begränsad tid. Misslyckade försök begränsas."""
+    if not current_app.config["KFFLOW_SETTINGS"].local_login:
+        raise PermissionDenied("Inloggning med lösenord är avstängd (KFFLOW_LOCAL_LOGIN=0).")
     hours = current_app.config["KFFLOW_API_TOKEN_HOURS"]
     issued = issue_token(get_session(), data["username"], data["password"], lifetime=timedelta(hours=hours),
                          source=request.remote_addr or "?")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -11,11 +13,14 @@ from webui.auth import WebUser, bp, current_actor, safe_next
 from webui.auth.oidc import provider_client, provider_logout_url
 from webui.db import get_session
 
+log = logging.getLogger(__name__)
+
 
 def _login_page(username: str, next_path: str, error: str | None):
-    provider_name = current_app.config["KFFLOW_SETTINGS"].oidc_name if provider_client() else None
+    settings = current_app.config["KFFLOW_SETTINGS"]
     return render_template("auth/login.html", username=username, error=error, next=next_path,
-                           provider_name=provider_name)
+                           provider_name=settings.oidc_name if provider_client() else None,
+                           local_login=settings.local_login)
 
 
 @bp.route("/logga-in", methods=["GET", "POST"])
@@ -26,6 +31,10 @@ def login():
         return _login_page("", safe_next(request.args.get("next")), None)
     username = request.form.get("username", "")
     next_path = safe_next(request.form.get("next"))
+    if not current_app.config["KFFLOW_SETTINGS"].local_login:
+        log.warning("password sign-in refused: KFFLOW_LOCAL_LOGIN=0")
+        return _login_page(username, next_path, _("Inloggning med lösenord är avstängd. Logga in via regionens "
+                                                   "inloggningstjänst.")), 403
     try:
         result = sign_in(get_session(), username, request.form.get("password", ""), request.remote_addr)
     except TooManyAttempts as exc:

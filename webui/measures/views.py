@@ -10,6 +10,8 @@ from kfflow.services.cases import read_case
 from kfflow.services.comments import add_comment
 from kfflow.services.handover import hand_over
 from kfflow.services.access import available_actions, may
+from kfflow.services.indicators import add_indicator as add_indicator_service
+from kfflow.services.indicators import add_measurement as add_measurement_service
 from kfflow.services.measure_list import measure_list_page
 from kfflow.services.measures import PROGRESS_FIELDS, add_progress_report, propose_measure, update_measure
 from kfflow.workflow import get_workflows
@@ -117,7 +119,9 @@ def _render_page(measure_id: int, status: int = 200, **extra):
         measure=measure, offer=page.offer, transitions=page.transitions, history=page.history,
         revisions=page.revisions, comments=page.comments, today=page.today,
         progress_fields=PROGRESS_FIELDS, progress_values={}, progress_errors={}, progress_stale=False,
-        comment_values={}, comment_errors={}, message=None)
+        comment_values={}, comment_errors={}, message=None,
+        indicators=page.indicators, may_follow_up=page.may_follow_up, indicator_values={}, indicator_errors={},
+        measurement_for=None, measurement_values={}, measurement_errors={})
     context.update(extra)
     return render_template("measures/page.html", **context), status
 
@@ -178,6 +182,35 @@ def progress(measure_id: int):
         return _render_page(measure_id, status_for(exc), progress_values=values, message=exc.message)
     flash(_("Lägesrapporten är sparad."), "success")
     return redirect(url_for("measures.measure_page", measure_id=measure_id) + "#lagesrapporter")
+
+
+@bp.route("/atgarder/<int:measure_id>/indikatorer", methods=["POST"])
+def add_indicator(measure_id: int):
+    values = request.form.to_dict()
+    values.pop("csrf_token", None)
+    try:
+        add_indicator_service(get_session(), current_actor(), measure_id, values)
+    except ValidationError as exc:
+        return _render_page(measure_id, 422, indicator_values=values, indicator_errors=exc.fields)
+    except GuardFailed as exc:
+        return _render_page(measure_id, status_for(exc), indicator_values=values, message=exc.message)
+    flash(_("Indikatorn är sparad."), "success")
+    return redirect(url_for("measures.measure_page", measure_id=measure_id) + "#indikatorer")
+
+
+@bp.route("/atgarder/<int:measure_id>/indikatorer/<int:indicator_id>/matvarden", methods=["POST"])
+def add_measurement(measure_id: int, indicator_id: int):
+    values = request.form.to_dict()
+    values.pop("csrf_token", None)
+    try:
+        add_measurement_service(get_session(), current_actor(), indicator_id, values)
+    except ValidationError as exc:
+        return _render_page(measure_id, 422, measurement_for=indicator_id, measurement_values=values,
+                            measurement_errors=exc.fields)
+    except GuardFailed as exc:
+        return _render_page(measure_id, status_for(exc), message=exc.message)
+    flash(_("Mätvärdet är sparat."), "success")
+    return redirect(url_for("measures.measure_page", measure_id=measure_id) + f"#indikator-{indicator_id}")
 
 
 @bp.route("/atgarder/<int:measure_id>/kommentar", methods=["POST"])
