@@ -70,6 +70,12 @@ ROWS = [
     Row("measures.progress", "POST", "/atgarder/{decided}/lagesrapport", only({"owner": 422, "steering": 422}),
         {"done": "", "ongoing": "", "planned": "", "version": "{decided_version}"}),
     Row("measures.comment", "POST", "/atgarder/{decided}/kommentar", everyone(422), {"body": ""}),
+    Row("measures.add_indicator", "POST", "/atgarder/{decided}/indikatorer", only({"owner": 422, "steering": 422}),
+        {"name": ""}),
+    # No indicator 999999: found missing before anyone's right to it is judged.
+    Row("measures.add_measurement", "POST", "/atgarder/{decided}/indikatorer/999999/matvarden", everyone(404),
+        {"value": "7"}),
+    Row("measures.lagesbild", "GET", "/lagesbild", everyone(200)),
     # Import from a file: steering and registrars (the service's rule); export: anyone who may read the list.
     Row("imports.upload", "GET", "/atgarder/importera", only({"steering": 200, "registrar": 200})),
     Row("imports.upload", "POST", "/atgarder/importera", only({"steering": 422, "registrar": 422}), {"uppdatera": "1"}),
