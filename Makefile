@@ -65,6 +65,7 @@ bench: install postgres
 	$(PY) benchmarks/bench_render.py
 	$(PY) benchmarks/bench_sweep.py
 	$(PY) benchmarks/bench_import.py
+	$(PY) benchmarks/bench_oidc.py
 	$(PY) benchmarks/bench_heavy.py
 	$(PY) benchmarks/bench_archive.py
 
@@ -87,4 +88,4 @@ test: $(AXE_JS)
 OIDC_PROVIDER := tests/.node/node_modules/oidc-provider/package.json
 $(OIDC_PROVIDER):
 	npm install --prefix tests/.node --no-audit --no-fund --silent oidc-provider@8
-test: $(OIDC_PROVIDER)
+test bench: $(OIDC_PROVIDER)

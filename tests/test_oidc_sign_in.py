@@ -196,3 +196,27 @@ def test_workflows_check_names_a_group_that_gives_an_unknown_role(tmp_path):
     assert result.exit_code != 0
     assert "group 'kfflow-chefer' gives unknown role 'boss'" in result.output
     assert "without_group must be 'refuse' or a role" in result.output
+
+
+def test_an_unreachable_provider_is_a_swedish_page_and_a_log_line(make_web_app, provider, session, caplog):
+    from tests.deploy_support import free_port
+
+    before = counts(session)
+    client = make_web_app({**provider.settings(), "oidc_issuer": f"http://127.0.0.1:{free_port()}"}).test_client()
+    with caplog.at_level(logging.WARNING):
+        answer = client.get("/logga-in/oidc")
+    assert answer.status_code == 503 and "svarar inte" in answer.get_data(as_text=True)
+    assert "provider unreachable" in caplog.text
+    assert counts(session) == before
+
+
+def test_a_deactivated_kfflow_account_cannot_sign_in_through_the_provider(client, provider, session, make_user):
+    from kfflow.services.users import set_active
+
+    admin = make_user("lokal.admin", "admin")
+    sign_in_through_provider(client, provider, "anna")
+    anna = session.scalar(select(User).where(User.username == "anna"))
+    set_active(session, admin, anna.id, False)
+    client.post("/logga-ut")
+    answer, _ = sign_in_through_provider(client, provider, "anna")
+    assert answer.status_code == 403 and "avstängt" in answer.get_data(as_text=True)
