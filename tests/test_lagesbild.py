@@ -49,3 +49,23 @@ def test_the_page_shows_the_numbers_of_the_api_and_the_list(make_web_app, api, s
         st, page = api.call("GET", f"/measures?state={state}", as_user="contributor")
         assert page["total"] == api_view["counts"][state]  # the API's list
     assert 'href="/lagesbild"' in listed  # reachable from the menu
+
+
+def test_a_wrong_status_rule_is_refused_naming_the_key(tmp_path):
+    import shutil
+
+    import pytest
+
+    from kfflow.config import PROJECT_ROOT
+    from kfflow.errors import WorkflowDefinitionError
+    from kfflow.services.lagesbild import load_lagesbild_rules
+    from kfflow.workflow import get_workflows
+
+    shutil.copy(PROJECT_ROOT / "workflows" / "lagesbild.yaml", tmp_path / "lagesbild.yaml")
+    assert load_lagesbild_rules(tmp_path, get_workflows()).status.report_within_days == 60
+    (tmp_path / "lagesbild.yaml").write_text("status: {applies_to: [decidd], warning_days: 30, report_within_days: 60}")
+    with pytest.raises(WorkflowDefinitionError, match="applies_to: no measure state decidd"):
+        load_lagesbild_rules(tmp_path, get_workflows())
+    (tmp_path / "lagesbild.yaml").write_text("status: {applies_to: [decided], warning_days: -1, report_within_days: 60}")
+    with pytest.raises(WorkflowDefinitionError, match="status.warning_days"):
+        load_lagesbild_rules(tmp_path, get_workflows())

@@ -2,17 +2,18 @@
 workflows/lagesbild.yaml, not code)."""
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kfflow.clock import local_today
+from kfflow.errors import WorkflowDefinitionError
 from kfflow.models import Indicator, Measure, Measurement, ProgressReport
 from kfflow.workflow import get_workflows
 
@@ -33,14 +34,32 @@ class LagesbildRules(BaseModel):
     status: StatusRule
 
 
-@functools.cache
-def _load(path: Path) -> LagesbildRules:
-    return LagesbildRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+def load_lagesbild_rules(folder: Path | str, workflows) -> LagesbildRules:
+    """The rules in `folder`/lagesbild.yaml, checked against the measure lifecycle's states;
+    WorkflowDefinitionError names the file and the bad key (`kfflow workflows check` shows it)."""
+    path = Path(folder) / LAGESBILD_FILE
+    try:
+        rules = LagesbildRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError) as exc:
+        raise WorkflowDefinitionError(f"{LAGESBILD_FILE}: {exc}") from None
+    except PydanticError as exc:
+        raise WorkflowDefinitionError("\n".join(
+            f"{LAGESBILD_FILE}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+    unknown = [s for s in rules.status.applies_to if s not in workflows.current("measure").states]
+    if unknown:
+        raise WorkflowDefinitionError(f"{LAGESBILD_FILE}: status.applies_to: no measure state {', '.join(unknown)}")
+    return rules
+
+
+_LOADED: dict[int, LagesbildRules] = {}  # per loaded set of lifecycles (id of the set)
 
 
 def lagesbild_rules() -> LagesbildRules:
-    """The rules in the loaded workflows folder; pydantic names the bad key when the file is wrong."""
-    return _load(Path(get_workflows().path) / LAGESBILD_FILE)
+    """The rules beside the loaded lifecycles, read once per loaded set."""
+    workflows = get_workflows()
+    if id(workflows) not in _LOADED:
+        _LOADED[id(workflows)] = load_lagesbild_rules(workflows.path, workflows)
+    return _LOADED[id(workflows)]
 
 
 @dataclass(frozen=True)
