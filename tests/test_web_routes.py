@@ -51,6 +51,9 @@ ROWS = [
     Row("auth.account", "POST", "/konto", everyone(422),
         {"current_password": "fel-lösenord", "new_password": "grön-kaffe-tåg-Kalmar", "repeat_password": "annat"}),
     Row("auth.sign_out_everywhere", "POST", "/konto/logga-ut-overallt", everyone(302)),
+    # Without KFFLOW_OIDC_ISSUER there is no provider to go to (tests/test_oidc_sign_in.py signs in through one).
+    Row("auth.oidc_start", "GET", "/logga-in/oidc", everyone(404), anonymous=404),
+    Row("auth.oidc_callback", "GET", "/logga-in/oidc/callback", everyone(404), anonymous=404),
     Row("accessibility.statement", "GET", "/tillganglighet", everyone(200), anonymous=200),
     # The feed's URL token is the key, not the session: a made-up token is 404 for everyone.
     Row("calendar.feed", "GET", "/kalender/not-a-real-token.ics", everyone(404), anonymous=404),
