@@ -78,14 +78,13 @@ loadtest: install postgres
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts
 
-# --- web interface: axe-core for the accessibility tests, installed project-locally when missing ---
+# --- test-only Node packages, installed project-locally in one npm call when either is missing: axe-core for the
+# accessibility tests, `oidc-provider` (8.x runs on Node 20) as the real OpenID provider on loopback. One call, so
+# npm never prunes the one while adding the other.
+NODE_TEST_PACKAGES := axe-core@4 oidc-provider@8
 AXE_JS := tests/.node/node_modules/axe-core/axe.min.js
-$(AXE_JS):
-	npm install --prefix tests/.node --no-audit --no-fund --silent axe-core@4
-test: $(AXE_JS)
-
-# --- OpenID Connect tests: a real provider (the `oidc-provider` package; 8.x runs on Node 20) on loopback ---
 OIDC_PROVIDER := tests/.node/node_modules/oidc-provider/package.json
-$(OIDC_PROVIDER):
-	npm install --prefix tests/.node --no-audit --no-fund --silent oidc-provider@8
-test bench: $(OIDC_PROVIDER)
+$(AXE_JS) $(OIDC_PROVIDER) &:
+	npm install --prefix tests/.node --no-audit --no-fund --silent $(NODE_TEST_PACKAGES)
+test: $(AXE_JS) $(OIDC_PROVIDER)
+bench: $(OIDC_PROVIDER)

@@ -161,7 +161,7 @@ def _pages(live, role: str) -> list[str]:
     ids = live.ids
     by_role = ["/", "/atgarder", f"/atgarder/{ids['measure']}", f"/rekommendationer/{ids['rec']}"]
     extra = {
-        "contributor": ["/atgarder/ny", "/granskningar", f"/granskningar/{ids['audit']}", "/tillganglighet",
+        "contributor": ["/lagesbild", "/atgarder/ny", "/granskningar", f"/granskningar/{ids['audit']}", "/tillganglighet",
                         "/finns-inte", f"/atgarder/{ids['measure']}/andra"],  # the last two: 404 and 403 pages
         "owner": [f"/atgarder/{ids['measure']}/andra", f"/atgarder/{ids['measure']}/steg/implement",
                   "/aviseringar", "/installningar/aviseringar", "/konto"],

@@ -51,6 +51,9 @@ ROWS = [
     Row("auth.account", "POST", "/konto", everyone(422),
         {"current_password": "fel-lösenord", "new_password": "grön-kaffe-tåg-Kalmar", "repeat_password": "annat"}),
     Row("auth.sign_out_everywhere", "POST", "/konto/logga-ut-overallt", everyone(302)),
+    # Without KFFLOW_OIDC_ISSUER there is no provider to go to (tests/test_oidc_sign_in.py signs in through one).
+    Row("auth.oidc_start", "GET", "/logga-in/oidc", everyone(404), anonymous=404),
+    Row("auth.oidc_callback", "GET", "/logga-in/oidc/callback", everyone(404), anonymous=404),
     Row("accessibility.statement", "GET", "/tillganglighet", everyone(200), anonymous=200),
     # The feed's URL token is the key, not the session: a made-up token is 404 for everyone.
     Row("calendar.feed", "GET", "/kalender/not-a-real-token.ics", everyone(404), anonymous=404),
@@ -70,6 +73,12 @@ ROWS = [
     Row("measures.progress", "POST", "/atgarder/{decided}/lagesrapport", only({"owner": 422, "steering": 422}),
         {"done": "", "ongoing": "", "planned": "", "version": "{decided_version}"}),
     Row("measures.comment", "POST", "/atgarder/{decided}/kommentar", everyone(422), {"body": ""}),
+    Row("measures.add_indicator", "POST", "/atgarder/{decided}/indikatorer", only({"owner": 422, "steering": 422}),
+        {"name": ""}),
+    # No indicator 999999: found missing before anyone's right to it is judged.
+    Row("measures.add_measurement", "POST", "/atgarder/{decided}/indikatorer/999999/matvarden", everyone(404),
+        {"value": "7"}),
+    Row("measures.lagesbild", "GET", "/lagesbild", everyone(200)),
     # Import from a file: steering and registrars (the service's rule); export: anyone who may read the list.
     Row("imports.upload", "GET", "/atgarder/importera", only({"steering": 200, "registrar": 200})),
     Row("imports.upload", "POST", "/atgarder/importera", only({"steering": 422, "registrar": 422}), {"uppdatera": "1"}),

@@ -419,6 +419,20 @@ class MeasureDetailSchema(MeasureSchema):
     indicators = fields.List(fields.Nested(IndicatorSchema), required=True)
 
 
+class StatusCountsSchema(ResponseSchema):
+    on_track = Integer(required=True, metadata={"description": "I fas"})
+    at_risk = Integer(required=True, metadata={"description": "Risk för försening"})
+    late = Integer(required=True, metadata={"description": "Försenade"})
+
+
+class LagesbildSchema(ResponseSchema):
+    as_of = Date(required=True)
+    counts = fields.Dict(keys=Text(), values=Integer(), required=True,
+                         metadata={"description": "Antal åtgärder per läge (`state`)"})
+    status = Nested(StatusCountsSchema, required=True,
+                    metadata={"description": "Status för pågående åtgärder enligt workflows/lagesbild.yaml"})
+
+
 class MeasurePageSchema(ResponseSchema):
     items = fields.List(fields.Nested(MeasureSchema), required=True)
     total = Integer(required=True)
