@@ -13,7 +13,7 @@ from kfflow.services.access import Offer, available_actions
 from kfflow.services.cases import history_of, read_case
 from kfflow.services.comments import comments_on
 from kfflow.services.documents import registered_documents
-from kfflow.services.indicators import FINAL_STATES, indicator_statuses, may_follow_up
+from kfflow.services.indicators import indicator_statuses, may_follow_up
 from kfflow.services.timeline import TimelineItem, due_date_revisions, timeline
 from kfflow.services.users import Person, active_people
 
@@ -47,7 +47,7 @@ def measure_page(session: Session, actor, measure_id: int) -> CasePage:
     page.revisions = due_date_revisions(page.history)
     page.comments = comments_on(session, page.case)
     page.indicators = indicator_statuses(session, measure_id, today=page.today)
-    page.may_follow_up = may_follow_up(actor, page.case) and page.case.state not in FINAL_STATES
+    page.may_follow_up = may_follow_up(actor, page.case)
     return page
 
 

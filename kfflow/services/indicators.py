@@ -1,8 +1,8 @@
 """Indicators on a measure and their measurements: how its effect is followed against a target.
 
-Who may add either is the measure's owner or the steering group, the same check as for progress reports
-(`may_follow_up`). Each addition is one history entry on the measure. Neither moves the measure's version:
-they add to it without changing what an editor of the measure sees, so they need no `version` and cause no 409.
+Who may add either, and in which states, is the `follow_up` action in workflows/measure.yaml (today the
+measure's owner or the steering group). Each addition is one history entry on the measure. Neither moves the
+measure's version: they add to it without changing what an editor of the measure sees, so they need no `version` and cause no 409.
 """
 from __future__ import annotations
 
@@ -16,21 +16,20 @@ from sqlalchemy.orm import Session
 
 from kfflow.clock import local_today
 from kfflow.db import utcnow, write_transaction
-from kfflow.errors import GuardFailed, NotFound, PermissionDenied, ValidationError
+from kfflow.errors import NotFound, ValidationError
 from kfflow.models import Indicator, Measure, Measurement
 from kfflow.services._common import _storable_id, add_history, load_actor, load_actor_and_case
-from kfflow.services.access import has_relation
+from kfflow.services.access import may, require
 from kfflow.workflow.fields import check_text, parse_date, to_record
 
 DIRECTIONS = {"higher": "Högre är bättre", "lower": "Lägre är bättre"}
-FINAL_STATES = ("rejected", "withdrawn")  # a measure that will not run gets no indicators or values
 MAX_FREQUENCY_DAYS = 3660
 MAX_MAGNITUDE = 1e12  # a value larger than this is a typing mistake, not a measurement
 
 
 def may_follow_up(actor, measure: Measure) -> bool:
-    """The measure's owner or the steering group (as for progress reports)."""
-    return bool(actor and actor.active and (actor.role == "steering" or has_relation(actor, measure, "owner")))
+    """Whether `actor` may add indicators and values to this measure now (the `follow_up` action in measure.yaml)."""
+    return may(actor, "follow_up", measure)
 
 
 def parse_number(value: Any) -> float:
@@ -141,20 +140,13 @@ def parse_measurement(raw: dict, indicator: Indicator, today: date) -> dict:
     return values
 
 
-def _require_open(measure: Measure) -> None:
-    if measure.state in FINAL_STATES:
-        raise GuardFailed("En avslagen eller återkallad åtgärd följs inte upp med indikatorer.")
-
-
 def add_indicator(session: Session, actor, measure_id: int, data: dict, *, now: datetime | None = None) -> Indicator:
     """The owner or steering adds an indicator to a measure; one "add_indicator" history entry."""
     now = now or utcnow()
     with write_transaction(session):
         actor, measure = load_actor_and_case(session, actor, "measure", measure_id)
-        if not may_follow_up(actor, measure):
-            raise PermissionDenied("Bara åtgärdens ansvarig eller styrgruppen kan lägga till indikatorer.")
+        require(actor, "follow_up", measure, denied="Bara åtgärdens ansvarig eller styrgruppen kan lägga till indikatorer.")
         values = parse_indicator(data)
-        _require_open(measure)
         indicator = Indicator(measure_id=measure.id, created_by_id=actor.id, created_at=now, **values)
         session.add(indicator)
         add_history(session, case=measure, trigger="add_indicator", from_state=measure.state, actor=actor, at=now,
@@ -172,10 +164,8 @@ def add_measurement(session: Session, actor, indicator_id: int, data: dict,
         if indicator is None:
             raise NotFound("Indikatorn finns inte.")
         _, measure = load_actor_and_case(session, actor, "measure", indicator.measure_id)
-        if not may_follow_up(actor, measure):
-            raise PermissionDenied("Bara åtgärdens ansvarig eller styrgruppen kan registrera mätvärden.")
+        require(actor, "follow_up", measure, denied="Bara åtgärdens ansvarig eller styrgruppen kan registrera mätvärden.")
         values = parse_measurement(data, indicator, local_today(now))
-        _require_open(measure)
         measurement = Measurement(indicator_id=indicator.id, entered_by_id=actor.id, entered_at=now, **values)
         session.add(measurement)
         add_history(session, case=measure, trigger="add_measurement", from_state=measure.state, actor=actor,
