@@ -52,6 +52,17 @@ def decided_measure(session, users):
     return {"measure_id": m.id, "version": _version(session, Measure, m.id)}
 
 
+INDICATOR = {"name": "Sjukfrånvaro bland sjuksköterskor", "unit": "%", "direction": "lower", "baseline": 7.9,
+             "baseline_date": "2024-12-31", "target": 6.5, "target_date": "2027-12-31", "frequency_days": 90}
+
+
+def measure_with_indicator(session, users):
+    from kfflow.services.indicators import add_indicator
+
+    m = measure_in_state(session, users, "decided")
+    return {"indicator_id": add_indicator(session, users["steering"], m.id, dict(INDICATOR)).id}
+
+
 def prioritised_measure(session, users):
     m = measure_in_state(session, users, "prioritised")
     return {"measure_id": m.id, "version": _version(session, Measure, m.id)}
@@ -181,6 +192,13 @@ ROWS += [
     Row("PUT", "/notifications/preferences", None, lambda v, who: {"mail_enabled": False, "delivery": "weekly"},
         "401 200 200 200 200 200 200 200 401"),
     Row("GET", "/admin/failed-mail", None, None, "401 403 403 403 403 403 200 403 401"),
+    # Following a measure up with indicators: its owner or steering (the follow_up action in measure.yaml).
+    Row("POST", "/measures/<int:measure_id>/indicators", decided_measure, lambda v, who: dict(INDICATOR),
+        "401 403 201 403 201 403 403 403 401"),
+    Row("POST", "/indicators/<int:indicator_id>/measurements", measure_with_indicator,
+        lambda v, who: {"value": 7.4, "date": "2025-06-30", "source": "HR-statistik"},
+        "401 403 201 403 201 403 403 403 401"),
+    Row("GET", "/lagesbild", None, None, "401 200 200 200 200 200 200 200 401"),
 ]
 
 

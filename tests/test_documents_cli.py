@@ -66,7 +66,7 @@ def test_render_refuses_unknown_users_and_roles(session, users, invoke, tmp_path
     assert result.exit_code == 2 and "ingen aktiv användare" in result.output
     result = invoke("render", "yttrande", str(audit.id), "-o", str(tmp_path / "a.pdf"), "--as", "steering",
                     "--register")
-    assert result.exit_code == 1 and "Din roll får inte registrera handlingar" in result.output
+    assert result.exit_code == 1 and "Din roll får inte ”Skapa yttrande” här." in result.output
     result = invoke("render", "yttrande", "999999", "-o", str(tmp_path / "a.pdf"), "--as", "steering")
     assert result.exit_code == 1 and "Granskningen finns inte" in result.output
     assert not (tmp_path / "a.pdf").exists()

@@ -117,7 +117,7 @@ def report_progress(user, measure_id, data):
            body=s.IndicatorRequestSchema(), response=s.IndicatorSchema(), errors=(403, 409))
 def add_indicator_view(user, measure_id, data):
     """Hur åtgärdens effekt mäts: utgångsvärde och mål med datum, och hur ofta den mäts. Av åtgärdens
-    ansvarig eller styrgruppen; ger åtgärden en ny version."""
+    ansvarig eller styrgruppen; åtgärdens version ändras inte."""
     indicator = add_indicator(get_session(), user, measure_id, data)
     return indicator_status(measure_id, indicator.id)
 
