@@ -2,10 +2,7 @@
 declared from two states with different fields gets the form of the case's state, and an unknown one is a 404."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
-import yaml
 
 from kfflow.errors import NotFound
 from kfflow.models import Measure
@@ -15,6 +12,7 @@ from kfflow.workflow import configure, load_workflows
 from tests.conftest import WORKFLOWS_PATH
 from tests.factories import measure_in_state
 from tests.web_support import sign_in
+from tests.workflow_copies import changed_copy
 
 PRIORITISED_REJECT = "Varför avslås en prioriterad åtgärd?"
 
@@ -29,12 +27,7 @@ def _reject_in_two_ways(data: dict) -> None:
 
 @pytest.fixture
 def app_with_two_rejects(make_web_app, tmp_path):
-    folder = tmp_path / "workflows"
-    shutil.copytree(WORKFLOWS_PATH, folder)
-    data = yaml.safe_load((folder / "measure.yaml").read_text(encoding="utf-8"))
-    _reject_in_two_ways(data)
-    (folder / "measure.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    yield make_web_app({"workflows_path": folder})
+    yield make_web_app({"workflows_path": changed_copy(tmp_path, "measure.yaml", _reject_in_two_ways)})
     configure(load_workflows(WORKFLOWS_PATH))
 
 
