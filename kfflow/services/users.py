@@ -118,8 +118,9 @@ def set_active(session: Session, actor: User, user_id: int, active: bool) -> Use
     return user
 
 
-def users_and_bodies(session: Session) -> tuple[list[User], list[Body]]:
-    """Everyone by username, and every body by name (the administration pages)."""
+def users_and_bodies(session: Session, actor: User) -> tuple[list[User], list[Body]]:
+    """Everyone by username, and every body by name, for those who administer users (pages and API)."""
+    require(session.get(User, actor.id), "administer", denied="Din roll får inte hantera användare.")
     return (list(session.scalars(select(User).order_by(User.username))),
             list(session.scalars(select(Body).order_by(Body.name))))
 
