@@ -73,7 +73,8 @@ class ImportResultSchema(s.ResponseSchema):
 
 def _matched(m) -> dict:
     return {"row": m.plan.row, "measure_id": m.measure.id, "notes": list(m.notes),
-            "changes": {name: {"from": to_record(old), "to": to_record(new)} for name, (old, new) in m.changes.items()}}
+            "changes": {name: {"from_": to_record(old), "to": to_record(new)}
+                        for name, (old, new) in m.changes.items()}}
 
 
 def _result(result: ImportResult, upload: int | None) -> dict:
