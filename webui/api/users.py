@@ -56,7 +56,7 @@ class NewUserSchema(s.RequestSchema):
     body = s.text(200, allow_none=True, metadata={"description": "Organets namn"})
 
 
-class ActiveSchema(s.RequestSchema):
+class UserActiveSchema(s.RequestSchema):
     active = s.Boolean(required=True)
 
 
@@ -86,7 +86,7 @@ def add_user(user, data):
 
 
 @operation("/admin/users/<int:user_id>/active", "PUT", summary="Aktivera eller inaktivera en användare", tag=TAG,
-           body=ActiveSchema(), response=UserSchema(), errors=(403,))
+           body=UserActiveSchema(), response=UserSchema(), errors=(403,))
 def set_user_active(user, user_id, data):
     """Båda vägarna slutar alla användarens inloggningar, API-nycklar och kalenderlänkar gälla. Den sista aktiva
     administratören kan inte inaktiveras (422)."""
