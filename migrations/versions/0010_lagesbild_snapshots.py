@@ -1,7 +1,7 @@
 """Frozen lägesbilder: the numbers at a steering meeting or when someone froze them.
 
-Revision ID: 0009_lagesbild_snapshots
-Revises: 0008_indicators
+Revision ID: 0010_lagesbild_snapshots
+Revises: 0009_api_keys
 Create Date: 2026-11-30 15:00:00.000000
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import kfflow.db
 from sqlalchemy.dialects import postgresql
 
-revision = '0009_lagesbild_snapshots'
-down_revision = '0008_indicators'
+revision = '0010_lagesbild_snapshots'
+down_revision = '0009_api_keys'
 branch_labels = None
 depends_on = None
 
