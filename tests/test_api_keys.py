@@ -276,3 +276,23 @@ def test_default_expiry_is_within_the_maximum():
     assert default_expiry(30) - local_today() == timedelta(days=30)
     assert default_expiry(365) - local_today() == timedelta(days=90)
     assert isinstance(default_expiry(1), date)
+
+
+def test_the_command_line_makes_a_service_account_and_shows_an_accounts_history(invoke, api, users, session):
+    made = invoke("users", "add", "lon.system", "--role", "council", "--service-account")
+    assert made.exit_code == 0 and "Tjänstekontot lon.system (council) är skapat." in made.output
+    session.rollback()
+    account = session.scalar(select(User).where(User.username == "lon.system"))
+    assert account.service_account and account.password_hash is None
+    refused = invoke("users", "password", "lon.system")
+    assert refused.exit_code == 2 and "inget lösenord" in refused.output
+
+    status, key = api.call("POST", f"/admin/service-accounts/{account.id}/tokens",
+                           {"name": "Lönekörning", "expires": later(7)}, as_user="admin")
+    api.call("DELETE", f"/admin/service-accounts/{account.id}/tokens/{key['id']}", as_user="admin")
+    history = invoke("users", "history", "lon.system")
+    assert history.exit_code == 0
+    lines = history.output.splitlines()
+    assert "API-nyckel skapad" in lines[0] and "Lönekörning (av admin)" in lines[0]
+    assert "API-nyckel återkallad" in lines[1] and len(lines) == 2
+    assert invoke("users", "history", "ingen").exit_code == 2
