@@ -219,7 +219,7 @@ def operation(rule: str, method: str, *, summary: str, tag: str, response: Schem
                 kwargs["args"] = load_with(query, _query_args(query), "Ogiltiga parametrar.")
             if files:
                 form, kwargs["files"] = _form_body(files)
-                kwargs["data"] = load_with(body, form, "Ogiltiga uppgifter.")
+                kwargs["data"] = load_with(body, form, "Ogiltiga uppgifter.") if body is not None else {}
             elif body is not None:
                 kwargs["data"] = load_with(body, _json_body(), "Ogiltiga uppgifter.")
             result = view(**kwargs)
