@@ -234,6 +234,7 @@ ROWS += [
     Row("POST", "/me/tokens", None, lambda v, who: dict(KEY), "401 201 201 201 201 201 201 201 401"),
     Row("DELETE", "/me/tokens/<int:token_id>", owners_key, None, "401 404 204 404 404 404 404 404 401"),
     Row("GET", "/admin/service-accounts", None, None, "401 403 403 403 403 403 200 403 401"),
+    Row("GET", "/admin/account-events", None, None, "401 403 403 403 403 403 200 403 401"),
     Row("POST", "/admin/service-accounts", None, lambda v, who: {"username": f"integration.{who}", "role": "council"},
         "401 403 403 403 403 403 201 403 401"),
     Row("PUT", "/admin/service-accounts/<int:account_id>/active", service_account, lambda v, who: {"active": False},

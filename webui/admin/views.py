@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from kfflow.errors import ValidationError
 from kfflow.services.access import require
 from kfflow.services.credentials import reset_password
+from kfflow.services.api_keys import recent_account_events
 from kfflow.services.outbox import failed_mail
 from kfflow.services.service_accounts import (create_service_account, create_service_key, revoke_service_key,
                                               service_account, service_accounts, set_service_account_active)
@@ -149,3 +150,8 @@ def revoke_service_account_key(account_id: int, token_id: int):
     revoke_service_key(get_session(), current_actor(), account_id, token_id)
     flash(_("API-nyckeln är återkallad och slutar gälla nu."), "success")
     return redirect(url_for("admin.service_account_page", account_id=account_id))
+
+
+@bp.route("/kontohandelser")
+def account_events():
+    return render_template("admin/account_events.html", events=recent_account_events(get_session(), current_actor()))
