@@ -30,7 +30,7 @@ def _role_field() -> FieldDef:
 
 
 def _render_users(values=None, errors=None, message=None, status=200, one_time=None, reset_errors=None):
-    users, bodies = users_and_bodies(get_session())
+    users, bodies = users_and_bodies(get_session(), current_actor())
     return render_template("admin/users.html", users=users, roles=get_workflows().roles, bodies=bodies,
                            role_field=_role_field(),
                            values=values or {}, errors=errors or {}, message=message, one_time=one_time,
@@ -81,7 +81,7 @@ def roles():
 
 @bp.route("/organ")
 def bodies():
-    return render_template("admin/bodies.html", bodies=users_and_bodies(get_session())[1])
+    return render_template("admin/bodies.html", bodies=users_and_bodies(get_session(), current_actor())[1])
 
 
 @bp.route("/e-post")
