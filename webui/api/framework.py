@@ -17,6 +17,7 @@ from marshmallow import ValidationError as SchemaError
 from kfflow.errors import NotAuthenticated, NotFound, ValidationError
 from kfflow.services.tokens import user_for_api_token
 from kfflow.workflow.fields import check_text
+from webui.api.dumping import dump
 from webui.api.schemas import MAX_ID
 from webui.db import get_session
 from webui.limits import MAX_JSON_DEPTH, json_depth
@@ -230,7 +231,7 @@ def operation(rule: str, method: str, *, summary: str, tag: str, response: Schem
                 result, headers = result.body, result.headers
             if response is None:
                 return "", status, headers
-            return response.dump(result), status, headers
+            return dump(response, result), status, headers
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=handle, methods=[method])
         OPERATIONS.append(op)
