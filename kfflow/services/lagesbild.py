@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from kfflow.clock import LOCAL_TZ, local_today
 from kfflow.errors import ValidationError
 from kfflow.models import HistoryEntry, Indicator, Measure, Measurement, ProgressReport
+from kfflow.services.indicators import wrong_way
 from kfflow.services.lagesbild_rules import (LAGESBILD_FILE, LagesbildRules, StatusRule,  # noqa: F401
                                              lagesbild_rules, load_lagesbild_rules)
 from kfflow.workflow import get_workflows
@@ -95,11 +96,6 @@ def parse_filter(raw: dict, *, today: date | None = None) -> LagesbildFilter:
     if errors:
         raise ValidationError("Lägesbilden kan inte visas med de valen.", errors)
     return LagesbildFilter(as_of, group)
-
-
-def wrong_way(direction: str, latest: float, compared: float) -> bool:
-    """Whether `latest` moved away from the target compared with `compared` (lower or higher is better)."""
-    return latest > compared if direction == "lower" else latest < compared
 
 
 def measure_status(rule: StatusRule, today: date, due_date: date | None, last_report: date | None,
