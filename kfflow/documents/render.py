@@ -12,6 +12,7 @@ from importlib.resources import files
 from io import BytesIO
 from pathlib import Path
 
+from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.css import ColorProfile
@@ -50,12 +51,17 @@ def sv_date(value: date | datetime | str | None) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
+def sv_number(value: float | None) -> str:
+    """7.9 → "7,9" (a Swedish decimal comma, as the pages show it)."""
+    return "–" if value is None else format_decimal(value, locale="sv_SE")
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(genitive=genitive, paragraphs=paragraphs, sv_date=sv_date)
+    env.filters.update(genitive=genitive, paragraphs=paragraphs, sv_date=sv_date, sv_number=sv_number)
     return env
 
 
