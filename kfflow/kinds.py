@@ -69,8 +69,9 @@ class CaseKind:
 
 def _measure_fields() -> tuple[FieldDef, ...]:
     from kfflow.services.measures import PROGRESS_FIELDS
+    from kfflow.services.evidence import EVIDENCE_FIELD
     from kfflow.workflow.measure_attributes import attribute_fields
-    return attribute_fields() + PROGRESS_FIELDS
+    return attribute_fields() + PROGRESS_FIELDS + (EVIDENCE_FIELD,)
 
 
 def _recommendation_fields() -> tuple[FieldDef, ...]:

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from flask import Blueprint, g, request
 from marshmallow import Schema
+from marshmallow.fields import Integer
 from marshmallow import ValidationError as SchemaError
 
 from kfflow.errors import NotAuthenticated, NotFound, ValidationError
@@ -19,6 +20,7 @@ from kfflow.services.tokens import user_for_api_token
 from kfflow.workflow.fields import check_text
 from webui.api.schemas import MAX_ID
 from webui.db import get_session
+from webui.evidence import uploads_from_request
 from webui.limits import MAX_JSON_DEPTH, json_depth
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -44,6 +46,8 @@ class Operation:
     headers: tuple[str, ...] = ()
     # Heavy work: the view may instead answer 202 with this JSON (a job to follow at `Location`).
     accepted: Schema | None = None
+    # Takes evidence files: the body may instead be multipart/form-data, its files in the part `attachments`.
+    files: bool = False
 
 
 OPERATIONS: list[Operation] = []
@@ -151,6 +155,27 @@ def _json_body() -> Any:
     return data
 
 
+def _is_multipart() -> bool:
+    return request.mimetype == "multipart/form-data"
+
+
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,18}")
+
+
+def _form_body(schema: Schema) -> dict:
+    """A multipart body's text parts as the JSON body would give them: lists for list fields, whole numbers
+    for integer fields (a form part is always text), everything else as sent."""
+    data: dict[str, Any] = {}
+    for name in request.form:
+        spec = schema.fields.get(name)
+        values = request.form.getlist(name)
+        value: Any = values if spec is not None and hasattr(spec, "inner") else values[-1]
+        if isinstance(spec, Integer) and isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
+            value = int(value)
+        data[name] = value
+    return data
+
+
 def _query_args(schema: Schema) -> dict:
     raw: dict[str, Any] = {}
     for name in request.args:
@@ -163,8 +188,11 @@ def _query_args(schema: Schema) -> dict:
 def operation(rule: str, method: str, *, summary: str, tag: str, response: Schema | None = None,
               status: int = 200, body: Schema | None = None, query: Schema | None = None,
               public: bool = False, errors: tuple[int, ...] = (), produces: tuple[str, ...] = (),
-              headers: tuple[str, ...] = (), accepted: Schema | None = None) -> Callable:
+              headers: tuple[str, ...] = (), accepted: Schema | None = None, files: bool = False) -> Callable:
     """Declare an API operation. The view gets path values, `user` (unless public), `data` and `args`.
+
+    With `files` the body may also be multipart/form-data (the same fields as text parts) and the view gets
+    `attachments`, the evidence files of the part `attachments` (an empty list for a JSON body).
 
     With `produces` the view answers a file: it returns the Flask response itself (media type one of
     `produces`, status `status`, optional `headers`); otherwise what it returns is dumped with `response`.
@@ -178,7 +206,7 @@ def operation(rule: str, method: str, *, summary: str, tag: str, response: Schem
                                            | ({404} if "<int:" in rule else set()))),
                        description=(view.__doc__ or "").strip(),
                        path_params=tuple(_PATH_PARAM.findall(rule)), produces=produces, headers=headers,
-                       accepted=accepted)
+                       accepted=accepted, files=files)
 
         @functools.wraps(view)
         def handle(**path_values):
@@ -190,8 +218,12 @@ def operation(rule: str, method: str, *, summary: str, tag: str, response: Schem
                 kwargs["user"] = g.api_user = api_user()
             if query is not None:
                 kwargs["args"] = load_with(query, _query_args(query), "Ogiltiga parametrar.")
+            multipart = files and _is_multipart()
             if body is not None:
-                kwargs["data"] = load_with(body, _json_body(), "Ogiltiga uppgifter.")
+                raw = _form_body(body) if multipart else _json_body()
+                kwargs["data"] = load_with(body, raw, "Ogiltiga uppgifter.")
+            if files:
+                kwargs["attachments"] = uploads_from_request() if multipart else []
             result = view(**kwargs)
             if produces:
                 return result

@@ -45,6 +45,12 @@ def _operation_spec(op: Operation) -> dict:
         spec["parameters"] = params
     if op.body is not None:
         spec["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
+        if op.files:
+            spec["requestBody"]["content"]["multipart/form-data"] = {"schema": {"allOf": [op.body, {
+                "type": "object", "properties": {"attachments": {
+                    "type": "array", "items": {"type": "string", "format": "binary"},
+                    "description": "Underlag: pdf, docx, xlsx, odt, png eller jpg (typen läses ur filens innehåll "
+                                   "och ska stämma med filändelsen)"}}}]}}
     ok: dict = {"description": "OK"}
     if op.produces:
         ok["content"] = {media: {"schema": {"type": "string", "format": "binary"}} for media in op.produces}
