@@ -1,15 +1,15 @@
 """Evidence files attached to a case's progress report or transition (the `attachment` table).
 
-Revision ID: 0010_evidence
-Revises: 0009_api_keys
+Revision ID: 0011_evidence
+Revises: 0010_lagesbild_snapshots
 Create Date: 2026-11-30 14:45:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
 import kfflow.db
 
-revision = '0010_evidence'
-down_revision = '0009_api_keys'
+revision = '0011_evidence'
+down_revision = '0010_lagesbild_snapshots'
 branch_labels = None
 depends_on = None
 
