@@ -260,18 +260,15 @@ ROWS += [
         lambda v, who: {"value": 7.4, "date": "2025-06-30", "source": "HR-statistik"},
         "401 403 201 403 201 403 403 403 401"),
     Row("GET", "/lagesbild", None, None, "401 200 200 200 200 200 200 200 401"),
-<<<<<<< HEAD
     # Evidence files are read by anyone signed in, like the case they belong to.
     Row("GET", "/attachments/<int:attachment_id>", measure_with_attachment, None,
         "401 200 200 200 200 200 200 200 401"),
-=======
     Row("GET", "/lagesbild", None, None, "401 422 422 422 422 422 422 422 401", query="?as_of=2026-13-01",
         note="a bad as_of"),
     # Freezing a lägesbild: the freeze_lagesbild action in measure.yaml (steering and registrars).
     Row("POST", "/lagesbild/snapshots", None, lambda v, who: {}, "401 403 403 403 201 201 403 403 401"),
     Row("GET", "/lagesbild/snapshots", None, None, "401 200 200 200 200 200 200 200 401"),
     Row("GET", "/lagesbild/snapshots/<int:snapshot_id>", frozen_lagesbild, None, "401 200 200 200 200 200 200 200 401"),
->>>>>>> main
 ]
 
 
