@@ -99,7 +99,7 @@ def update_measure_view(user, measure_id, data):
 
 
 @operation("/measures/<int:measure_id>/transitions", "POST", summary="Gör en övergång", tag=TAG,
-           body=s.FireSchema(), response=s.MeasureDetailSchema(), errors=(403, 409), files=True)
+           body=s.FireSchema(), response=s.MeasureDetailSchema(), errors=(403, 409), attachments=True)
 def fire_measure(user, measure_id, data, attachments):
     """`trigger`, `version` och övergångens fält med sina namn. En övergång med `evidence: true` tar emot
     underlag: skicka då multipart/form-data med fälten som textdelar och filerna i `attachments`."""
@@ -109,7 +109,7 @@ def fire_measure(user, measure_id, data, attachments):
 
 
 @operation("/measures/<int:measure_id>/progress", "POST", summary="Rapportera läget", tag=TAG, status=201,
-           body=s.ProgressRequestSchema(), response=s.ProgressReportSchema(), errors=(403, 409), files=True)
+           body=s.ProgressRequestSchema(), response=s.ProgressReportSchema(), errors=(403, 409), attachments=True)
 def report_progress(user, measure_id, data, attachments):
     """Vad är gjort, vad pågår, vad finns planerat — av åtgärdens ansvarig eller styrgruppen. Ange `version`
     från senaste läsningen (409 om den är inaktuell); rapporten ger åtgärden en ny version. Underlag: skicka
