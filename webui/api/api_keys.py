@@ -54,9 +54,11 @@ def list_service_accounts(user):
 
 
 @operation("/admin/service-accounts", "POST", summary="Skapa ett tjänstekonto", tag=ADMIN_TAG, status=201,
-           body=s.ServiceAccountRequestSchema(), response=s.ServiceAccountSchema(), errors=(403,))
+           body=s.ServiceAccountRequestSchema(), response=s.ServiceAccountSchema(), errors=(403,),
+           headers=("Location",))
 def add_service_account(user, data):
-    """Samma regler för användarnamn och roll som för en person, men inget lösenord."""
+    """Samma regler för användarnamn och roll som för en person, men inget lösenord. `Location` är kontots
+    nycklar, där det får sin första."""
     account = create_service_account(get_session(), user, username=data["username"], role=data["role"],
                                      display_name=data.get("display_name"))
     return Answer(account, {"Location": f"/api/v1/admin/service-accounts/{account.id}/tokens"})
