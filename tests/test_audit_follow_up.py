@@ -242,3 +242,17 @@ def test_a_wrong_follow_up_rule_is_refused_naming_the_key(tmp_path):
     with pytest.raises(WorkflowDefinitionError, match="recurring.scorer") as exc:
         load_follow_up_rules(tmp_path, get_workflows())
     assert "recurring.threshold" in exc.value.message
+
+
+def test_the_demo_follow_up_shows_every_flag_and_a_recurring_recommendation(session):
+    from sqlalchemy import select
+
+    from kfflow.models import Audit, User
+    from kfflow.services.demo import load_demo
+
+    load_demo(session)
+    sample = session.scalar(select(Audit).where(Audit.number == "7/2022"))
+    earlier = session.scalar(select(Audit).where(Audit.number == "4/2019"))
+    view = audit_follow_up(session, session.scalar(select(User).where(User.username == "anna")), sample.id)
+    assert {f.code for r in view.recommendations for f in r.flags} == {"late", "no_measure", "dropped"}
+    assert [(r.number, r.recurring_of.audit_id) for r in view.recommendations if r.recurring_of] == [(3, earlier.id)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from kfflow.documents.render import EmbeddedData, html_to_pdf, render_html
+from kfflow.documents.render import audit_document_html, audit_document_pdf
 
 TEMPLATE = "uppfoljning.html"
 
@@ -79,15 +79,8 @@ def follow_up_title(data: dict) -> str:
 
 
 def follow_up_html(data: dict) -> str:
-    a = data["audit"]
-    context = {"d": data, "a": a, "title": follow_up_title(data), "organisation": data["organisation"],
-               "draft": False, "author": a["responding_body"], "document_date": data["document_date"],
-               "diarienummer": a["diarienummer"]}
-    return render_html(TEMPLATE, context)
+    return audit_document_html(TEMPLATE, data, follow_up_title(data))
 
 
 def follow_up_pdf(data: dict, *, when: datetime) -> bytes:
-    dnr = (data["audit"]["diarienummer"] or "utan-dnr").replace("/", "-")
-    embedded = EmbeddedData(name=f"uppfoljning-{dnr}.json", data=data,
-                            description="Uppföljningens uppgifter i maskinläsbar form (JSON)")
-    return html_to_pdf(follow_up_html(data), embedded=embedded, when=when)
+    return audit_document_pdf(follow_up_html(data), data, when=when)

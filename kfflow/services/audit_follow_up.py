@@ -18,12 +18,11 @@ from kfflow.clock import local_today
 from kfflow.db import utcnow
 from kfflow.documents.uppfoljning import follow_up_data, follow_up_pdf
 from kfflow.errors import NotFound
-from kfflow.models import (Audit, HistoryEntry, Indicator, Measure, Measurement, ProgressReport, Recommendation,
-                           RecommendationMeasure)
+from kfflow.models import Audit, HistoryEntry, Measure, ProgressReport, Recommendation, RecommendationMeasure
 from kfflow.services._common import _storable_id, load_actor
 from kfflow.services.access import require, workflow_of
 from kfflow.services.documents import PDF, RenderedDocument, file_stem, organisation_name
-from kfflow.services.indicators import is_stale
+from kfflow.services.indicators import IndicatorStatus, indicator_statuses_by_measure
 from kfflow.services.recurring import best_match, follow_up_rules
 from kfflow.workflow import get_workflows, is_late
 
@@ -47,20 +46,6 @@ class Flag:
 
 
 @dataclass(frozen=True)
-class IndicatorLine:
-    """An indicator as the follow-up shows it: where it started, where it is, where it should be."""
-    name: str
-    unit: str
-    direction: str
-    baseline: float
-    baseline_date: date
-    target: float
-    target_date: date
-    latest: Measurement | None
-    stale: bool
-
-
-@dataclass(frozen=True)
 class PromisedMeasure:
     id: int
     title: str
@@ -71,7 +56,7 @@ class PromisedMeasure:
     latest_progress: ProgressReport | None
     effect: str | None
     effect_label: str | None
-    indicators: list[IndicatorLine]
+    indicators: list[IndicatorStatus]        # latest value against the target, stale or not
 
 
 @dataclass(frozen=True)
@@ -162,23 +147,6 @@ def _latest_progress(session: Session, ids: list[int]) -> dict[int, ProgressRepo
     return latest
 
 
-def _indicators(session: Session, ids: list[int], today: date) -> dict[int, list[IndicatorLine]]:
-    by_measure: dict[int, list[IndicatorLine]] = {i: [] for i in ids}
-    if not ids:
-        return by_measure
-    indicators = list(session.scalars(select(Indicator).where(Indicator.measure_id.in_(ids)).order_by(Indicator.id)))
-    latest: dict[int, Measurement] = {}
-    if indicators:
-        for m in session.scalars(select(Measurement).where(Measurement.indicator_id.in_([i.id for i in indicators]))
-                                 .order_by(Measurement.measured_on, Measurement.id)):
-            latest[m.indicator_id] = m
-    for i in indicators:
-        value = latest.get(i.id)
-        by_measure[i.measure_id].append(IndicatorLine(i.name, i.unit, i.direction, i.baseline, i.baseline_date,
-                                                      i.target, i.target_date, value, is_stale(i, value, today)))
-    return by_measure
-
-
 def _sort_day(audit) -> date:
     return audit.received or local_today(audit.created_at)
 
@@ -212,7 +180,7 @@ def audit_follow_up(session: Session, actor, audit_id: int, *, today: date | Non
     measures = {m.id: m for rec in audit.recommendations for m in rec.measures}
     ids = sorted(measures)
     progress = _latest_progress(session, ids)
-    indicators = _indicators(session, ids, today)
+    indicators = indicator_statuses_by_measure(session, ids, today=today)
     dropped = _dropped_at(session, list(measures.values()), rules.flags.dropped_states)
     adopted = _adoption_times(session, audit)
     earlier = _earlier_recommendations(session, audit)

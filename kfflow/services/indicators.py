@@ -229,17 +229,26 @@ def is_stale(indicator: Indicator, latest: Measurement | None, today: date) -> b
 
 def indicator_statuses(session: Session, measure_id: int, *, today: date | None = None) -> list[IndicatorStatus]:
     """Every indicator of the measure with its measurements, in two queries."""
+    return indicator_statuses_by_measure(session, [measure_id], today=today)[measure_id]
+
+
+def indicator_statuses_by_measure(session: Session, measure_ids: list[int], *,
+                                  today: date | None = None) -> dict[int, list[IndicatorStatus]]:
+    """Every indicator of each measure with its measurements, in two queries whatever the number of measures."""
     today = today or local_today()
-    indicators = session.scalars(select(Indicator).where(Indicator.measure_id == measure_id)
+    statuses: dict[int, list[IndicatorStatus]] = {measure_id: [] for measure_id in measure_ids}
+    if not measure_ids:
+        return statuses
+    indicators = session.scalars(select(Indicator).where(Indicator.measure_id.in_(measure_ids))
                                  .order_by(Indicator.id)).all()
     by_indicator: dict[int, list[Measurement]] = {i.id: [] for i in indicators}
     if indicators:
         for m in session.scalars(select(Measurement).where(Measurement.indicator_id.in_(by_indicator))
                                  .order_by(Measurement.measured_on, Measurement.id)):
             by_indicator[m.indicator_id].append(m)
-    statuses = []
     for indicator in indicators:
         values = by_indicator[indicator.id]
         latest = values[-1] if values else None
-        statuses.append(IndicatorStatus(indicator, values, latest, is_stale(indicator, latest, today)))
+        statuses[indicator.measure_id].append(IndicatorStatus(indicator, values, latest,
+                                                              is_stale(indicator, latest, today)))
     return statuses

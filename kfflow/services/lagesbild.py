@@ -6,60 +6,38 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic import ValidationError as PydanticError
+from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kfflow.clock import local_today
-from kfflow.errors import WorkflowDefinitionError
 from kfflow.models import Indicator, Measure, Measurement, ProgressReport
-from kfflow.workflow import get_workflows
+from kfflow.workflow.rule_files import StrictRules, cached_per_workflows, check_measure_states, read_rule_file
 
 LAGESBILD_FILE = "lagesbild.yaml"
 STATUSES = ("on_track", "at_risk", "late")
 
 
-class StatusRule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class StatusRule(StrictRules):
     applies_to: tuple[str, ...]
     warning_days: int = Field(ge=0)
     report_within_days: int = Field(ge=1)
     stale_indicator_is_at_risk: bool = True
 
 
-class LagesbildRules(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class LagesbildRules(StrictRules):
     status: StatusRule
 
 
 def load_lagesbild_rules(folder: Path | str, workflows) -> LagesbildRules:
     """The rules in `folder`/lagesbild.yaml, checked against the measure lifecycle's states;
     WorkflowDefinitionError names the file and the bad key (`kfflow workflows check` shows it)."""
-    path = Path(folder) / LAGESBILD_FILE
-    try:
-        rules = LagesbildRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError) as exc:
-        raise WorkflowDefinitionError(f"{LAGESBILD_FILE}: {exc}") from None
-    except PydanticError as exc:
-        raise WorkflowDefinitionError("\n".join(
-            f"{LAGESBILD_FILE}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
-    unknown = [s for s in rules.status.applies_to if s not in workflows.current("measure").states]
-    if unknown:
-        raise WorkflowDefinitionError(f"{LAGESBILD_FILE}: status.applies_to: no measure state {', '.join(unknown)}")
+    rules = read_rule_file(folder, LAGESBILD_FILE, LagesbildRules)
+    check_measure_states(LAGESBILD_FILE, "status.applies_to", rules.status.applies_to, workflows)
     return rules
 
 
-_LOADED: dict[int, LagesbildRules] = {}  # per loaded set of lifecycles (id of the set)
-
-
-def lagesbild_rules() -> LagesbildRules:
-    """The rules beside the loaded lifecycles, read once per loaded set."""
-    workflows = get_workflows()
-    if id(workflows) not in _LOADED:
-        _LOADED[id(workflows)] = load_lagesbild_rules(workflows.path, workflows)
-    return _LOADED[id(workflows)]
+lagesbild_rules = cached_per_workflows(load_lagesbild_rules)  # () -> LagesbildRules beside the loaded lifecycles
 
 
 @dataclass(frozen=True)

@@ -9,32 +9,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic import ValidationError as PydanticError
+from pydantic import Field
 from rapidfuzz import fuzz, process, utils
 
-from kfflow.errors import WorkflowDefinitionError
-from kfflow.workflow import get_workflows
+from kfflow.workflow.rule_files import StrictRules, cached_per_workflows, check_measure_states, read_rule_file
 
 FOLLOW_UP_FILE = "follow_up.yaml"
 SCORERS = {"ratio": fuzz.ratio, "token_sort_ratio": fuzz.token_sort_ratio, "token_set_ratio": fuzz.token_set_ratio,
            "WRatio": fuzz.WRatio, "QRatio": fuzz.QRatio}
 
 
-class FlagRules(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class FlagRules(StrictRules):
     dropped_states: tuple[str, ...]
 
 
-class RecurringRule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class RecurringRule(StrictRules):
     scorer: Literal["ratio", "token_sort_ratio", "token_set_ratio", "WRatio", "QRatio"]
     threshold: float = Field(gt=0, le=100)
 
 
-class FollowUpRules(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class FollowUpRules(StrictRules):
     flags: FlagRules
     recurring: RecurringRule
 
@@ -42,29 +36,12 @@ class FollowUpRules(BaseModel):
 def load_follow_up_rules(folder: Path | str, workflows) -> FollowUpRules:
     """The rules in `folder`/follow_up.yaml, the states checked against the measure lifecycle;
     WorkflowDefinitionError names the file and the bad key (`kfflow workflows check` shows it)."""
-    path = Path(folder) / FOLLOW_UP_FILE
-    try:
-        rules = FollowUpRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError) as exc:
-        raise WorkflowDefinitionError(f"{FOLLOW_UP_FILE}: {exc}") from None
-    except PydanticError as exc:
-        raise WorkflowDefinitionError("\n".join(
-            f"{FOLLOW_UP_FILE}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
-    unknown = [s for s in rules.flags.dropped_states if s not in workflows.current("measure").states]
-    if unknown:
-        raise WorkflowDefinitionError(f"{FOLLOW_UP_FILE}: flags.dropped_states: no measure state {', '.join(unknown)}")
+    rules = read_rule_file(folder, FOLLOW_UP_FILE, FollowUpRules)
+    check_measure_states(FOLLOW_UP_FILE, "flags.dropped_states", rules.flags.dropped_states, workflows)
     return rules
 
 
-_LOADED: dict[int, FollowUpRules] = {}  # per loaded set of lifecycles (id of the set)
-
-
-def follow_up_rules() -> FollowUpRules:
-    """The rules beside the loaded lifecycles, read once per loaded set."""
-    workflows = get_workflows()
-    if id(workflows) not in _LOADED:
-        _LOADED[id(workflows)] = load_follow_up_rules(workflows.path, workflows)
-    return _LOADED[id(workflows)]
+follow_up_rules = cached_per_workflows(load_follow_up_rules)  # () -> FollowUpRules beside the loaded lifecycles
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from marshmallow import fields
 
 from kfflow.services.audit_follow_up import FLAG_LABELS, audit_follow_up, follow_up_document
 from kfflow.services.documents import PDF
-from webui.api.schemas import Boolean, Date, Integer, Nested, Number, ResponseSchema, Text
+from webui.api.schemas import Boolean, Date, IndicatorSchema, Integer, Nested, Number, ResponseSchema, Text
 from webui.api.framework import operation
 from webui.db import get_session
 from webui.documents import send_document
@@ -21,23 +21,6 @@ class FollowUpProgressSchema(ResponseSchema):
     planned = Text(allow_none=True, required=True)
 
 
-class FollowUpLatestSchema(ResponseSchema):
-    value = Number(required=True)
-    date = Date(required=True, attribute="measured_on")
-
-
-class FollowUpIndicatorSchema(ResponseSchema):
-    name = Text(required=True)
-    unit = Text(required=True)
-    direction = Text(required=True, metadata={"enum": ["higher", "lower"]})
-    baseline = Number(required=True)
-    baseline_date = Date(required=True)
-    target = Number(required=True)
-    target_date = Date(required=True)
-    latest = Nested(FollowUpLatestSchema, allow_none=True, required=True)
-    stale = Boolean(required=True, metadata={"description": "Inget värde inom indikatorns frekvens"})
-
-
 class FollowUpMeasureSchema(ResponseSchema):
     id = Integer(required=True)
     title = Text(required=True)
@@ -49,8 +32,8 @@ class FollowUpMeasureSchema(ResponseSchema):
     latest_progress = Nested(FollowUpProgressSchema, allow_none=True, required=True)
     effect = Text(allow_none=True, required=True, metadata={"description": "Effekt vid utvärderingen (`effects`)"})
     effect_label = Text(allow_none=True, required=True)
-    indicators = fields.List(fields.Nested(FollowUpIndicatorSchema), required=True,
-                             metadata={"description": "Senaste värde mot målet"})
+    indicators = fields.List(fields.Nested(IndicatorSchema), required=True,
+                             metadata={"description": "Som i GET /measures/<id>: senaste värde mot målet"})
 
 
 class FollowUpFlagSchema(ResponseSchema):
