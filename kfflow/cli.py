@@ -245,7 +245,7 @@ def workflows_check(ctx: Context, path):
         fail(f"Fel i gallringsreglerna i {folder}:\n{exc.message}", 1)
     if retention is not None:
         click.echo(f"{RETENTION_FILE}: {len(retention.rules)} gallringsregler — OK")
-    from kfflow.services.lagesbild import LAGESBILD_FILE, load_lagesbild_rules
+    from kfflow.services.lagesbild_rules import LAGESBILD_FILE, load_lagesbild_rules
 
     try:
         load_lagesbild_rules(folder, loaded)

@@ -61,6 +61,11 @@ class ApiKey:
     expires: datetime
     last_used: datetime | None
 
+    @property
+    def last_day(self) -> date:
+        """The last day it works on, in the region's time zone (it ends at the following midnight)."""
+        return (self.expires.astimezone(LOCAL_TZ) - timedelta(microseconds=1)).date()
+
 
 @dataclass(frozen=True)
 class NewApiKey:

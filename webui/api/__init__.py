@@ -11,7 +11,7 @@ from webui.api.framework import BadRequest, bp
 from webui.errors import http_error_page, status_for
 
 # The operations register on import.
-from webui.api import (admin, api_keys, audits, documents, follow_up, jobs, measures,  # noqa: E402,F401
+from webui.api import (admin, api_keys, audits, documents, follow_up, jobs, lagesbild, measures,  # noqa: E402,F401
                        notifications, openapi, tokens)
 
 log = logging.getLogger(__name__)
