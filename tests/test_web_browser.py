@@ -46,7 +46,9 @@ def live(tmp_path_factory, password_hash):
             # Answered with the measure, so that the follow-up page shows its measure and indicator tables.
             update_recommendation(s, users["registrar"], rec.id, {"answer": "Åtgärden följs upp.",
                                                                   "measure_ids": [decided.id]}, None)
-            server.ids = {"measure": decided.id, "audit": audit.id, "rec": rec.id}
+            service = create_user(s, users["admin"], username="hr.system", role="council",
+                                  display_name="HR-systemet", service_account=True)
+            server.ids = {"measure": decided.id, "audit": audit.id, "rec": rec.id, "service": service.id}
         sweep(server.database, datetime.now(timezone.utc))  # in-app notifications for the list page
         yield server
 
@@ -174,7 +176,8 @@ def _pages(live, role: str) -> list[str]:
         "registrar": ["/granskningar/ny", f"/granskningar/{ids['audit']}", f"/rekommendationer/{ids['rec']}/steg/reassign",
                       "/atgarder/importera", f"/granskningar/{ids['audit']}/andra",
                       f"/granskningar/{ids['audit']}/steg/start_drafting"],
-        "admin": ["/admin/anvandare", "/admin/roller", "/admin/organ"],
+        "admin": ["/admin/anvandare", "/admin/roller", "/admin/organ", "/admin/tjanstekonton",
+                  f"/admin/tjanstekonton/{ids['service']}", "/admin/kontohandelser"],
     }
     return by_role + extra[role]
 
