@@ -3,7 +3,6 @@ equal to the API, the PDF read back, the rule in audit.yaml, and odd characters 
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import timedelta
 from html import unescape
 
@@ -24,6 +23,7 @@ from tests.factories import measure_in_state
 from tests.pdf_checks import assert_in_order, embedded_json, structure, text
 from tests.test_documents_accessible import assert_accessible_archival, headings
 from tests.web_support import sign_in
+from tests.workflow_copies import changed_copy
 
 ODD = "Mål <b>&amp;</b> \"citat\" 'apostrof' — Ω ≤ 7,5 % ÅÄÖ åäö ñ ß ł"
 REASON = "Finansieringen prövas i den ordinarie budgetprocessen; ingen särskild åtgärd."
@@ -197,28 +197,22 @@ def test_odd_characters_survive_page_api_and_pdf(make_web_app, api, session, use
 
 
 @pytest.fixture
-def workflows_copy(tmp_path):
-    folder = tmp_path / "workflows"
-    shutil.copytree(WORKFLOWS_PATH, folder)
-    yield folder
+def restore_workflows():
+    yield
     configure(load_workflows(WORKFLOWS_PATH))  # the rest of the run uses the shipped rules
 
 
-def _edit_yaml(path, change) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
-
-def test_who_may_see_it_and_the_threshold_are_the_yaml(workflows_copy, make_web_app, session, users):
+def test_who_may_see_it_and_the_threshold_are_the_yaml(restore_workflows, tmp_path, make_web_app, session, users):
     from tests.api_support import Api
 
     earlier = _audit_with(session, users, "3/2019", "2019-05-01", [EARLIER_TEXT])
     current = _audit_with(session, users, "7/2022", "2022-11-15", [RECURRING_TEXT])
-    _edit_yaml(workflows_copy / "audit.yaml",
-               lambda d: d["actions"]["view_follow_up"].update(roles=["steering", "registrar"]))
-    _edit_yaml(workflows_copy / "follow_up.yaml", lambda d: d["recurring"].update(threshold=99.5))
-    app = make_web_app({"workflows_path": workflows_copy})
+    folder = changed_copy(tmp_path, "audit.yaml",
+                          lambda d: d["actions"]["view_follow_up"].update(roles=["steering", "registrar"]))
+    rules = yaml.safe_load((folder / "follow_up.yaml").read_text(encoding="utf-8"))
+    rules["recurring"]["threshold"] = 99.5
+    (folder / "follow_up.yaml").write_text(yaml.safe_dump(rules), encoding="utf-8")
+    app = make_web_app({"workflows_path": folder})
     api = Api(app.test_client(), session)
     assert api.call("GET", f"/audits/{current.id}/follow-up", as_user="contributor")[0] == 403
     assert api.call("GET", f"/audits/{current.id}/uppfoljning.pdf", as_user="contributor")[0] == 403
