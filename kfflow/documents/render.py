@@ -153,3 +153,20 @@ def html_to_pdf(html: str, *, embedded: EmbeddedData | None = None, when: dateti
         # The file identifier follows the content, so the same document rendered twice has the same /ID.
         pdf_identifier=hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii"))
 
+
+
+def audit_document_html(template: str, data: dict, title: str) -> str:
+    """The finished HTML of a document about one audit (`data["audit"]`): the letterhead names the responding
+    body, the date and the diarienummer."""
+    a = data["audit"]
+    return render_html(template, {"d": data, "a": a, "title": title, "organisation": data["organisation"],
+                                  "draft": data.get("draft", False), "author": a["responding_body"],
+                                  "document_date": data["document_date"], "diarienummer": a["diarienummer"]})
+
+
+def audit_document_pdf(html: str, data: dict, *, when: datetime) -> bytes:
+    """The PDF of a document about one audit, its data embedded as `<kind>-<diarienummer>.json`."""
+    dnr = (data["audit"]["diarienummer"] or "utan-dnr").replace("/", "-")
+    embedded = EmbeddedData(name=f"{data['kind']}-{dnr}.json", data=data,
+                            description="Ärendets uppgifter i maskinläsbar form (JSON)")
+    return html_to_pdf(html, embedded=embedded, when=when)

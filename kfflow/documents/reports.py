@@ -15,7 +15,7 @@ from kfflow.clock import LOCAL_TZ, local_today
 from kfflow.documents.render import EmbeddedData, html_to_pdf, render_html
 from kfflow.kinds import KINDS
 from kfflow.models import HistoryEntry, Measure, Recommendation, User
-from kfflow.services.indicators import statuses_by_measure
+from kfflow.services.indicators import indicator_statuses_by_measure
 from kfflow.workflow import get_workflows, is_late
 
 NO_CATEGORY = "Utan kategori"
@@ -125,14 +125,14 @@ def _measure_row(m: Measure, state_labels, category_labels) -> dict:
 def indicator_tables(session: Session, measures: list[Measure], *, until: date) -> list[dict]:
     """Per measure with indicators: each indicator's baseline, latest value up to `until`, target and where it
     stands against the target (the same verdict as the evaluate form)."""
-    statuses = statuses_by_measure(session, [m.id for m in measures], today=until, until=until)
+    statuses = indicator_statuses_by_measure(session, [m.id for m in measures], today=until, until=until)
     return [{"id": m.id, "title": m.title, "indicators": [{
         "name": i.name, "unit": i.unit, "direction": i.direction,
         "baseline": i.baseline, "baseline_date": i.baseline_date.isoformat(),
         "latest": {"value": i.latest.value, "date": i.latest.measured_on.isoformat()} if i.latest else None,
         "target": i.target, "target_date": i.target_date.isoformat(),
         "standing": i.standing, "verdict": i.verdict} for i in statuses[m.id]]}
-        for m in measures if m.id in statuses]
+        for m in measures if statuses[m.id]]
 
 
 # --- delrapport ---------------------------------------------------------------------------------

@@ -259,16 +259,19 @@ def is_stale(indicator: Indicator, latest: Measurement | None, today: date) -> b
 
 def indicator_statuses(session: Session, measure_id: int, *, today: date | None = None) -> list[IndicatorStatus]:
     """Every indicator of the measure with its measurements, in two queries."""
-    return statuses_by_measure(session, [measure_id], today=today).get(measure_id, [])
+    return indicator_statuses_by_measure(session, [measure_id], today=today)[measure_id]
 
 
-def statuses_by_measure(session: Session, measure_ids, *, today: date | None = None,
-                        until: date | None = None) -> dict[int, list[IndicatorStatus]]:
-    """The indicators of several measures with their measurements (those up to `until` when given), in two
-    queries; a measure without indicators is left out."""
+def indicator_statuses_by_measure(session: Session, measure_ids: list[int], *, today: date | None = None,
+                                  until: date | None = None) -> dict[int, list[IndicatorStatus]]:
+    """Every indicator of each measure with its measurements (those up to `until` when given), in two queries
+    whatever the number of measures."""
     today = today or local_today()
-    indicators = session.scalars(select(Indicator).where(Indicator.measure_id.in_(list(measure_ids)))
-                                 .order_by(Indicator.measure_id, Indicator.id)).all()
+    statuses: dict[int, list[IndicatorStatus]] = {measure_id: [] for measure_id in measure_ids}
+    if not measure_ids:
+        return statuses
+    indicators = session.scalars(select(Indicator).where(Indicator.measure_id.in_(measure_ids))
+                                 .order_by(Indicator.id)).all()
     by_indicator: dict[int, list[Measurement]] = {i.id: [] for i in indicators}
     if indicators:
         query = select(Measurement).where(Measurement.indicator_id.in_(by_indicator))
@@ -276,10 +279,9 @@ def statuses_by_measure(session: Session, measure_ids, *, today: date | None = N
             query = query.where(Measurement.measured_on <= until)
         for m in session.scalars(query.order_by(Measurement.measured_on, Measurement.id)):
             by_indicator[m.indicator_id].append(m)
-    statuses: dict[int, list[IndicatorStatus]] = {}
     for indicator in indicators:
         values = by_indicator[indicator.id]
         latest = values[-1] if values else None
-        statuses.setdefault(indicator.measure_id, []).append(
-            IndicatorStatus(indicator, values, latest, is_stale(indicator, latest, today)))
+        statuses[indicator.measure_id].append(IndicatorStatus(indicator, values, latest,
+                                                              is_stale(indicator, latest, today)))
     return statuses
