@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from datetime import datetime, timezone
 from typing import Any
 
 import procrastinate
@@ -124,17 +125,20 @@ class JobQueue:
         def deliver_mail(timestamp: int | None = None) -> int:
             from kfflow.reminders.runner import deliver_outbox
 
-            return len(deliver_outbox(self.db, self.settings).sent)
+            # The tick (periodic) or the sweep's time (deferred): what is due by then goes out.
+            now = datetime.fromtimestamp(timestamp, timezone.utc) if timestamp else None
+            return len(deliver_outbox(self.db, self.settings, now=now).sent)
 
         self.deliver_mail = deliver_mail
 
-    def defer_mail_delivery(self) -> bool:
-        """Worker mode: one delivery of the outbox, soon (False: one is already waiting, which will do)."""
+    def defer_mail_delivery(self, now: datetime) -> bool:
+        """Worker mode: one delivery of what is due by `now`, soon (False: one is already waiting, which will do)."""
         from procrastinate.exceptions import AlreadyEnqueued
 
         try:
             with self.db.engine.begin() as conn:
-                self.deliver_mail.configure(connection=conn.connection.driver_connection).defer()
+                self.deliver_mail.configure(connection=conn.connection.driver_connection).defer(
+                    timestamp=int(now.timestamp()))
         except AlreadyEnqueued:
             return False
         return True

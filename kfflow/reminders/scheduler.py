@@ -187,7 +187,7 @@ def periodic_sweep(db: Database, settings, rules, *, echo: Callable[[str], None]
         mailer = Mailer(smtp) if smtp and queue is None else None
         result = run_sweep(db, rules, now, mailer=mailer, base=base_url(settings))
         if queue is not None and smtp is not None and result.waiting:
-            queue.defer_mail_delivery()
+            queue.defer_mail_delivery(now)
         fail_lost_jobs(db, older_than=LOST_JOB_AFTER, now=now)
         if echo is not None:
             if queue is None:
