@@ -261,6 +261,26 @@ def _row_id(row: Row) -> str:
     return f"{row.method} {row.rule}" + (f" ({row.note})" if row.note else "")
 
 
+def steerings_upload(session, users):
+    """An import upload previewed by steering (the web page's or the API's first step)."""
+    import io
+
+    from kfflow.services.importing import stage_upload
+    from tests.test_web_imports import GOOD, xlsx_bytes
+
+    stored = stage_upload(session, users["steering"], io.BytesIO(xlsx_bytes(GOOD)), "plan.xlsx")
+    return {"upload_id": stored.id, "sha256": stored.sha256}
+
+
+# Imports: the file as the body (none here: an empty file, refused), then the confirmation, a job.
+ROWS += [
+    Row("POST", "/imports", None, None, "401 403 403 403 422 422 403 403 401", query="?filename=plan.csv",
+        note="steering and registrars import; an empty body is no file"),
+    Row("POST", "/imports/<int:upload_id>", steerings_upload, lambda v, who: {"sha256": v["sha256"]},
+        "401 403 403 403 202 422 403 403 401", note="only the person who previewed the upload confirms it"),
+]
+
+
 def test_every_api_route_has_a_row(app):
     routes = {(method, rule.rule.removeprefix("/api/v1")) for rule in app.url_map.iter_rules()
               if rule.endpoint.startswith("api.") for method in rule.methods - {"HEAD", "OPTIONS"}}
