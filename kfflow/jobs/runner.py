@@ -7,9 +7,9 @@ failed (with a Swedish message for them; the details go to the log).
 A worker killed mid-job leaves its row running; procrastinate hands the job to another worker once the dead
 one's heartbeat is stale (queue.py), and that delivery is a *retry*: it may claim a running row too. A run
 ends the row only while it still holds the latest attempt (the row is locked and compared in the finishing
-transaction), and a job that writes (registration, import) does its writing in that same transaction — so
-whatever was killed when, the work is committed exactly once: a retry finds it undone and does it, or done
-and skips it.
+transaction). A job that writes (registration, import) is claimed, run and ended in one transaction on its
+locked row — so whatever was killed when, the work is committed exactly once: a retry finds it undone and
+does it, or done and skips it.
 """
 from __future__ import annotations
 
@@ -67,6 +67,10 @@ def execute_job(db: Database, job_id: int, *, retry: bool = False) -> str:
     """
     from kfflow.services.jobs import JOB_KINDS, store_result
 
+    with db.session() as session:
+        kind = JOB_KINDS.get(session.scalar(select(Job.kind).where(Job.id == job_id)))
+        if kind is not None and kind.writes:
+            return _execute_writing(session, job_id, kind, retry=retry)
     attempt = _claim(db, job_id, retry=retry)
     if attempt is None:
         log.warning("job %s is not waiting to run (run already, or gone); skipped", job_id)
@@ -81,14 +85,6 @@ def execute_job(db: Database, job_id: int, *, retry: bool = False) -> str:
         try:
             if kind is None:
                 raise KfflowError(f"Okänd sorts jobb: {kind_name}.")
-            if kind.writes:
-                # The work and "done" in one transaction: both commit, or neither (then a retry does it).
-                with write_transaction(session):
-                    job = _hold(session, job_id, attempt)
-                    result = kind.run(session, actor, params)
-                    _finish_done(session, job, result, store_result)
-                crash_point("job:committed")
-                return "done"
             result = kind.run(session, actor, params)
         except _Superseded:
             log.warning("job %s attempt %s was taken over or ended by another run; its work is undone",
@@ -114,6 +110,40 @@ def execute_job(db: Database, job_id: int, *, retry: bool = False) -> str:
             log.error("job %s could not be ended (storage refuses writes); the sweep ends it later", job_id)
             raise
         return job.state
+
+
+def _execute_writing(session, job_id: int, kind, *, retry: bool) -> str:
+    """A job that writes: claimed, run and ended in one transaction on its locked row — the work and "done"
+    commit together or not at all. Killed before the commit, the row still says queued and a retry does the
+    work; after it, the row says done and a retry skips. Two runs at once queue on the row lock."""
+    from kfflow.services.jobs import store_result
+
+    claimable = WAITING_STATES if retry else ("queued",)
+    try:
+        with write_transaction(session):
+            job = session.get(Job, job_id, populate_existing=True, with_for_update=True)
+            if job is None or job.state not in claimable:
+                raise _Superseded()
+            job.state, job.started_at, job.attempt = "running", utcnow(), job.attempt + 1
+            result = kind.run(session, session.get(User, job.requested_by_id), dict(job.params))
+            _finish_done(session, job, result, store_result)
+        crash_point("job:committed")
+        return "done"
+    except _Superseded:
+        log.warning("job %s is not waiting to run (run already, or gone); skipped", job_id)
+        return "skipped"
+    except KfflowError as exc:
+        error = _message(exc)
+        log.info("job %s (%s) refused: %s", job_id, kind.name, exc.code)
+    except Exception:  # noqa: BLE001 - any failure ends the job failed, told in Swedish
+        log.exception("job %s (%s) failed", job_id, kind.name)
+        error = INTERNAL_ERROR
+    with write_transaction(session):
+        job = session.get(Job, job_id, populate_existing=True, with_for_update=True)
+        if job is None or job.state not in claimable:
+            return "skipped"
+        job.state, job.error, job.finished_at, job.attempt = "failed", error, utcnow(), job.attempt + 1
+    return "failed"
 
 
 def _finish_done(session, job: Job, result, store_result) -> None:
