@@ -20,7 +20,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import BinaryIO
 
 from sqlalchemy import select
@@ -40,6 +40,7 @@ from kfflow.services.measures import NewMeasure, change_measure_in_transaction, 
 from kfflow.storage import delete_expired, delete_stored, read_bytes, store_bytes
 from kfflow.workflow import get_workflows
 
+PREVIEW_LISTED = 200  # rows a preview or result lists per part (pages and API); the counts are always complete
 BATCH = 2500  # rows per bulk insert: bounds memory, paces the progress bar
 
 
@@ -279,6 +280,16 @@ def preview_upload(session: Session, actor, upload_id: int, *, update: bool = Fa
         raise
 
 
+def upload_and_preview(session: Session, actor, stream: BinaryIO, filename: str, *, update: bool = False,
+                       replaces: int | None = None, now: datetime | None = None) -> tuple[StoredFile, ImportResult]:
+    """Store an upload and preview it: the stored file (its id is what `confirm_upload` takes, on any node)
+    and what importing it would do. A file with errors is refused and not kept. The name is the file's own,
+    without the sender's folders."""
+    filename = PurePath((filename or "").replace("\\", "/")).name[:200]
+    stored = stage_upload(session, actor, stream, filename, replaces=replaces, now=now)
+    return stored, preview_upload(session, actor, stored.id, update=update, now=now)
+
+
 def check_confirm(session: Session, actor, upload_id: int, *, expected_sha256: str,
                   now: datetime | None = None) -> StoredFile:
     """Whether the actor's previewed upload can be confirmed: refused at once, before a job is queued."""
@@ -314,20 +325,16 @@ def confirm_upload_in_transaction(session: Session, actor, upload_id: int, *, ex
     return result
 
 
-# Rows an import's outcome lists by name (the counts are always whole): what its page shows.
-OUTCOME_LISTED = 200
-
-
 def import_outcome(result: ImportResult) -> dict:
     """What a confirmed import did, as plain data kept with its job (the result page and the API read it)."""
     return {
         "file_name": result.file_name, "sha256": result.sha256,
         "created": len(result.created_ids), "updated": len(result.updated), "unchanged": len(result.unchanged),
-        "notes": result.notes[:OUTCOME_LISTED],
+        "notes": result.notes[:PREVIEW_LISTED],
         "created_measures": [{"id": measure_id, "row": plan.row, "title": plan.values["title"]}
-                             for measure_id, plan in zip(result.created_ids[:OUTCOME_LISTED], result.created)],
+                             for measure_id, plan in zip(result.created_ids[:PREVIEW_LISTED], result.created)],
         "updated_measures": [{"id": m.measure.id, "row": m.plan.row, "title": m.measure.title,
-                              "changes": sorted(m.changes)} for m in result.updated[:OUTCOME_LISTED]],
+                              "changes": sorted(m.changes)} for m in result.updated[:PREVIEW_LISTED]],
     }
 
 
