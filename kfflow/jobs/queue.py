@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from kfflow.database import Database
+from kfflow.db import utcnow
 from kfflow.operations import metric_source, readiness_check
 
 log = logging.getLogger(__name__)
@@ -125,8 +126,11 @@ class JobQueue:
         def deliver_mail(timestamp: int | None = None) -> int:
             from kfflow.reminders.runner import deliver_outbox
 
-            # The tick (periodic) or the sweep's time (deferred): what is due by then goes out.
-            now = datetime.fromtimestamp(timestamp, timezone.utc) if timestamp else None
+            # What is due by now goes out, or by the sweep's time when that is later (a sweep "as of" a given
+            # time, `kfflow remind --now`); a periodic tick's timestamp is already past when the job runs.
+            now = utcnow()
+            if timestamp:
+                now = max(now, datetime.fromtimestamp(timestamp, timezone.utc))
             return len(deliver_outbox(self.db, self.settings, now=now).sent)
 
         self.deliver_mail = deliver_mail
