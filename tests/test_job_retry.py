@@ -45,6 +45,13 @@ def _queue_entries(session) -> int:
     return session.scalar(text("SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'kfflow.run_job'"))
 
 
+def _doing(session) -> bool:
+    """A worker has taken the job (a writing job's row says "running" only inside its one transaction)."""
+    session.rollback()
+    return bool(session.scalar(text("SELECT count(*) FROM procrastinate_jobs "
+                                    "WHERE task_name = 'kfflow.run_job' AND status = 'doing'")))
+
+
 def _kill_mid_job_then_retry(session, settings, tmp_path, job_id: int, crash_at: str) -> Job:
     first = _worker("worker-1", settings, tmp_path, crash_at)
     try:
@@ -107,7 +114,7 @@ def test_a_worker_stopped_with_sigterm_finishes_its_job_first(database, session,
     job_id = request_registration(session, users["registrar"], audit.id, queue).job.id
     worker = _worker("worker", settings, tmp_path)
     try:
-        wait_until(lambda: _job(session, job_id).state == "running", 120, f"the job to start\n{worker.output}")
+        wait_until(lambda: _doing(session), 120, f"the worker to take the job\n{worker.output}")
         worker.signal(signal.SIGTERM)
         worker.popen.wait(timeout=120)
     finally:
