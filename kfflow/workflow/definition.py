@@ -64,6 +64,7 @@ class TransitionDef:
     guards: tuple[str, ...] = ()
     effects: tuple[str, ...] = ()
     by_import: bool = False  # fired only by the spreadsheet import (history from before kfflow), never offered
+    evidence: bool = False   # takes evidence files (attachments) with its fields: pdf, docx, xlsx, odt, png, jpg
 
     def dest_from(self, source: str) -> str:
         return self.dest or source
@@ -97,6 +98,8 @@ class WorkflowDef:
     states: dict[str, StateDef]
     transitions: tuple[TransitionDef, ...]
     actions: dict[str, ActionDef] = field(default_factory=dict)
+    # The history's label of an entry a service writes besides a transition ("Ändrade uppgifterna" for `edit`).
+    history_labels: dict[str, str] = field(default_factory=dict)
     source_file: Path | None = None
     _by_state: dict[str, dict[str, TransitionDef]] = field(default_factory=dict, repr=False)
     machine: Any = field(default=None, repr=False, compare=False)  # built once by the engine

@@ -113,6 +113,7 @@ class TransitionSpec(Strict):
     guards: Names = []
     effects: Names = []
     by_import: bool = False
+    evidence: bool = False
 
 
 class WorkflowFile(Strict):
@@ -122,6 +123,7 @@ class WorkflowFile(Strict):
     states: dict[str, StateSpec] = Field(min_length=1)
     transitions: list[TransitionSpec]
     actions: dict[str, ActionSpec] = {}
+    history: dict[str, Label] = {}  # what a case's history calls the entries services write besides transitions
 
 
 # --- the loaded set -------------------------------------------------------------------------------
@@ -425,7 +427,7 @@ def _parse_workflow(path: Path, data: dict, roles, relations, vocabularies, erro
         transitions.append(TransitionDef(
             trigger=t.trigger, label=t.label or t.trigger, sources=tuple(t.source), dest=t.dest,
             roles=frozenset(t.roles), relation=t.relation, fields=tuple(fields), guards=tuple(t.guards),
-            effects=tuple(t.effects), by_import=t.by_import))
+            effects=tuple(t.effects), by_import=t.by_import, evidence=t.evidence))
     triggers = {t.trigger for t in transitions}
     actions = {}
     for name, a in spec.actions.items():
@@ -446,7 +448,8 @@ def _parse_workflow(path: Path, data: dict, roles, relations, vocabularies, erro
             if s not in reachable:
                 errors.add(fname, f"state {s!r} is unreachable from {spec.initial!r}")
     return WorkflowDef(name=spec.name, version=spec.version, initial=spec.initial, states=states,
-                       transitions=tuple(transitions), actions=actions, source_file=path)
+                       transitions=tuple(transitions), actions=actions, history_labels=dict(spec.history),
+                       source_file=path)
 
 
 def load_workflows(path: Path | str) -> WorkflowSet:
