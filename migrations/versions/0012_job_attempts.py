@@ -1,16 +1,16 @@
 """Jobs that write (registering a yttrande, confirming an import) and retries: the attempt that holds a job,
 and what a finished job did when its result is not a file.
 
-Revision ID: 0011_job_attempts
-Revises: 0010_lagesbild_snapshots
+Revision ID: 0012_job_attempts
+Revises: 0011_evidence
 Create Date: 2026-11-30 15:00:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = '0011_job_attempts'
-down_revision = '0010_lagesbild_snapshots'
+revision = '0012_job_attempts'
+down_revision = '0011_evidence'
 branch_labels = None
 depends_on = None
 
