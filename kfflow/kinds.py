@@ -67,21 +67,31 @@ class CaseKind:
         return next((f for f in self.fields() if f.name == name), None)
 
 
+# Marking a case or something in it as covered by secrecy (kfflow/services/secrecy.py), the same on every kind.
+SECRECY_EVENTS = {"mark_secrecy": "Sekretessmarkerade", "change_secrecy": "Ändrade sekretessmarkeringen",
+                  "unmark_secrecy": "Tog bort sekretessmarkeringen"}
+
+
+def _secrecy_fields() -> tuple[FieldDef, ...]:
+    from kfflow.services.secrecy import EVENT_FIELDS
+    return EVENT_FIELDS
+
+
 def _measure_fields() -> tuple[FieldDef, ...]:
     from kfflow.services.measures import PROGRESS_FIELDS
     from kfflow.workflow.measure_attributes import attribute_fields
-    return attribute_fields() + PROGRESS_FIELDS
+    return attribute_fields() + PROGRESS_FIELDS + _secrecy_fields()
 
 
 def _recommendation_fields() -> tuple[FieldDef, ...]:
     from kfflow.services.audits import ANSWER_FIELDS, RECOMMENDATION_FIELDS
-    return RECOMMENDATION_FIELDS + ANSWER_FIELDS
+    return RECOMMENDATION_FIELDS + ANSWER_FIELDS + _secrecy_fields()
 
 
 def _audit_fields() -> tuple[FieldDef, ...]:
     from kfflow.services.audits import AUDIT_FIELDS
     from kfflow.services.documents import DOCUMENT_EVENT_FIELDS
-    return AUDIT_FIELDS + DOCUMENT_EVENT_FIELDS
+    return AUDIT_FIELDS + DOCUMENT_EVENT_FIELDS + _secrecy_fields()
 
 
 KINDS: dict[str, CaseKind] = {kind.name: kind for kind in (
@@ -93,7 +103,7 @@ KINDS: dict[str, CaseKind] = {kind.name: kind for kind in (
         waits_on_start_page=True,
         events={"propose": "Föreslog åtgärden", "edit": "Ändrade uppgifterna",
                 "report_progress": "Rapporterade läget", "add_indicator": "Lade till en indikator",
-                "add_measurement": "Registrerade ett mätvärde", "gallra": "Gallrade enligt gallringsregel"},
+                "add_measurement": "Registrerade ett mätvärde", "gallra": "Gallrade enligt gallringsregel", **SECRECY_EVENTS},
         fields=_measure_fields),
     CaseKind(
         name="recommendation", model=Recommendation, workflow="recommendation",
@@ -104,14 +114,14 @@ KINDS: dict[str, CaseKind] = {kind.name: kind for kind in (
         joins=((Audit, Audit.id == Recommendation.audit_id),),
         due=DueDate("response_due", Audit.response_due, "Svar senast"),
         waits_on_start_page=True,
-        events={"register": "Registrerade rekommendationen", "edit_answer": "Ändrade svaret"},
+        events={"register": "Registrerade rekommendationen", "edit_answer": "Ändrade svaret", **SECRECY_EVENTS},
         fields=_recommendation_fields),
     CaseKind(
         name="audit", model=Audit, workflow="audit",
         web_path="/granskningar/{id}", api_path="/audits/{id}",
         title_columns=(("name", Audit.name), ("number", Audit.number)), title_format="{} {}",
         events={"register": "Registrerade granskningen", "edit": "Ändrade uppgifterna",
-                "register_document": "Registrerade en handling"},
+                "register_document": "Registrerade en handling", **SECRECY_EVENTS},
         fields=_audit_fields),
 )}
 

@@ -81,6 +81,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.register_blueprint(imports_bp)
     from webui.jobs import bp as jobs_bp
     app.register_blueprint(jobs_bp)
+    from webui.secrecy import bp as secrecy_bp
+    app.register_blueprint(secrecy_bp)
 
     # The JSON API (/api/v1); exempts itself from CSRF when CSRFProtect is installed.
     from webui import api

@@ -1,0 +1,104 @@
+"""Secrecy marking (OSL): who may mark, that the marking is history, and that marked content reaches only the
+roles roles.yaml names (`read_secret`) in every output; everyone else reads the notice in its place.
+
+Each output test asserts the secret text is absent and the Swedish notice present for a reader without the
+right (the owner, a contributor), and that a reader with it (steering) still sees the text."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from kfflow.errors import PermissionDenied, ValidationError
+from kfflow.models import HistoryEntry, SecrecyMarking
+from kfflow.services import secrecy
+from kfflow.services.measures import add_progress_report
+
+from tests.conftest import NOW
+from tests.factories import measure_in_state
+from tests.web_support import sign_in
+
+SECRET = "Lönetillägg för Kalle Svensson efter sjukskrivning"
+NOTICE = "Uppgift omfattas av sekretess (OSL 39:3)"
+REASON = "Uppgifter om en enskild arbetstagares hälsa."
+
+
+def marked_measure(session, users, *, title=SECRET):
+    measure = measure_in_state(session, users, "decided", title=title)
+    secrecy.mark(session, users["registrar"], "measure", measure.id, ground="OSL 39:3", reason=REASON, now=NOW)
+    return measure
+
+
+# --- marking ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", ["contributor", "owner", "council", "steering", "admin"])
+def test_only_the_roles_yaml_names_may_mark(session, users, role):
+    measure = measure_in_state(session, users, "decided")
+    with pytest.raises(PermissionDenied):
+        secrecy.mark(session, users[role], "measure", measure.id, ground="OSL 39:3", reason=REASON)
+    assert session.scalars(select(SecrecyMarking)).all() == []
+
+
+def test_marking_changing_and_lifting_are_history_and_the_chain_verifies(session, users, invoke):
+    measure = marked_measure(session, users)
+    secrecy.mark(session, users["registrar"], "measure", measure.id, ground="OSL 39:1", reason="Personalsocialt.")
+    with pytest.raises(PermissionDenied):
+        secrecy.unmark(session, users["steering"], "measure", measure.id, reason="Inte längre hemligt.")
+    secrecy.unmark(session, users["registrar"], "measure", measure.id, reason="Inte längre hemligt.")
+    entries = session.scalars(select(HistoryEntry).where(HistoryEntry.case_kind == "measure",
+                                                         HistoryEntry.case_id == measure.id)
+                              .order_by(HistoryEntry.seq)).all()
+    tail = [(e.trigger, e.fields["ground"], e.fields["reason"]) for e in entries[-3:]]
+    assert tail == [("mark_secrecy", "OSL 39:3", REASON), ("change_secrecy", "OSL 39:1", "Personalsocialt."),
+                    ("unmark_secrecy", "OSL 39:1", "Inte längre hemligt.")]
+    assert session.scalars(select(SecrecyMarking)).all() == []
+    result = invoke("history", "verify")
+    assert result.exit_code == 0, result.output
+
+
+def test_bad_input_is_refused_per_field_and_nothing_is_written(session, users):
+    measure = measure_in_state(session, users, "decided")
+    with pytest.raises(ValidationError) as caught:
+        secrecy.mark(session, users["registrar"], "measure", measure.id, ground="OSL 99:9", reason="a\x00b")
+    assert set(caught.value.fields) == {"ground", "reason"}
+    with pytest.raises(ValidationError):
+        secrecy.unmark(session, users["registrar"], "measure", measure.id, reason="Inget att ta bort.")
+    assert session.scalars(select(SecrecyMarking)).all() == []
+
+
+# --- pages ---------------------------------------------------------------------------------------------------
+
+def test_case_page_masks_a_marked_measure_and_its_history(app, session, users):
+    measure = marked_measure(session, users)
+    owner_page = sign_in(app, session, users["owner"]).get(f"/atgarder/{measure.id}").get_data(as_text=True)
+    assert SECRET not in owner_page and NOTICE in owner_page
+    assert REASON not in owner_page
+    steering_page = sign_in(app, session, users["steering"]).get(f"/atgarder/{measure.id}").get_data(as_text=True)
+    assert SECRET in steering_page and REASON in steering_page
+
+
+def test_a_marked_progress_report_is_masked_on_the_page(app, session, users):
+    measure = measure_in_state(session, users, "decided")
+    report = add_progress_report(session, users["owner"], measure.id, done=SECRET, ongoing=None, planned=None)
+    secrecy.mark(session, users["registrar"], "progress_report", report.id, ground="OSL 39:3", reason=REASON)
+    page = sign_in(app, session, users["contributor"]).get(f"/atgarder/{measure.id}").get_data(as_text=True)
+    assert SECRET not in page and NOTICE in page  # in the report and in the history's report_progress entry
+    page = sign_in(app, session, users["steering"]).get(f"/atgarder/{measure.id}").get_data(as_text=True)
+    assert SECRET in page
+
+
+def test_the_registrar_marks_and_lifts_through_the_page(app, session, users):
+    measure = measure_in_state(session, users, "decided", title=SECRET)
+    registrar = sign_in(app, session, users["registrar"])
+    assert "Sekretessmarkera" in registrar.get(f"/atgarder/{measure.id}").get_data(as_text=True)
+    form = registrar.get(f"/sekretess/measure/{measure.id}")
+    assert form.status_code == 200
+    bad = registrar.post(f"/sekretess/measure/{measure.id}", data={"ground": "nej", "reason": ""})
+    assert bad.status_code == 422
+    done = registrar.post(f"/sekretess/measure/{measure.id}", data={"ground": "OSL 39:3", "reason": REASON})
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/atgarder/{measure.id}")
+    owner = sign_in(app, session, users["owner"])
+    assert SECRET not in owner.get(f"/atgarder/{measure.id}").get_data(as_text=True)
+    assert owner.get(f"/sekretess/measure/{measure.id}").status_code == 403
+    lifted = registrar.post(f"/sekretess/measure/{measure.id}/hav", data={"reason": "Prövat: offentlig."})
+    assert lifted.status_code == 302
+    assert SECRET in owner.get(f"/atgarder/{measure.id}").get_data(as_text=True)
