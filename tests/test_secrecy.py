@@ -102,3 +102,71 @@ def test_the_registrar_marks_and_lifts_through_the_page(app, session, users):
     lifted = registrar.post(f"/sekretess/measure/{measure.id}/hav", data={"reason": "Prövat: offentlig."})
     assert lifted.status_code == 302
     assert SECRET in owner.get(f"/atgarder/{measure.id}").get_data(as_text=True)
+
+
+# --- the API ---------------------------------------------------------------------------------------------------
+
+def test_api_marks_only_for_the_registrar_and_masks_the_case(api, session, users):
+    measure = measure_in_state(session, users, "decided", title=SECRET)
+    body = {"subject": "measure", "subject_id": measure.id, "ground": "OSL 39:3", "reason": REASON}
+    assert api.call("POST", "/secrecy", body, as_user="steering")[0] == 403
+    status, marked = api.call("POST", "/secrecy", body, as_user="registrar")
+    assert status == 200 and marked["secrecy"]["ground"] == "OSL 39:3" and marked["case_id"] == measure.id
+    status, seen = api.call("GET", f"/measures/{measure.id}", as_user="owner")
+    assert status == 200 and seen["title"] == NOTICE and seen["secrecy"]["masked"] is True
+    assert seen["secrecy"]["reason"] is None and SECRET not in str(seen)
+    status, history = api.call("GET", f"/measures/{measure.id}/history", as_user="owner")
+    assert SECRET not in str(history) and REASON not in str(history)
+    status, seen = api.call("GET", f"/measures/{measure.id}", as_user="steering")
+    assert seen["title"] == SECRET and seen["secrecy"] == {
+        "ground": "OSL 39:3", "label": "OSL 39:3 – Enskilds personliga förhållanden i personalärenden",
+        "notice": NOTICE, "reason": REASON, "masked": False}
+    status, lifted = api.call("POST", "/secrecy/lift", {"subject": "measure", "subject_id": measure.id,
+                                                        "reason": "Prövat."}, as_user="registrar")
+    assert status == 200 and lifted["secrecy"] is None
+    assert api.call("GET", f"/measures/{measure.id}", as_user="owner")[1]["title"] == SECRET
+
+
+def test_api_list_masks_the_title_and_a_search_does_not_find_a_marked_measure(api, session, users):
+    measure = marked_measure(session, users)
+    status, listed = api.call("GET", "/measures?q=Kalle", as_user="owner")
+    assert status == 200 and listed["total"] == 0  # the secret text does not match for who may not read it
+    status, listed = api.call("GET", "/measures", as_user="owner")
+    item = next(i for i in listed["items"] if i["id"] == measure.id)
+    assert item["title"] == NOTICE and SECRET not in str(listed)
+    status, listed = api.call("GET", "/measures?q=Kalle", as_user="steering")
+    assert [i["title"] for i in listed["items"]] == [SECRET]
+
+
+def test_list_page_masks_the_title_and_its_search(app, session, users):
+    measure = marked_measure(session, users)
+    owner = sign_in(app, session, users["owner"])
+    page = owner.get("/atgarder").get_data(as_text=True)
+    assert SECRET not in page and NOTICE in page
+    assert f"/atgarder/{measure.id}" not in owner.get("/atgarder?q=Kalle").get_data(as_text=True)
+    assert SECRET in sign_in(app, session, users["steering"]).get("/atgarder?q=Kalle").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_exports_mask_a_marked_measure(app, session, users, fmt):
+    import io
+
+    import openpyxl
+
+    marked_measure(session, users)
+
+    def text(client) -> str:
+        data = client.get(f"/atgarder/exportera.{fmt}").data
+        if fmt == "csv":
+            return data.decode("utf-8-sig")
+        sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+        return " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None)
+    owner = text(sign_in(app, session, users["owner"]))
+    assert SECRET not in owner and NOTICE in owner
+    assert SECRET in text(sign_in(app, session, users["steering"]))
+
+
+def test_editing_a_marked_measure_needs_the_right_to_read_it(app, session, users):
+    measure = marked_measure(session, users)
+    assert sign_in(app, session, users["owner"]).get(f"/atgarder/{measure.id}/andra").status_code == 403
+    assert sign_in(app, session, users["steering"]).get(f"/atgarder/{measure.id}/andra").status_code == 200

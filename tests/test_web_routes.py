@@ -79,6 +79,12 @@ ROWS = [
     Row("measures.add_measurement", "POST", "/atgarder/{decided}/indikatorer/999999/matvarden", everyone(404),
         {"value": "7"}),
     Row("measures.lagesbild", "GET", "/lagesbild", everyone(200)),
+    # Secrecy (OSL): the marking form is the registrar's (mark_secrecy in roles.yaml); nothing is marked yet.
+    Row("secrecy.marking", "GET", "/sekretess/measure/{decided}", only({"registrar": 200})),
+    Row("secrecy.mark", "POST", "/sekretess/measure/{decided}", only({"registrar": 422}),
+        {"ground": "OSL 99:9", "reason": ""}),
+    Row("secrecy.lift", "POST", "/sekretess/measure/{decided}/hav", only({"registrar": 422}),
+        {"reason": "Prövat: offentlig."}),
     # Import from a file: steering and registrars (the service's rule); export: anyone who may read the list.
     Row("imports.upload", "GET", "/atgarder/importera", only({"steering": 200, "registrar": 200})),
     Row("imports.upload", "POST", "/atgarder/importera", only({"steering": 422, "registrar": 422}), {"uppdatera": "1"}),

@@ -14,6 +14,7 @@ from kfflow.models import Measure, ProgressReport
 from kfflow.services._common import (add_history, add_history_rows, bulk_insert, check_version, history_row,
                                      load_actor, load_actor_and_case, populate, reserve_ids)
 from kfflow.services.access import may, refusal, require
+from kfflow.services.secrecy import require_readable
 from kfflow.workflow import get_workflows
 from kfflow.workflow.attributes import PROGRESS
 from kfflow.workflow.fields import parse_date, parse_fields, to_record
@@ -83,6 +84,7 @@ def update_measure(session: Session, actor, measure_id: int, changes: dict, expe
         actor, measure = load_actor_and_case(session, actor, "measure", measure_id)
         if not may(actor, "edit", measure):  # a proposer's edit ends with the proposal, as if never given
             raise PermissionDenied("Du får inte ändra den här åtgärden.")
+        require_readable(session, actor, measure)
         values, errors = parse_measure_attributes(session, changes, partial=True)
         if errors:
             raise ValidationError("Ändringen kunde inte sparas.", errors)

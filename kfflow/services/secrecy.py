@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
-from kfflow.errors import NotFound, ValidationError
+from kfflow.errors import NotFound, PermissionDenied, ValidationError
 from kfflow.kinds import KINDS, SECRECY_EVENTS
 from kfflow.models import DocumentRecord, ProgressReport, Recommendation, SecrecyMarking
 from kfflow.services._common import _storable_id, add_history, load_actor, load_case
@@ -167,6 +167,12 @@ def marking_page(session: Session, actor, subject_kind: str, subject_id: int) ->
                        lens(session, actor).marking(subject_kind, subject_id), _fields(), LIFT_FIELD)
 
 
+def subject_ref(session: Session, subject_kind: str, subject_id: int) -> dict:
+    """The case a subject belongs to: {"case_kind", "case_id"}."""
+    _subject, case = _subject_case(session, subject_kind, subject_id)
+    return {"case_kind": case.case_kind, "case_id": case.id}
+
+
 def case_url(session: Session, subject_kind: str, subject_id: int) -> str:
     """The page of the case the subject belongs to."""
     _subject, case = _subject_case(session, subject_kind, subject_id)
@@ -174,6 +180,13 @@ def case_url(session: Session, subject_kind: str, subject_id: int) -> str:
 
 
 # --- reading ---------------------------------------------------------------------------------------------------
+
+def require_readable(session: Session, actor, case) -> None:
+    """Who may not read a marked case may not change what it says either (they would write over the notice)."""
+    hidden = SecrecyLens(session, actor).hides(case.case_kind, case.id)
+    if hidden:
+        raise PermissionDenied(f"{hidden}. Bara den som får läsa uppgifterna kan ändra dem.")
+
 
 @dataclass(frozen=True)
 class Marking:

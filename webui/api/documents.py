@@ -10,6 +10,7 @@ from webui.api import schemas as s
 from webui.api.framework import Answer, bp, operation
 from webui.db import get_session
 from webui.api.jobs import JobSchema
+from webui.api.measures import seen
 from webui.documents import send_document
 from webui.jobs import api_document_answer, request_document
 
@@ -47,14 +48,14 @@ def yttrande_docx(user, audit_id):
 def register_yttrande(user, audit_id):
     """”Skapa yttrande”: registratorn registrerar en ny version av det slutliga yttrandet när beslutet är infört."""
     record = documents.register_yttrande(get_session(), user, audit_id)
-    return Answer(record, {"Location": f"{bp.url_prefix}/audits/{audit_id}/yttrande.pdf"})
+    return Answer(seen(user).view(record, "document"), {"Location": f"{bp.url_prefix}/audits/{audit_id}/yttrande.pdf"})
 
 
 @operation("/audits/<int:audit_id>/documents", "GET", summary="Granskningens registrerade handlingar",
            tag=DOCUMENTS, response=s.DocumentRecordSchema(many=True))
 def audit_documents(user, audit_id):
     """Registrets poster för granskningen, äldsta versionen först."""
-    return documents.registered_documents(get_session(), user, audit_id)
+    return seen(user).view(documents.registered_documents(get_session(), user, audit_id), "document")
 
 
 @operation("/reports/delrapport.pdf", "GET", summary="Delrapport (lägesbild) för en period", tag=DOCUMENTS,

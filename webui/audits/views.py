@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
-from kfflow.services import case_pages, documents
+from kfflow.services import case_pages, documents, secrecy
 from kfflow.services.access import available_actions, require
 from kfflow.services.audit_list import audits_with_counts
 from kfflow.services.audits import (ANSWER_FIELDS, AUDIT_FIELDS, RECOMMENDATION_FIELDS, add_recommendation,
@@ -20,7 +20,8 @@ from webui.errors import status_for
 
 @bp.route("/granskningar")
 def audit_list():
-    return render_template("audits/list.html", rows=audits_with_counts(get_session()),
+    seen = secrecy.lens(get_session(), current_actor())
+    return render_template("audits/list.html", rows=[(seen.view(a), n) for a, n in audits_with_counts(get_session())],
                            offer=available_actions(current_actor(), kind="audit"))
 
 

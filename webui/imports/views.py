@@ -16,6 +16,7 @@ from kfflow.workflow import get_workflows
 from webui.auth import current_actor
 from webui.db import get_session
 from webui.imports import bp
+from kfflow.services import secrecy
 from kfflow.services.measure_list import all_measures
 from webui.measures.listing import ListArgs
 from kfflow.clock import local_today
@@ -106,7 +107,9 @@ def export_measures(fmt: str):
     if fmt not in EXPORT_TYPES:
         raise NotFound()
     session = get_session()
-    listed = ListArgs.parse(request.args)
-    data = measures_file(session, all_measures(session, listed.filter, sort=listed.sort_key), fmt)
+    seen = secrecy.lens(session, current_actor())
+    listed = ListArgs.parse(request.args, seen.hidden_ids("measure"))
+    data = measures_file(session, seen.view(all_measures(session, listed.filter, sort=listed.sort_key), "measure"),
+                         fmt)
     return send_file(io.BytesIO(data), mimetype=EXPORT_TYPES[fmt], as_attachment=True,
                      download_name=f"atgarder-{local_today().isoformat()}.{fmt}")
