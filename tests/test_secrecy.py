@@ -170,3 +170,46 @@ def test_editing_a_marked_measure_needs_the_right_to_read_it(app, session, users
     measure = marked_measure(session, users)
     assert sign_in(app, session, users["owner"]).get(f"/atgarder/{measure.id}/andra").status_code == 403
     assert sign_in(app, session, users["steering"]).get(f"/atgarder/{measure.id}/andra").status_code == 200
+
+
+# --- mails, notifications, the calendar feed --------------------------------------------------------------------
+
+def _marked_pair(session, users):
+    """The same secret on a measure the owner owns and on one steering owns (steering may read secrets)."""
+    mine = measure_in_state(session, users, "decided", title=SECRET)
+    theirs = measure_in_state(session, users, "decided", title=SECRET + " (styrgruppen)", owner=users["steering"])
+    for m in (mine, theirs):
+        secrecy.mark(session, users["registrar"], "measure", m.id, ground="OSL 39:3", reason=REASON)
+    return mine, theirs
+
+
+def test_reminder_mails_and_notifications_name_a_marked_case_by_the_notice(session, users, database, smtp_server):
+    from kfflow.services.notifications import list_notifications
+    from tests.conftest import future
+    from tests.reminders_support import at, sweep
+
+    _marked_pair(session, users)
+    sweep(database, at(future(), days=-3), smtp_server)
+    owner_mails = smtp_server.to("owner@example.org")
+    assert owner_mails
+    for mail in owner_mails:
+        text = mail["Subject"] + mail.get_body(("plain",)).get_content() + mail.get_body(("html",)).get_content()
+        assert SECRET not in text and NOTICE in text
+    steering_text = "".join(m["Subject"] + m.get_body(("plain",)).get_content()
+                            for m in smtp_server.to("steering@example.org"))
+    assert SECRET in steering_text
+    session.expire_all()
+    notes = list_notifications(session, users["owner"])
+    assert notes and all(SECRET not in n.message and NOTICE in n.message for n in notes)
+    assert any(SECRET in n.message for n in list_notifications(session, users["steering"]))
+
+
+def test_calendar_feed_names_a_marked_case_by_the_notice(session, users):
+    from kfflow.services.calendar import calendar_for_token, issue_calendar_token
+
+    _marked_pair(session, users)
+    def feed(user) -> str:  # unfolded: iCalendar folds long lines
+        return calendar_for_token(session, issue_calendar_token(session, user)).decode().replace("\r\n ", "")
+    owner_feed = feed(users["owner"])
+    assert SECRET not in owner_feed and NOTICE in owner_feed
+    assert SECRET in feed(users["steering"])

@@ -256,6 +256,11 @@ class SecrecyLens:
             self._rows = rows
         return self._rows
 
+    def preload(self) -> "SecrecyLens":
+        """Read the markings now (before the caller ends its read transaction)."""
+        self._load()
+        return self
+
     def marking(self, kind: str, subject_id: int) -> Marking | None:
         m = self._load().get(kind, {}).get(subject_id)
         if m is None:
@@ -324,7 +329,22 @@ class SecrecyLens:
     def comments(self, case, comments: list) -> list:
         """Comments on a marked case are part of it: their text reads as the notice."""
         hidden = self.hides(case.case_kind, case.id)
-        return [MaskedComment(c, hidden) for c in comments] if hidden else comments
+        return [Replaced(c, body=hidden) for c in comments] if hidden else comments
+
+    def notifications(self, notes: list) -> list:
+        """A reminder about a marked case names it: its message reads as the notice."""
+        seen = []
+        for note in notes:
+            hidden = self.hides(note.case_kind, note.case_id) if note.case_kind else None
+            seen.append(Replaced(note, message=f"Påminnelse om ett ärende. {hidden}.") if hidden else note)
+        return seen
+
+    def mail_texts(self, case_kind: str, case_id: int, title: str, *texts: str) -> tuple[str, ...]:
+        """A reminder's title and texts (which name the case by that title) as this recipient may read them."""
+        hidden = self.hides(case_kind, case_id)
+        if not hidden:
+            return (title, *texts)
+        return (hidden, *(t.replace(title, hidden) if title else t for t in texts))
 
 
 class MaskedEntry:
@@ -337,12 +357,15 @@ class MaskedEntry:
         return getattr(self._entry, name)
 
 
-class MaskedComment:
-    def __init__(self, comment, text: str):
-        self._comment, self.body = comment, text
+class Replaced:
+    """A row seen with some attributes replaced (a comment's body, a notification's message)."""
+
+    def __init__(self, row, **replaced):
+        self._row = row
+        self.__dict__.update(replaced)
 
     def __getattr__(self, name: str):
-        return getattr(self._comment, name)
+        return getattr(self._row, name)
 
 
 def _instant(at: datetime) -> str:
