@@ -213,3 +213,75 @@ def test_calendar_feed_names_a_marked_case_by_the_notice(session, users):
     owner_feed = feed(users["owner"])
     assert SECRET not in owner_feed and NOTICE in owner_feed
     assert SECRET in feed(users["steering"])
+
+
+# --- reports, the job cache, the yttrande -----------------------------------------------------------------------
+
+def test_slutredovisning_masks_marked_measures_and_a_cached_report_is_never_served_across_the_right(
+        app, client, session, users):
+    from tests.api_support import Api
+    from tests.jobs_support import run_waiting_jobs
+    from tests.pdf_checks import text as pdf_text
+
+    measure = marked_measure(session, users)
+    add_progress_report(session, users["owner"], measure.id, done="Samtal med Kalle om arbetstider.", ongoing=None,
+                        planned=None)
+    api = Api(client, session)
+    url = "/api/v1/reports/slutredovisning.pdf"
+
+    def report(username: str):
+        headers = {"Authorization": f"Bearer {api.token(username)}"}
+        first = client.get(url, headers=headers)
+        if first.status_code == 200:
+            return first, None
+        assert first.status_code == 202, first.get_json()
+        run_waiting_jobs(app)
+        job = client.get(first.headers["Location"], headers=headers).get_json()
+        return client.get(job["result_url"], headers=headers), job["result_url"]
+
+    steering, steering_result = report("steering")
+    assert SECRET in pdf_text(steering.data) and "Kalle om arbetstider" in pdf_text(steering.data)
+    owner, _ = report("owner")  # the same data, another right: not the steering group's cached report
+    owner_text = pdf_text(owner.data)
+    assert SECRET not in owner_text and "Kalle" not in owner_text and NOTICE in owner_text
+    owner_headers = {"Authorization": f"Bearer {api.token('owner')}"}
+    assert client.get(steering_result, headers=owner_headers).status_code == 404
+    council, _ = report("council")  # shares the owner's right: served the owner's report at once
+    assert council.data == owner.data
+
+
+def test_delrapport_masks_a_marked_measure(session, users):
+    from kfflow.services.documents import render_delrapport
+    from tests.pdf_checks import text as pdf_text
+
+    marked_measure(session, users)
+    owner = pdf_text(render_delrapport(session, users["owner"], "2026-01-01", "2026-12-31"))
+    assert SECRET not in owner and NOTICE in owner
+    assert SECRET in pdf_text(render_delrapport(session, users["steering"], "2026-01-01", "2026-12-31"))
+
+
+def test_yttrande_draft_docx_and_registered_pdf_of_a_marked_audit(app, session, users):
+    import io
+
+    import docx
+
+    from kfflow.services.documents import register_yttrande
+    from tests.audit_factories import ANSWERS, answered_audit, decide
+    from tests.pdf_checks import text as pdf_text
+
+    audit, _measures = answered_audit(session, users)
+    decide(session, users, audit)
+    register_yttrande(session, users["registrar"], audit.id)
+    secrecy.mark(session, users["registrar"], "audit", audit.id, ground="OSL 39:3", reason=REASON)
+    answer = ANSWERS[0][:40]
+    owner = sign_in(app, session, users["owner"])
+    draft = pdf_text(owner.get(f"/granskningar/{audit.id}/utkast.pdf").data)
+    assert answer not in draft and NOTICE in draft
+    word = docx.Document(io.BytesIO(owner.get(f"/granskningar/{audit.id}/yttrande.docx").data))
+    word_text = "\n".join(p.text for p in word.paragraphs)
+    assert answer not in word_text and NOTICE in word_text
+    assert owner.get(f"/granskningar/{audit.id}/yttrande.pdf").status_code == 403  # the registered document
+    steering = sign_in(app, session, users["steering"])
+    assert answer in pdf_text(steering.get(f"/granskningar/{audit.id}/yttrande.pdf").data)
+    page = owner.get(f"/granskningar/{audit.id}").get_data(as_text=True)
+    assert "Fördjupad granskning" not in page and NOTICE in page

@@ -181,6 +181,13 @@ def case_url(session: Session, subject_kind: str, subject_id: int) -> str:
 
 # --- reading ---------------------------------------------------------------------------------------------------
 
+def require_document_readable(session: Session, actor, record) -> None:
+    """A registered document that is marked (or belongs to a marked case) is handed only to who may read it."""
+    seen = SecrecyLens(session, actor).view(record, "document")
+    if seen.masked:
+        raise PermissionDenied(f"{seen.secrecy.notice}. Handlingen lämnas bara ut till den som får läsa den.")
+
+
 def require_readable(session: Session, actor, case) -> None:
     """Who may not read a marked case may not change what it says either (they would write over the notice)."""
     hidden = SecrecyLens(session, actor).hides(case.case_kind, case.id)
