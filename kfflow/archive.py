@@ -7,6 +7,12 @@ A package is a folder named after its OBJID:
       metadata/descriptive/case.xml          the case (element names after CITS ERMS / FGS Ärendehantering)
       metadata/preservation/premis.xml       PREMIS 3 objects, events (the case history) and agents
       representations/rep1/data/*.pdf        the registered documents, PDF/A as registered
+    and, only when something in the case is marked secret (OSL):
+      metadata/preservation/secrecy.xml      which subjects are marked, on which ground (not why)
+      representations/rep2-sekretess/data/   the restricted part: the case XML unmasked, the marked documents
+
+The open part (case.xml, premis.xml, METS LABEL, rep1) is written as a reader without `read_secret` sees the
+case: marked text reads "Uppgift omfattas av sekretess (OSL 39:3)" (kfflow.services.secrecy; docs/records.md).
 
 Versions followed and what is left out: docs/records.md ("Archive package"). The export streams: it reads the ids
 of the closed cases, then loads, writes and forgets one case at a time; each package is written to a
@@ -32,7 +38,8 @@ from kfflow import __version__ as KFFLOW_VERSION
 from kfflow.clock import local_today
 from kfflow.errors import KfflowError, NotFound
 from kfflow.kinds import KINDS
-from kfflow.models import Audit, DocumentRecord, HistoryEntry, Measure, User
+from kfflow.models import DocumentRecord, HistoryEntry, User
+from kfflow.services.secrecy import SecrecyLens
 from kfflow.storage import read_bytes
 from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import WorkflowDef
@@ -53,6 +60,9 @@ for _prefix, _uri in (("mets", METS_NS), ("xlink", XLINK_NS), ("csip", CSIP_NS),
 # The kinds delivered as packages of their own; a recommendation travels inside its audit's package.
 ARCHIVED_KINDS = ("measure", "audit")
 DATA_DIR = "representations/rep1/data"
+RESTRICTED_DIR = "representations/rep2-sekretess/data"
+RESTRICTED_CASE_XML = f"{RESTRICTED_DIR}/case.xml"
+SECRECY_XML = "metadata/preservation/secrecy.xml"
 CASE_XML = "metadata/descriptive/case.xml"
 PREMIS_XML = "metadata/preservation/premis.xml"
 CHECKSUM_TYPE = "SHA-256"
@@ -186,25 +196,52 @@ def _write_package(session: Session, kind: str, case_id: int, to: Path, now: dat
     partial = to / f"{name}.partial"
     if partial.exists():
         shutil.rmtree(partial)
-    case = session.get(KINDS[kind].model, case_id)
-    history = session.scalars(select(HistoryEntry).where(
+    full = session.get(KINDS[kind].model, case_id)
+    full_history = session.scalars(select(HistoryEntry).where(
         HistoryEntry.case_kind == kind, HistoryEntry.case_id == case_id).order_by(HistoryEntry.seq)).all()
     records = session.scalars(select(DocumentRecord).where(
         DocumentRecord.subject_kind == kind, DocumentRecord.subject_id == case_id)
         .order_by(DocumentRecord.kind, DocumentRecord.version)).all()
+    # The open part is what a reader without the right to read secrets sees; the rest goes to rep2.
+    public = SecrecyLens(session, None, reveals=False)
+    case, history = public.view(full), public.history(full, full_history)
+    shown = [public.view(record, "document") for record in records]
 
-    data_files = []  # (DocumentRecord, relative path)
-    for record in records:
-        relative = f"{DATA_DIR}/{_document_filename(record)}"
+    data_files, restricted_files = [], []  # (DocumentRecord, relative path)
+    for record, seen in zip(records, shown):
+        relative = f"{RESTRICTED_DIR if seen.masked else DATA_DIR}/{_document_filename(record)}"
         target = partial / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(read_bytes(session, record.stored_file, expected_sha256=record.sha256))
-        data_files.append((record, relative))
+        (restricted_files if seen.masked else data_files).append((record, relative))
 
-    _write_xml(_case_xml(case, kind, history, records), partial / CASE_XML)
+    open_xml = _case_xml(case, kind, history, records)
+    full_xml = _case_xml(full, kind, full_history, records)
+    secret = ET.tostring(open_xml) != ET.tostring(full_xml) or bool(restricted_files)
+    _write_xml(open_xml, partial / CASE_XML)
+    if secret:
+        _write_xml(full_xml, partial / RESTRICTED_CASE_XML)
+        _write_xml(_secrecy_xml(public, kind, full, records), partial / SECRECY_XML)
+        restricted_files.insert(0, (None, RESTRICTED_CASE_XML))
     _write_xml(_premis_xml(name, kind, case, history, data_files), partial / PREMIS_XML)
-    _write_xml(_mets_xml(name, KINDS[kind].title(case), partial, data_files, now), partial / "METS.xml")
+    _write_xml(_mets_xml(name, KINDS[kind].title(case), partial, data_files, now, restricted_files),
+               partial / "METS.xml")
     os.replace(partial, to / name)
+
+
+def _secrecy_xml(public: SecrecyLens, kind: str, case, records) -> ET.Element:
+    """Which parts of the case are marked, on which ground: what the restricted part holds and why it is apart.
+    The reasons are left out (they may themselves say what is secret)."""
+    root = ET.Element(_n(CASE_NS, "secrecy"))
+    subjects = [(kind, case.id)] + [("document", r.id) for r in records]
+    subjects += [("progress_report", r.id) for r in getattr(case, "progress_reports", [])]
+    subjects += [("recommendation", r.id) for r in getattr(case, "recommendations", [])]
+    for subject, subject_id in subjects:
+        marking = public.marking(subject, subject_id)
+        if marking is not None:
+            _sub(root, CASE_NS, "marking", marking.label, subject=subject, subjectId=subject_id,
+                 ground=marking.ground, notice=marking.notice)
+    return root
 
 
 def _document_filename(record: DocumentRecord) -> str:
@@ -241,9 +278,9 @@ def _case_xml(case, kind: str, history, records) -> ET.Element:
         _sub(_sub(agents, CASE_NS, "agent", agentType="responsible_person"), CASE_NS, "name", owner.display_name)
     for actor in {entry.actor_id: entry.actor for entry in history if entry.actor is not None}.values():
         _sub(_sub(agents, CASE_NS, "agent", agentType="participant"), CASE_NS, "name", actor.display_name)
-    if isinstance(case, Measure):
+    if kind == "measure":
         _measure_details(aggregation, case)
-    elif isinstance(case, Audit):
+    elif kind == "audit":
         _audit_details(aggregation, case)
     decisions = _sub(aggregation, CASE_NS, "decisions")
     for entry in history:
@@ -275,7 +312,7 @@ def _text_fields(parent: ET.Element, case, names: tuple[str, ...]) -> None:
             _sub(parent, CASE_NS, "field", value.isoformat() if isinstance(value, date) else value, name=attribute)
 
 
-def _measure_details(aggregation: ET.Element, measure: Measure) -> None:
+def _measure_details(aggregation: ET.Element, measure) -> None:
     _text_fields(_sub(aggregation, CASE_NS, "description"), measure, (
         "description", "category", "working_group", "strategic_area", "horizon", "governing_plans", "priority",
         "expected_effect", "indicator", "due_date", "decision_ref", "implementation_note", "evaluation",
@@ -287,7 +324,7 @@ def _measure_details(aggregation: ET.Element, measure: Measure) -> None:
         _text_fields(item, report, ("done", "ongoing", "planned"))
 
 
-def _audit_details(aggregation: ET.Element, audit: Audit) -> None:
+def _audit_details(aggregation: ET.Element, audit) -> None:
     _text_fields(_sub(aggregation, CASE_NS, "description"), audit, (
         "name", "number", "subject", "received", "response_due", "responding_body", "addressee", "summary",
         "body", "meeting_date", "paragraph", "sent_on", "follow_up_note"))
@@ -359,7 +396,7 @@ def _md_ref(parent: ET.Element, package: Path, relative: str, mdtype: str, creat
          **_checksum_attrs(package / relative, created))
 
 
-def _mets_xml(name: str, label: str, package: Path, data_files, now: datetime) -> ET.Element:
+def _mets_xml(name: str, label: str, package: Path, data_files, now: datetime, restricted_files=()) -> ET.Element:
     created = _iso(now)
     root = ET.Element(_n(METS_NS, "mets"), {
         "OBJID": name, "LABEL": label, "TYPE": "OTHER", _n(CSIP_NS, "OTHERTYPE"): "Ärende",
@@ -376,6 +413,9 @@ def _mets_xml(name: str, label: str, package: Path, data_files, now: datetime) -
     amd = _sub(root, METS_NS, "amdSec", ID="amd")
     digiprov = _sub(amd, METS_NS, "digiprovMD", ID="digiprov-premis", STATUS="CURRENT")
     _md_ref(digiprov, package, PREMIS_XML, "PREMIS", created)
+    if restricted_files:  # access rights: the restricted representation is covered by secrecy (OSL)
+        rights = _sub(amd, METS_NS, "rightsMD", ID="rights-secrecy", STATUS="CURRENT")
+        _md_ref(rights, package, SECRECY_XML, "OTHER", created, OTHERMDTYPE="kfflow-secrecy")
 
     file_sec = _sub(root, METS_NS, "fileSec", ID="filesec")
     group = _sub(file_sec, METS_NS, "fileGrp", ID="filegrp-rep1", USE="Representations/rep1/Data")
@@ -388,12 +428,30 @@ def _mets_xml(name: str, label: str, package: Path, data_files, now: datetime) -
         _sub(entry, METS_NS, "FLocat", LOCTYPE="URL",
              **{_n(XLINK_NS, "type"): "simple", _n(XLINK_NS, "href"): relative})
 
+    restricted_ids = []
+    if restricted_files:
+        group = _sub(file_sec, METS_NS, "fileGrp", ID="filegrp-rep2", USE="Representations/rep2-sekretess/Data",
+                     ADMID="rights-secrecy")
+        for index, (record, relative) in enumerate(restricted_files, start=1):
+            file_id = f"file-sekretess-{index}"
+            restricted_ids.append(file_id)
+            entry = _sub(group, METS_NS, "file", ID=file_id,
+                         MIMETYPE=record.media_type if record is not None else "text/xml", ADMID="rights-secrecy",
+                         **_checksum_attrs(package / relative, created))
+            _sub(entry, METS_NS, "FLocat", LOCTYPE="URL",
+                 **{_n(XLINK_NS, "type"): "simple", _n(XLINK_NS, "href"): relative})
+
     struct = _sub(root, METS_NS, "structMap", ID="structmap-csip", TYPE="PHYSICAL", LABEL="CSIP")
     top = _sub(struct, METS_NS, "div", ID="div-root", LABEL=name)
-    _sub(top, METS_NS, "div", ID="div-metadata", LABEL="Metadata", DMDID="dmd-case", ADMID="digiprov-premis")
+    _sub(top, METS_NS, "div", ID="div-metadata", LABEL="Metadata", DMDID="dmd-case",
+         ADMID="digiprov-premis rights-secrecy" if restricted_files else "digiprov-premis")
     rep = _sub(top, METS_NS, "div", ID="div-rep1", LABEL="Representations/rep1")
     for file_id in file_ids:
         _sub(rep, METS_NS, "fptr", FILEID=file_id)
+    if restricted_ids:
+        rep = _sub(top, METS_NS, "div", ID="div-rep2", LABEL="Representations/rep2-sekretess", ADMID="rights-secrecy")
+        for file_id in restricted_ids:
+            _sub(rep, METS_NS, "fptr", FILEID=file_id)
     return root
 
 

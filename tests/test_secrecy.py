@@ -285,3 +285,29 @@ def test_yttrande_draft_docx_and_registered_pdf_of_a_marked_audit(app, session, 
     assert answer in pdf_text(steering.get(f"/granskningar/{audit.id}/yttrande.pdf").data)
     page = owner.get(f"/granskningar/{audit.id}").get_data(as_text=True)
     assert "Fördjupad granskning" not in page and NOTICE in page
+
+
+# --- the archive package -----------------------------------------------------------------------------------------
+
+def test_archive_package_masks_the_open_part_and_keeps_the_rest_in_a_restricted_representation(
+        session, users, invoke, tmp_path):
+    measure = measure_in_state(session, users, "decided", title=SECRET)
+    add_progress_report(session, users["owner"], measure.id, done="Samtal med Kalle om arbetstider.", ongoing=None,
+                        planned=None)
+    from kfflow.services.cases import fire
+    fire(session, users["owner"], measure, "implement", {"implementation_note": "Införd."})
+    fire(session, users["steering"], measure, "evaluate", {"evaluation": "Fungerar.", "effect": "achieved"})
+    secrecy.mark(session, users["registrar"], "measure", measure.id, ground="OSL 39:3", reason=REASON)
+    out = tmp_path / "leverans"
+    result = invoke("archive", "export", "--to", str(out), "--case", f"measure:{measure.id}")
+    assert result.exit_code == 0, result.output
+    package = out / f"kfflow-measure-{measure.id}"
+    open_part = "".join(p.read_text(encoding="utf-8") for p in (
+        package / "METS.xml", package / "metadata/descriptive/case.xml", package / "metadata/preservation/premis.xml",
+        package / "metadata/preservation/secrecy.xml"))
+    assert SECRET not in open_part and "Kalle" not in open_part and REASON not in open_part
+    assert NOTICE in open_part
+    restricted = (package / "representations/rep2-sekretess/data/case.xml").read_text(encoding="utf-8")
+    assert SECRET in restricted and "Kalle om arbetstider" in restricted
+    verified = invoke("archive", "verify", str(out))
+    assert verified.exit_code == 0, verified.output
