@@ -100,24 +100,36 @@ def _current(session: Session, subject_kind: str, subject_id: int) -> SecrecyMar
                                                         SecrecyMarking.subject_id == subject_id)).first()
 
 
+def _checked(session: Session, actor, subject_kind: str, subject_id: int, ground, reason, *, lifting: bool):
+    """(actor, the subject's case, its current marking, ground, reason) once the actor may mark and the input
+    is good; inside the caller's transaction."""
+    actor = load_actor(session, actor)
+    require(actor, "mark_secrecy", denied="Din roll får inte ändra sekretessmarkeringar.")
+    ground, reason = _parse(ground, reason, need_ground=not lifting)
+    _subject, case = _subject_case(session, subject_kind, subject_id)
+    return actor, case, _current(session, subject_kind, subject_id), ground, reason
+
+
+def _record(session: Session, actor, case, trigger: str, now: datetime, subject_kind: str, subject_id: int,
+            ground: str, reason: str) -> None:
+    add_history(session, case=case, trigger=trigger, from_state=case.state, actor=actor, at=now,
+                fields={"subject": subject_kind, "subject_id": subject_id, "ground": ground, "reason": reason})
+
+
 def mark(session: Session, actor, subject_kind: str, subject_id: int, *, ground, reason,
          now: datetime | None = None) -> SecrecyMarking:
     """Mark (or re-mark on another ground) a subject as covered by secrecy; one history entry on its case."""
     now = now or utcnow()
     with write_transaction(session):
-        actor = load_actor(session, actor)
-        require(actor, "mark_secrecy", denied="Din roll får inte sekretessmarkera uppgifter.")
-        ground, reason = _parse(ground, reason, need_ground=True)
-        _subject, case = _subject_case(session, subject_kind, subject_id)
-        marking = _current(session, subject_kind, subject_id)
+        actor, case, marking, ground, reason = _checked(session, actor, subject_kind, subject_id, ground, reason,
+                                                        lifting=False)
         trigger = "change_secrecy" if marking else "mark_secrecy"
         if marking is None:
             marking = SecrecyMarking(subject_kind=subject_kind, subject_id=subject_id, case_kind=case.case_kind,
                                      case_id=case.id)
             session.add(marking)
         marking.ground, marking.reason, marking.marked_by_id, marking.marked_at = ground, reason, actor.id, now
-        add_history(session, case=case, trigger=trigger, from_state=case.state, actor=actor, at=now,
-                    fields={"subject": subject_kind, "subject_id": subject_id, "ground": ground, "reason": reason})
+        _record(session, actor, case, trigger, now, subject_kind, subject_id, ground, reason)
     return marking
 
 
@@ -126,17 +138,14 @@ def unmark(session: Session, actor, subject_kind: str, subject_id: int, *, reaso
     """Lift a marking; the history entry keeps which ground was lifted and why."""
     now = now or utcnow()
     with write_transaction(session):
-        actor = load_actor(session, actor)
-        require(actor, "mark_secrecy", denied="Din roll får inte ta bort sekretessmarkeringar.")
-        _ground, reason = _parse(None, reason, need_ground=False)
-        _subject, case = _subject_case(session, subject_kind, subject_id)
-        marking = _current(session, subject_kind, subject_id)
+        actor, case, marking, _ground, reason = _checked(session, actor, subject_kind, subject_id, None, reason,
+                                                         lifting=True)
         if marking is None:
-            raise ValidationError("Uppgiften är inte sekretessmarkerad.", {"subject": "Det finns ingen markering att ta bort."})
+            raise ValidationError("Uppgiften är inte sekretessmarkerad.",
+                                  {"subject": "Det finns ingen markering att ta bort."})
         ground = marking.ground
         session.delete(marking)
-        add_history(session, case=case, trigger="unmark_secrecy", from_state=case.state, actor=actor, at=now,
-                    fields={"subject": subject_kind, "subject_id": subject_id, "ground": ground, "reason": reason})
+        _record(session, actor, case, "unmark_secrecy", now, subject_kind, subject_id, ground, reason)
 
 
 def _fields() -> tuple[FieldDef, ...]:
