@@ -20,11 +20,11 @@ from kfflow.models.setting import Setting
 from kfflow.models.sign_in_failure import SignInFailure
 from kfflow.models.stored_file import StoredFile, StoredFileIsImmutable
 from kfflow.models.thinning import ThinningLogEntry
-from kfflow.models.user import Body, User, UserRoleChange
+from kfflow.models.user import AccountEvent, Body, User, UserRoleChange
 
 __all__ = [
     "Base",
-    "ApiToken", "Audit", "Recommendation", "RecommendationMeasure", "CalendarToken",
+    "AccountEvent", "ApiToken", "Audit", "Recommendation", "RecommendationMeasure", "CalendarToken",
     "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly", "Indicator", "Job",
     "LoginSession", "Measure", "Measurement", "ProgressReport", "Notification", "NotificationPreference",
     "OutboxMessage", "SecrecyMarking", "Setting", "SignInFailure", "StoredFile", "StoredFileIsImmutable", "ThinningLogEntry", "Body",

@@ -185,6 +185,52 @@ class TokenSchema(ResponseSchema):
     expires = DateTime(required=True)
 
 
+class ApiKeyRequestSchema(RequestSchema):
+    name = text(100, required=True, metadata={"description": "vad nyckeln används till, t.ex. ”Rapportverktyget”"})
+    expires = Text(required=True, metadata={"description": "sista dag nyckeln gäller, ÅÅÅÅ-MM-DD; högst "
+                                                            "KFFLOW_API_TOKEN_MAX_DAYS dagar fram"})
+
+
+class ApiKeySchema(ResponseSchema):
+    id = Integer(required=True)
+    name = Text(allow_none=True, required=True,
+                metadata={"description": "null för en nyckel från POST /tokens (användarnamn och lösenord)"})
+    created = DateTime(required=True)
+    expires = DateTime(required=True)
+    last_used = DateTime(allow_none=True, required=True,
+                         metadata={"description": "ungefär: uppdateras högst var femte minut"})
+
+
+class ApiKeyPageSchema(ResponseSchema):
+    items = fields.List(fields.Nested(ApiKeySchema), required=True)
+
+
+class NewApiKeySchema(ApiKeySchema):
+    token = Text(required=True, metadata={"description": "visas bara nu; kfflow sparar bara dess kontrollsumma"})
+
+
+class ServiceAccountRequestSchema(RequestSchema):
+    username = text(80, required=True)
+    display_name = text(200, load_default=None, allow_none=True)
+    role = text(40, required=True)
+
+
+class ServiceAccountSchema(ResponseSchema):
+    id = Integer(required=True)
+    username = Text(required=True)
+    display_name = Text(required=True)
+    role = Text(required=True)
+    active = Boolean(required=True)
+
+
+class ServiceAccountPageSchema(ResponseSchema):
+    items = fields.List(fields.Nested(ServiceAccountSchema), required=True)
+
+
+class ActiveSchema(RequestSchema):
+    active = Boolean(required=True)
+
+
 # --- users and history ----------------------------------------------------------------------------
 
 class UserRefSchema(ResponseSchema):
