@@ -11,12 +11,8 @@ from webui.api.framework import BadRequest, bp
 from webui.errors import http_error_page, status_for
 
 # The operations register on import.
-<<<<<<< HEAD
-from webui.api import (admin, audits, documents, jobs, measures, notifications, openapi, secrecy,  # noqa: E402,F401
-                       tokens)
-=======
-from webui.api import admin, api_keys, audits, documents, jobs, measures, notifications, openapi, tokens  # noqa: E402,F401
->>>>>>> main
+from webui.api import (admin, api_keys, audits, documents, jobs, measures, notifications, openapi,  # noqa: E402,F401
+                       secrecy, tokens)
 
 log = logging.getLogger(__name__)
 PREFIX = bp.url_prefix
