@@ -132,7 +132,8 @@ class Settings(BaseSettings):
     local_login: bool = _env(
         "KFFLOW_LOCAL_LOGIN", default=True,
         description="`0`: no password sign-in, neither on the sign-in page nor for API tokens "
-                    "(`POST /api/v1/tokens`); people sign in through the identity provider only")
+                    "(`POST /api/v1/tokens`); people sign in through the identity provider only (and make API tokens "
+                    "on the API-nycklar page), but for `KFFLOW_BREAK_GLASS_ACCOUNTS`")
     break_glass_accounts: str = _env(
         "KFFLOW_BREAK_GLASS_ACCOUNTS", "—", default="",
         description="with `KFFLOW_LOCAL_LOGIN=0`: comma-separated usernames of local accounts that may still sign "

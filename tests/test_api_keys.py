@@ -276,3 +276,45 @@ def test_default_expiry_is_within_the_maximum():
     assert default_expiry(30) - local_today() == timedelta(days=30)
     assert default_expiry(365) - local_today() == timedelta(days=90)
     assert isinstance(default_expiry(1), date)
+
+
+def test_the_command_line_makes_a_service_account_and_shows_an_accounts_history(invoke, api, users, session):
+    made = invoke("users", "add", "lon.system", "--role", "council", "--service-account")
+    assert made.exit_code == 0 and "Tjänstekontot lon.system (council) är skapat." in made.output
+    session.rollback()
+    account = session.scalar(select(User).where(User.username == "lon.system"))
+    assert account.service_account and account.password_hash is None
+    refused = invoke("users", "password", "lon.system")
+    assert refused.exit_code == 2 and "inget lösenord" in refused.output
+
+    status, key = api.call("POST", f"/admin/service-accounts/{account.id}/tokens",
+                           {"name": "Lönekörning", "expires": later(7)}, as_user="admin")
+    api.call("DELETE", f"/admin/service-accounts/{account.id}/tokens/{key['id']}", as_user="admin")
+    history = invoke("users", "history", "lon.system")
+    assert history.exit_code == 0
+    lines = history.output.splitlines()
+    assert "API-nyckel skapad" in lines[0] and "Lönekörning (av admin)" in lines[0]
+    assert "API-nyckel återkallad" in lines[1] and len(lines) == 2
+    assert invoke("users", "history", "ingen").exit_code == 2
+
+
+def test_an_admin_service_account_does_not_count_as_the_last_admin(api, users, session):
+    from kfflow.services.users import set_active
+
+    _service_account(api, "admin", "admin.integration")
+    session.rollback()
+    others = session.scalars(select(User).where(User.role == "admin", User.username != "admin",
+                                                User.service_account.is_(False))).all()
+    assert others == []
+    with pytest.raises(GuardFailed, match="minst en aktiv administratör"):
+        set_active(session, users["admin"], users["admin"].id, False)
+
+
+def test_a_key_works_through_the_last_day_chosen():
+    from datetime import datetime, timezone
+
+    from kfflow.services.api_keys import ApiKey
+
+    # Valid through 10 December in Stockholm: it ends at local midnight, 23:00 UTC.
+    key = ApiKey(1, "x", utcnow(), datetime(2026, 12, 10, 23, 0, tzinfo=timezone.utc), None)
+    assert key.last_day == date(2026, 12, 10)

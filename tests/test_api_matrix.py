@@ -53,6 +53,12 @@ def decided_measure(session, users):
     return {"measure_id": m.id, "version": _version(session, Measure, m.id)}
 
 
+def frozen_lagesbild(session, users):
+    from kfflow.services.lagesbild_snapshots import freeze_lagesbild
+
+    return {"snapshot_id": freeze_lagesbild(session, users["steering"]).id}
+
+
 INDICATOR = {"name": "Sjukfrånvaro bland sjuksköterskor", "unit": "%", "direction": "lower", "baseline": 7.9,
              "baseline_date": "2024-12-31", "target": 6.5, "target_date": "2027-12-31", "frequency_days": 90}
 
@@ -242,6 +248,12 @@ ROWS += [
         lambda v, who: {"value": 7.4, "date": "2025-06-30", "source": "HR-statistik"},
         "401 403 201 403 201 403 403 403 401"),
     Row("GET", "/lagesbild", None, None, "401 200 200 200 200 200 200 200 401"),
+    Row("GET", "/lagesbild", None, None, "401 422 422 422 422 422 422 422 401", query="?as_of=2026-13-01",
+        note="a bad as_of"),
+    # Freezing a lägesbild: the freeze_lagesbild action in measure.yaml (steering and registrars).
+    Row("POST", "/lagesbild/snapshots", None, lambda v, who: {}, "401 403 403 403 201 201 403 403 401"),
+    Row("GET", "/lagesbild/snapshots", None, None, "401 200 200 200 200 200 200 200 401"),
+    Row("GET", "/lagesbild/snapshots/<int:snapshot_id>", frozen_lagesbild, None, "401 200 200 200 200 200 200 200 401"),
     # Secrecy (OSL): marking and lifting are the registrar's (mark_secrecy in roles.yaml). Nothing is marked
     # yet, so lifting is refused as having nothing to lift.
     Row("POST", "/secrecy", decided_measure,

@@ -11,6 +11,7 @@ from kfflow.models.document import DocumentRecord, DocumentRegisterIsAppendOnly
 from kfflow.models.history import HistoryEntry, HistoryIsAppendOnly
 from kfflow.models.indicator import Indicator, Measurement
 from kfflow.models.job import Job
+from kfflow.models.lagesbild_snapshot import LagesbildSnapshot
 from kfflow.models.login import LoginSession
 from kfflow.models.measure import Measure, ProgressReport
 from kfflow.models.notification import Notification, NotificationPreference
@@ -26,6 +27,7 @@ __all__ = [
     "Base",
     "AccountEvent", "ApiToken", "Audit", "Recommendation", "RecommendationMeasure", "CalendarToken",
     "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly", "Indicator", "Job",
+    "LagesbildSnapshot",
     "LoginSession", "Measure", "Measurement", "ProgressReport", "Notification", "NotificationPreference",
     "OutboxMessage", "SecrecyMarking", "Setting", "SignInFailure", "StoredFile", "StoredFileIsImmutable", "ThinningLogEntry", "Body",
     "User", "UserRoleChange",

@@ -19,6 +19,7 @@ from kfflow.db import utcnow, write_transaction
 from kfflow.errors import NotFound, PermissionDenied, ValidationError
 from kfflow.models import AccountEvent, ApiToken, User
 from kfflow.services._common import load_actor
+from kfflow.services.credentials import BREAK_GLASS_SIGN_IN
 from kfflow.services.tokens import new_token_row
 from kfflow.workflow.fields import check_text, parse_date
 
@@ -27,6 +28,28 @@ log = logging.getLogger(__name__)
 NAME_LENGTH = ApiToken.__table__.c.name.type.length
 TOKEN_CREATED = "token_created"
 TOKEN_REVOKED = "token_revoked"
+EVENT_LABELS = {TOKEN_CREATED: "API-nyckel skapad", TOKEN_REVOKED: "API-nyckel återkallad",
+                BREAK_GLASS_SIGN_IN: "Nödinloggning med lösenord"}
+
+
+@dataclass(frozen=True)
+class AccountEventLine:
+    """One line of an account's history, for operators (`kfflow users history`)."""
+    at: datetime
+    label: str
+    detail: str
+
+
+def account_events(session: Session, username: str) -> list[AccountEventLine]:
+    """The account's events, oldest first: break-glass sign-ins (door and address), keys made and revoked
+    (name, and by whom when an admin did it)."""
+    user = session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+    if user is None:
+        raise NotFound(f"Det finns ingen användare {username}.")
+    rows = session.execute(select(AccountEvent, User.username).outerjoin(User, User.id == AccountEvent.actor_id)
+                           .where(AccountEvent.user_id == user.id).order_by(AccountEvent.at, AccountEvent.id))
+    return [AccountEventLine(event.at, EVENT_LABELS.get(event.kind, event.kind),
+                             (event.detail or "") + (f" (av {actor})" if actor else "")) for event, actor in rows]
 
 
 @dataclass(frozen=True)
@@ -37,6 +60,11 @@ class ApiKey:
     created: datetime
     expires: datetime
     last_used: datetime | None
+
+    @property
+    def last_day(self) -> date:
+        """The last day it works on, in the region's time zone (it ends at the following midnight)."""
+        return (self.expires.astimezone(LOCAL_TZ) - timedelta(microseconds=1)).date()
 
 
 @dataclass(frozen=True)

@@ -175,11 +175,13 @@ def keep_an_active_admin(session: Session, user: User, *, active: bool, role: st
     organisation without an active admin (nobody could then manage users). The admins' rows are locked, so two
     admins deactivating each other at once cannot both succeed."""
     admin_roles = roles_for("administer")  # who manages users is roles.yaml's rule
-    if not (user.active and user.role in admin_roles) or (active and role in admin_roles):
+    # A service account cannot sign in to the pages, so it never counts as the admin who is left.
+    if user.service_account or not (user.active and user.role in admin_roles) or (active and role in admin_roles):
         return
     # Every active admin's row, locked in id order (no deadlock); a concurrent change waits here and then
     # sees the committed state (PostgreSQL re-checks the condition of a row it waited for).
-    admins = session.scalars(select(User.id).where(User.role.in_(admin_roles), User.active.is_(True))
+    admins = session.scalars(select(User.id).where(User.role.in_(admin_roles), User.active.is_(True),
+                                                   User.service_account.is_(False))
                              .order_by(User.id).with_for_update()).all()
     if not set(admins) - {user.id}:
         raise GuardFailed("Det måste finnas minst en aktiv administratör. Utse en annan administratör först.")

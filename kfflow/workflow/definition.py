@@ -14,6 +14,7 @@ TAGS = {
     "reportable": "the owner reports progress; the final report lists it as work that goes on",
     "adopted": "a decision on the case has been taken and stands (reports, registering the yttrande)",
     "done": "what was promised is carried out (a recommendation's linked measures)",
+    "evaluated": "the effect of what was done has been assessed (the lägesbild's evaluated since the last meeting)",
 }
 
 

@@ -11,8 +11,8 @@ from webui.api.framework import BadRequest, bp
 from webui.errors import http_error_page, status_for
 
 # The operations register on import.
-from webui.api import (admin, api_keys, audits, documents, jobs, measures, notifications, openapi,  # noqa: E402,F401
-                       secrecy, tokens)
+from webui.api import (admin, api_keys, audits, documents, jobs, lagesbild, measures, notifications,  # noqa: E402,F401
+                       openapi, secrecy, tokens)
 
 log = logging.getLogger(__name__)
 PREFIX = bp.url_prefix

@@ -12,7 +12,6 @@ from kfflow.services.handover import hand_over
 from kfflow.services.access import available_actions, may
 from kfflow.services.indicators import add_indicator as add_indicator_service
 from kfflow.services.indicators import add_measurement as add_measurement_service
-from kfflow.services.lagesbild import lagesbild as lagesbild_service
 from kfflow.services.measure_list import measure_list_page
 from kfflow.services.measures import PROGRESS_FIELDS, add_progress_report, propose_measure, update_measure
 from kfflow.workflow import get_workflows
@@ -42,13 +41,6 @@ def _render_list(handover_values=None, handover_errors=None, status=200, **repor
 @bp.route("/atgarder")
 def measure_list():
     return _render_list()
-
-
-@bp.route("/lagesbild")
-def lagesbild():
-    """The steering group's overview: measures per state and the status of the running ones."""
-    return render_template("measures/lagesbild.html", view=lagesbild_service(get_session()),
-                           states=get_workflows().current("measure").states)
 
 
 @bp.route("/atgarder/delrapport.pdf")
