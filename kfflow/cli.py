@@ -167,7 +167,8 @@ def users_history(ctx: Context, username):
         except KfflowError as exc:
             fail(exc.message, 2)
         for event in events:
-            click.echo(f"{event.at.isoformat(timespec='seconds')}  {event.label:<32} {event.detail}")
+            by = f" (av {event.by})" if event.by else ""
+            click.echo(f"{event.at.isoformat(timespec='seconds')}  {event.label:<32} {event.detail}{by}")
 
 
 @users.command("password")

@@ -43,7 +43,9 @@ def live(tmp_path_factory, password_hash):
             rec = add_recommendation(s, users["registrar"], audit.id, 1,
                                      "Regionstyrelsen bör säkerställa att beslutade åtgärder följs upp.")
             fire(s, users["registrar"], rec, "assign", {"owner": "owner"})
-            server.ids = {"measure": decided.id, "audit": audit.id, "rec": rec.id}
+            service = create_user(s, users["admin"], username="hr.system", role="council",
+                                  display_name="HR-systemet", service_account=True)
+            server.ids = {"measure": decided.id, "audit": audit.id, "rec": rec.id, "service": service.id}
         sweep(server.database, datetime.now(timezone.utc))  # in-app notifications for the list page
         yield server
 
@@ -171,7 +173,8 @@ def _pages(live, role: str) -> list[str]:
         "registrar": ["/granskningar/ny", f"/granskningar/{ids['audit']}", f"/rekommendationer/{ids['rec']}/steg/reassign",
                       "/atgarder/importera", f"/granskningar/{ids['audit']}/andra",
                       f"/granskningar/{ids['audit']}/steg/start_drafting"],
-        "admin": ["/admin/anvandare", "/admin/roller", "/admin/organ"],
+        "admin": ["/admin/anvandare", "/admin/roller", "/admin/organ", "/admin/tjanstekonton",
+                  f"/admin/tjanstekonton/{ids['service']}", "/admin/kontohandelser"],
     }
     return by_role + extra[role]
 
