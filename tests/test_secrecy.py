@@ -311,3 +311,17 @@ def test_archive_package_masks_the_open_part_and_keeps_the_rest_in_a_restricted_
     assert SECRET in restricted and "Kalle om arbetstider" in restricted
     verified = invoke("archive", "verify", str(out))
     assert verified.exit_code == 0, verified.output
+
+
+def test_start_page_names_a_marked_case_by_the_notice(app, session, users):
+    from datetime import timedelta
+
+    from kfflow.clock import local_today
+    from kfflow.services.cases import fire
+
+    measure = measure_in_state(session, users, "decided", title=SECRET)
+    fire(session, users["steering"], measure, "revise_due_date",
+         {"due_date": (local_today() + timedelta(days=5)).isoformat(), "reason": "Snart klar."})
+    secrecy.mark(session, users["registrar"], "measure", measure.id, ground="OSL 39:3", reason=REASON)
+    page = sign_in(app, session, users["owner"]).get("/").get_data(as_text=True)
+    assert SECRET not in page and NOTICE in page
