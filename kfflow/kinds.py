@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
 
 from kfflow.models import Audit, Measure, Recommendation
+from kfflow.models.indicator import next_value_due
 from kfflow.workflow.definition import FieldDef
 
 
@@ -23,6 +24,13 @@ class DueDate:
     anchor: str              # its name in workflows/reminders.yaml
     column: Any              # the SQL expression holding it (may need the kind's joins)
     calendar_label: str      # the calendar event's summary: "<label>: <title>"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A further date reminders may count from, computed per case in SQL (the calendar does not show it)."""
+    name: str                # its name in workflows/reminders.yaml
+    column: Any              # the SQL expression (may need the kind's joins)
 
 
 @dataclass(frozen=True)
@@ -36,8 +44,8 @@ class CaseKind:
     title_format: str                          # str.format over the title columns' values, in order
     joins: tuple[tuple[Any, Any], ...] = ()    # (table, on) the title and due-date columns need
     due: DueDate | None = None
+    anchors: tuple[Anchor, ...] = ()           # more dates than `due` that reminders may count from
     waits_on_start_page: bool = False          # "Mina uppgifter" lists cases a role may move on
-    events: dict[str, str] = field(default_factory=dict)  # history triggers written by services → label
     fields: Callable[[], tuple[FieldDef, ...]] = tuple    # what its history records besides transitions
 
     def web_url(self, case_id: int, base: str = "") -> str:
@@ -49,27 +57,24 @@ class CaseKind:
                                           for path, _column in self.title_columns))
 
     def title_from(self, values) -> str:
-        """The same name from the title columns' values (a row of `case_rows`)."""
-        return self.title_format.format(*values)
+        """The same name from the title columns' values (a row of `case_rows`, from its fifth column)."""
+        return self.title_format.format(*values[:len(self.title_columns)])
 
-    def case_rows(self) -> Select:
-        """id, state, owner_id, the due date and the title columns of every case, without loading a case.
+    def case_rows(self, anchors: tuple[Anchor, ...] = ()) -> Select:
+        """id, state, owner_id, the due date and the title columns of every case (then the values of `anchors`,
+        some of the kind's further anchors, in order), without loading a case.
 
         The reminder sweep streams this; the calendar reads it for one owner. Callers add their WHERE."""
         due = self.due.column if self.due else None
         stmt = select(self.model.id, self.model.state, self.model.owner_id, due,
-                      *(column for _path, column in self.title_columns)).select_from(self.model)
+                      *(column for _path, column in self.title_columns),
+                      *(anchor.column for anchor in anchors)).select_from(self.model)
         for table, on in self.joins:
             stmt = stmt.join(table, on)
         return stmt
 
     def field_for(self, name: str) -> FieldDef | None:
         return next((f for f in self.fields() if f.name == name), None)
-
-
-# Marking a case or something in it as covered by secrecy (kfflow/services/secrecy.py), the same on every kind.
-SECRECY_EVENTS = {"mark_secrecy": "Sekretessmarkerade", "change_secrecy": "Ändrade sekretessmarkeringen",
-                  "unmark_secrecy": "Tog bort sekretessmarkeringen"}
 
 
 def _secrecy_fields() -> tuple[FieldDef, ...]:
@@ -100,10 +105,8 @@ KINDS: dict[str, CaseKind] = {kind.name: kind for kind in (
         web_path="/atgarder/{id}", api_path="/measures/{id}",
         title_columns=(("title", Measure.title),), title_format="{}",
         due=DueDate("due_date", Measure.due_date, "Slutdatum"),
+        anchors=(Anchor("indicator_due", next_value_due(Measure.id)),),
         waits_on_start_page=True,
-        events={"propose": "Föreslog åtgärden", "edit": "Ändrade uppgifterna",
-                "report_progress": "Rapporterade läget", "add_indicator": "Lade till en indikator",
-                "add_measurement": "Registrerade ett mätvärde", "gallra": "Gallrade enligt gallringsregel", **SECRECY_EVENTS},
         fields=_measure_fields),
     CaseKind(
         name="recommendation", model=Recommendation, workflow="recommendation",
@@ -114,14 +117,11 @@ KINDS: dict[str, CaseKind] = {kind.name: kind for kind in (
         joins=((Audit, Audit.id == Recommendation.audit_id),),
         due=DueDate("response_due", Audit.response_due, "Svar senast"),
         waits_on_start_page=True,
-        events={"register": "Registrerade rekommendationen", "edit_answer": "Ändrade svaret", **SECRECY_EVENTS},
         fields=_recommendation_fields),
     CaseKind(
         name="audit", model=Audit, workflow="audit",
         web_path="/granskningar/{id}", api_path="/audits/{id}",
         title_columns=(("name", Audit.name), ("number", Audit.number)), title_format="{} {}",
-        events={"register": "Registrerade granskningen", "edit": "Ändrade uppgifterna",
-                "register_document": "Registrerade en handling", **SECRECY_EVENTS},
         fields=_audit_fields),
 )}
 

@@ -58,3 +58,22 @@ def test_an_unknown_trigger_is_not_found_and_an_unavailable_one_is_refused(make_
     assert not page.available and page.transition.label == "Prioritera"
     assert client.get(f"/atgarder/{m.id}/steg/prioritise").status_code == 403
     assert transition_page(session, users["steering"], "measure", m.id, "reassign").available
+
+
+def test_the_history_names_service_entries_as_the_lifecycle_file_says(make_web_app, tmp_path, session, users):
+    """The timeline's label of a progress report comes from `history` in measure.yaml, not from Python."""
+    from kfflow.services.measures import add_progress_report
+
+    def relabel(data: dict) -> None:
+        data["history"]["report_progress"] = "Lämnade en lägesrapport"
+
+    app = make_web_app({"workflows_path": changed_copy(tmp_path, "measure.yaml", relabel)})
+    try:
+        m = measure_in_state(session, users, "decided")
+        add_progress_report(session, users["owner"], m.id, done="Upphandlat.", ongoing=None, planned=None)
+        page = sign_in(app, session, users["owner"]).get(f"/atgarder/{m.id}").get_data(as_text=True)
+        assert "Lämnade en lägesrapport" in page and "Rapporterade läget" not in page
+    finally:
+        configure(load_workflows(WORKFLOWS_PATH))
+    page = sign_in(make_web_app(), session, users["owner"]).get(f"/atgarder/{m.id}").get_data(as_text=True)
+    assert "Rapporterade läget" in page

@@ -12,6 +12,7 @@ import pytest
 from kfflow.services.audits import add_recommendation, register_audit
 from kfflow.services.cases import fire
 from kfflow.services.indicators import add_indicator, add_measurement
+from kfflow.services.lagesbild_snapshots import freeze_lagesbild
 from kfflow.services.users import create_user
 from tests.browser_support import ARTIFACTS, AXE_JS, LiveServer, launch, require
 from tests.conftest import TEST_PASSWORD
@@ -45,7 +46,11 @@ def live(tmp_path_factory, password_hash):
             fire(s, users["registrar"], rec, "assign", {"owner": "owner"})
             service = create_user(s, users["admin"], username="hr.system", role="council",
                                   display_name="HR-systemet", service_account=True)
-            server.ids = {"measure": decided.id, "audit": audit.id, "rec": rec.id, "service": service.id}
+            # Two frozen lägesbilder, so that axe sees the list, a frozen one and the trend.
+            freeze_lagesbild(s, users["steering"])
+            snapshot = freeze_lagesbild(s, users["steering"], working_group=None)
+            server.ids = {"measure": decided.id, "audit": audit.id, "rec": rec.id, "service": service.id,
+                          "snapshot": snapshot.id}
         sweep(server.database, datetime.now(timezone.utc))  # in-app notifications for the list page
         yield server
 
@@ -169,7 +174,9 @@ def _pages(live, role: str) -> list[str]:
                   "/aviseringar", "/installningar/aviseringar", "/konto"],
         "council": ["/atgarder?lage=decided&sortera=title&ordning=fallande",
                     "/atgarder/delrapport.pdf?from=2026-13-01&to=2026-01-01"],  # the report form with errors
-        "steering": [f"/atgarder/{ids['measure']}/steg/reassign", "/atgarder?forsenad=1", "/atgarder/importera"],
+        "steering": [f"/atgarder/{ids['measure']}/steg/reassign", "/atgarder?forsenad=1", "/atgarder/importera",
+                     "/lagesbild", "/lagesbild/frysta", f"/lagesbild/frysta/{ids['snapshot']}",
+                     "/lagesbild?as_of=2026-02-30&working_group=Ingen"],  # the last: the filters with errors
         "registrar": ["/granskningar/ny", f"/granskningar/{ids['audit']}", f"/rekommendationer/{ids['rec']}/steg/reassign",
                       "/atgarder/importera", f"/granskningar/{ids['audit']}/andra",
                       f"/granskningar/{ids['audit']}/steg/start_drafting"],

@@ -20,6 +20,7 @@ from kfflow.errors import NotFound, PermissionDenied, ValidationError
 from kfflow.models import AccountEvent, ApiToken, User
 from kfflow.services._common import load_actor
 from kfflow.services.access import require
+from kfflow.services.anonymise import ANONYMISED
 from kfflow.services.credentials import BREAK_GLASS_SIGN_IN
 from kfflow.services.tokens import new_token_row
 from kfflow.workflow.fields import check_text, parse_date
@@ -30,7 +31,7 @@ NAME_LENGTH = ApiToken.__table__.c.name.type.length
 TOKEN_CREATED = "token_created"
 TOKEN_REVOKED = "token_revoked"
 EVENT_LABELS = {TOKEN_CREATED: "API-nyckel skapad", TOKEN_REVOKED: "API-nyckel återkallad",
-                BREAK_GLASS_SIGN_IN: "Nödinloggning med lösenord"}
+                BREAK_GLASS_SIGN_IN: "Nödinloggning med lösenord", ANONYMISED: "Personuppgifter anonymiserade"}
 
 
 @dataclass(frozen=True)

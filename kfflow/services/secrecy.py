@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import NotFound, PermissionDenied, ValidationError
-from kfflow.kinds import KINDS, SECRECY_EVENTS
+from kfflow.kinds import KINDS
 from kfflow.models import DocumentRecord, ProgressReport, Recommendation, SecrecyMarking
 from kfflow.services._common import _storable_id, add_history, load_actor, load_case
 from kfflow.services.access import may, require
@@ -41,6 +41,9 @@ SUBJECTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "document": ("handlingen", ()),
 }
 CASE_SUBJECTS = tuple(KINDS)
+
+# What marking, changing and lifting write in the case's history (labelled under `history:` in each lifecycle).
+SECRECY_EVENTS = ("mark_secrecy", "change_secrecy", "unmark_secrecy")
 
 # The fields the history of a marking records (for the timeline's labels).
 EVENT_FIELDS = (FieldDef("subject", "choice", "Gäller", options=tuple(
