@@ -7,6 +7,7 @@ A package is a folder named after its OBJID:
       metadata/descriptive/case.xml          the case (element names after CITS ERMS / FGS Ärendehantering)
       metadata/preservation/premis.xml       PREMIS 3 objects, events (the case history) and agents
       representations/rep1/data/*.pdf        the registered documents, PDF/A as registered
+      representations/rep1/data/underlag/*   evidence files attached to progress reports and transitions
     and, only when something in the case is marked secret (OSL):
       metadata/preservation/secrecy.xml      which subjects are marked, on which ground (not why)
       representations/rep2-sekretess/data/   the restricted part: the case XML unmasked, the marked documents
@@ -25,6 +26,7 @@ import mimetypes
 import os
 import re
 import shutil
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,7 +40,7 @@ from kfflow import __version__ as KFFLOW_VERSION
 from kfflow.clock import local_today
 from kfflow.errors import KfflowError, NotFound
 from kfflow.kinds import KINDS
-from kfflow.models import DocumentRecord, HistoryEntry, User
+from kfflow.models import Attachment, DocumentRecord, HistoryEntry, User
 from kfflow.services.secrecy import SecrecyLens
 from kfflow.storage import read_bytes
 from kfflow.workflow import get_workflows
@@ -122,6 +124,16 @@ def _write_xml(root: ET.Element, path: Path) -> None:
 
 
 # --- what goes into a package ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DataFile:
+    """A content file of the package: where it is, and what the METS and PREMIS say of it."""
+    relative: str
+    sha256: str
+    size: int
+    media_type: str
+    format_name: str
+
 
 @dataclass
 class ExportResult:
@@ -207,41 +219,70 @@ def _write_package(session: Session, kind: str, case_id: int, to: Path, now: dat
     case, history = public.view(full), public.history(full, full_history)
     shown = [public.view(record, "document") for record in records]
 
-    data_files, restricted_files = [], []  # (DocumentRecord, relative path)
+    attachments = session.scalars(select(Attachment).where(
+        Attachment.case_kind == kind, Attachment.case_id == case_id).order_by(Attachment.id)).all()
+
+    # What a reader without read_secret may see goes to rep1; what is marked, to the restricted rep2.
+    data_files: list[DataFile] = []
+    restricted_files: list[DataFile] = []
     for record, seen in zip(records, shown):
         relative = f"{RESTRICTED_DIR if seen.masked else DATA_DIR}/{_document_filename(record)}"
-        target = partial / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(read_bytes(session, record.stored_file, expected_sha256=record.sha256))
-        (restricted_files if seen.masked else data_files).append((record, relative))
+        _write_data(partial / relative, read_bytes(session, record.stored_file, expected_sha256=record.sha256))
+        (restricted_files if seen.masked else data_files).append(
+            DataFile(relative, record.sha256, record.size, record.media_type, "PDF/A"))
+    hidden = {a.id: public.hides_attachment(a) for a in attachments if public.hides_attachment(a)}
+    for attachment in attachments:
+        stored = attachment.stored_file
+        relative = _attachment_path(attachment, attachment.id in hidden)
+        _write_data(partial / relative, read_bytes(session, stored))
+        (restricted_files if attachment.id in hidden else data_files).append(
+            DataFile(relative, stored.sha256, stored.size, stored.media_type, stored.media_type))
 
-    open_xml = _case_xml(case, kind, history, records)
-    full_xml = _case_xml(full, kind, full_history, records)
+    open_xml = _case_xml(case, kind, history, records, attachments, hidden=hidden, open_part=True)
+    full_xml = _case_xml(full, kind, full_history, records, attachments, hidden=hidden)
     secret = ET.tostring(open_xml) != ET.tostring(full_xml) or bool(restricted_files)
     _write_xml(open_xml, partial / CASE_XML)
     if secret:
         _write_xml(full_xml, partial / RESTRICTED_CASE_XML)
-        _write_xml(_secrecy_xml(public, kind, full, records), partial / SECRECY_XML)
-        restricted_files.insert(0, (None, RESTRICTED_CASE_XML))
+        _write_xml(_secrecy_xml(public, kind, full, records, attachments), partial / SECRECY_XML)
+        sha256, size = file_digest(partial / RESTRICTED_CASE_XML)
+        restricted_files.insert(0, DataFile(RESTRICTED_CASE_XML, sha256, size, "text/xml", "XML"))
     _write_xml(_premis_xml(name, kind, case, history, data_files), partial / PREMIS_XML)
     _write_xml(_mets_xml(name, KINDS[kind].title(case), partial, data_files, now, restricted_files),
                partial / "METS.xml")
     os.replace(partial, to / name)
 
 
-def _secrecy_xml(public: SecrecyLens, kind: str, case, records) -> ET.Element:
+def _secrecy_xml(public: SecrecyLens, kind: str, case, records, attachments) -> ET.Element:
     """Which parts of the case are marked, on which ground: what the restricted part holds and why it is apart.
     The reasons are left out (they may themselves say what is secret)."""
     root = ET.Element(_n(CASE_NS, "secrecy"))
     subjects = [(kind, case.id)] + [("document", r.id) for r in records]
     subjects += [("progress_report", r.id) for r in getattr(case, "progress_reports", [])]
     subjects += [("recommendation", r.id) for r in getattr(case, "recommendations", [])]
+    subjects += [("attachment", a.id) for a in attachments]
     for subject, subject_id in subjects:
         marking = public.marking(subject, subject_id)
         if marking is not None:
             _sub(root, CASE_NS, "marking", marking.label, subject=subject, subjectId=subject_id,
                  ground=marking.ground, notice=marking.notice)
     return root
+
+
+def _write_data(target: Path, content: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+
+
+def _attachment_filename(attachment: Attachment) -> str:
+    """`underlag/<id>-<name>`: the id keeps names unique; the name is reduced to characters every file system
+    and archive system takes (the name as uploaded is in case.xml)."""
+    name = attachment.stored_file.filename
+    stem, dot, extension = name.rpartition(".")
+    ascii_stem = re.sub(r"[^A-Za-z0-9]+", "-", unicodedata.normalize("NFKD", stem if dot else name)
+                        .encode("ascii", "ignore").decode()).strip("-")[:80] or "underlag"
+    extension = re.sub(r"[^a-z0-9]", "", extension.lower()) if dot else "bin"
+    return f"underlag/{attachment.id}-{ascii_stem}.{extension or 'bin'}"
 
 
 def _document_filename(record: DocumentRecord) -> str:
@@ -256,7 +297,19 @@ def _person(user: User | None) -> str:
 
 # --- descriptive: the case -------------------------------------------------------------------------
 
-def _case_xml(case, kind: str, history, records) -> ET.Element:
+def _attachment_path(attachment, hidden: bool) -> str:
+    """Where an evidence file lies in the package; a marked one in the restricted part, under a name that says
+    nothing (METS, which names it, is part of the open part)."""
+    if hidden:
+        return f"{RESTRICTED_DIR}/underlag/{attachment.id}.bin"
+    return f"{DATA_DIR}/{_attachment_filename(attachment)}"
+
+
+def _case_xml(case, kind: str, history, records, attachments=(), *, hidden: dict | None = None,
+              open_part: bool = False) -> ET.Element:
+    """The case as CITS ERMS-like XML; `open_part`: marked evidence files (`hidden`: id → notice) are named by
+    the notice."""
+    hidden = hidden or {}
     definition = get_workflows().get(case.workflow_name, case.workflow_version)
     root = ET.Element(_n(CASE_NS, "erms"))
     control = _sub(root, CASE_NS, "control")
@@ -302,6 +355,16 @@ def _case_xml(case, kind: str, history, records) -> ET.Element:
         _sub(item, CASE_NS, "date", record.document_date.isoformat(), dateType="registered")
         _sub(item, CASE_NS, "version", record.version)
         _sub(item, CASE_NS, "file", f"{DATA_DIR}/{_document_filename(record)}")
+    seqs = {entry.id: entry.seq for entry in history}
+    for attachment in attachments:
+        stored = attachment.stored_file
+        item = _sub(documents, CASE_NS, "record", recordType="evidence")
+        _sub(item, CASE_NS, "title", hidden[attachment.id] if open_part and attachment.id in hidden else stored.filename)
+        _sub(item, CASE_NS, "date", _iso(attachment.uploaded_at), dateType="received")
+        _sub(item, CASE_NS, "agent", _person(attachment.uploaded_by))
+        _sub(item, CASE_NS, "relation", f"{kind}:{case.id}:{seqs.get(attachment.history_entry_id)}",
+             relationType="history_entry")
+        _sub(item, CASE_NS, "file", _attachment_path(attachment, attachment.id in hidden))
     return root
 
 
@@ -342,19 +405,19 @@ def _audit_details(aggregation: ET.Element, audit) -> None:
 
 def _premis_xml(name: str, kind: str, case, history, data_files) -> ET.Element:
     root = ET.Element(_n(PREMIS_NS, "premis"), {"version": "3.0"})
-    for record, relative in data_files:
+    for data in data_files:
         obj = _sub(root, PREMIS_NS, "object", **{_n(XSI_NS, "type"): "premis:file"})
         identifier = _sub(obj, PREMIS_NS, "objectIdentifier")
         _sub(identifier, PREMIS_NS, "objectIdentifierType", "local")
-        _sub(identifier, PREMIS_NS, "objectIdentifierValue", relative)
+        _sub(identifier, PREMIS_NS, "objectIdentifierValue", data.relative)
         characteristics = _sub(obj, PREMIS_NS, "objectCharacteristics")
         _sub(characteristics, PREMIS_NS, "compositionLevel", 0)
         fixity = _sub(characteristics, PREMIS_NS, "fixity")
         _sub(fixity, PREMIS_NS, "messageDigestAlgorithm", CHECKSUM_TYPE)
-        _sub(fixity, PREMIS_NS, "messageDigest", record.sha256)
-        _sub(characteristics, PREMIS_NS, "size", record.size)
+        _sub(fixity, PREMIS_NS, "messageDigest", data.sha256)
+        _sub(characteristics, PREMIS_NS, "size", data.size)
         designation = _sub(_sub(characteristics, PREMIS_NS, "format"), PREMIS_NS, "formatDesignation")
-        _sub(designation, PREMIS_NS, "formatName", "PDF/A")
+        _sub(designation, PREMIS_NS, "formatName", data.format_name)
     agents = {}
     for entry in history:
         agent_id = f"user-{entry.actor_id}" if entry.actor_id is not None else "kfflow"
@@ -420,13 +483,13 @@ def _mets_xml(name: str, label: str, package: Path, data_files, now: datetime, r
     file_sec = _sub(root, METS_NS, "fileSec", ID="filesec")
     group = _sub(file_sec, METS_NS, "fileGrp", ID="filegrp-rep1", USE="Representations/rep1/Data")
     file_ids = []
-    for index, (record, relative) in enumerate(data_files, start=1):
+    for index, data in enumerate(data_files, start=1):
         file_id = f"file-{index}"
         file_ids.append(file_id)
-        entry = _sub(group, METS_NS, "file", ID=file_id, MIMETYPE=record.media_type,
-                     **_checksum_attrs(package / relative, created))
+        entry = _sub(group, METS_NS, "file", ID=file_id, MIMETYPE=data.media_type,
+                     **_checksum_attrs(package / data.relative, created))
         _sub(entry, METS_NS, "FLocat", LOCTYPE="URL",
-             **{_n(XLINK_NS, "type"): "simple", _n(XLINK_NS, "href"): relative})
+             **{_n(XLINK_NS, "type"): "simple", _n(XLINK_NS, "href"): data.relative})
 
     restricted_ids = []
     if restricted_files:

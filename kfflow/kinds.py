@@ -84,8 +84,9 @@ def _secrecy_fields() -> tuple[FieldDef, ...]:
 
 def _measure_fields() -> tuple[FieldDef, ...]:
     from kfflow.services.measures import PROGRESS_FIELDS
+    from kfflow.services.evidence import EVIDENCE_FIELD
     from kfflow.workflow.measure_attributes import attribute_fields
-    return attribute_fields() + PROGRESS_FIELDS + _secrecy_fields()
+    return attribute_fields() + PROGRESS_FIELDS + (EVIDENCE_FIELD,) + _secrecy_fields()
 
 
 def _recommendation_fields() -> tuple[FieldDef, ...]:

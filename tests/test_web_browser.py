@@ -317,3 +317,33 @@ def test_axe_on_the_sign_in_page_with_a_provider(browser, live_with_provider):
     violations += _axe(page)
     context.close()
     assert violations == []
+
+
+def test_evidence_upload_in_the_browser(browser, live):
+    """The progress form sends files as a browser does (names with quotes and Unicode survive), a bad file gets its
+    message on the field, the page lists the file, and the link downloads the same bytes; axe on both answers."""
+    from tests.evidence_files import pdf_bytes
+
+    pdf = pdf_bytes()
+    name = 'Beslut "RS" § 81 – åäö.pdf'
+    context, page = signed_in(browser, live, "owner", axe=True)
+    page.goto(f"/atgarder/{live.ids['measure']}")
+    page.get_by_label("Vad är gjort?").fill("Beslutet är fattat.")
+    page.get_by_label("Underlag (valfritt)").set_input_files({"name": "beslut.docx", "buffer": pdf,
+                                                               "mimeType": "application/pdf"})
+    page.get_by_role("button", name="Spara lägesrapport").click()
+    page.get_by_text("filändelsen ska stämma").wait_for()
+    violations = _axe(page)
+    assert page.get_by_label("Vad är gjort?").input_value() == "Beslutet är fattat."
+    page.get_by_label("Underlag (valfritt)").set_input_files({"name": name, "buffer": pdf, "mimeType": "application/pdf"})
+    page.get_by_role("button", name="Spara lägesrapport").click()
+    page.get_by_text("Lägesrapporten är sparad").wait_for()
+    violations += _axe(page)
+    link = page.get_by_role("link", name=name).first
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == name.replace('"', "_")  # Chromium saves no quotes in a file name
+    with open(download.value.path(), "rb") as saved:
+        assert saved.read() == pdf
+    context.close()
+    assert violations == []

@@ -86,6 +86,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.register_blueprint(jobs_bp)
     from webui.secrecy import bp as secrecy_bp
     app.register_blueprint(secrecy_bp)
+    # Evidence files (issue 13): their download, and the request limit of the routes that take them.
+    from webui import evidence
+    evidence.init_app(app)
 
     # The JSON API (/api/v1); exempts itself from CSRF when CSRFProtect is installed.
     from webui import api

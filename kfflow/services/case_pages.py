@@ -14,6 +14,7 @@ from kfflow.errors import NotFound
 from kfflow.services.cases import available_transitions, history_of, read_case, transition_for
 from kfflow.services.comments import comments_on
 from kfflow.services.documents import registered_documents
+from kfflow.services.evidence import attachments_of
 from kfflow.services.indicators import indicator_statuses, may_follow_up
 from kfflow.services.secrecy import SecrecyLens, lens
 from kfflow.services.timeline import TimelineItem, due_date_revisions, timeline
@@ -39,14 +40,17 @@ class CasePage:
     indicators: list = field(default_factory=list)                 # IndicatorStatus per indicator (measures)
     may_follow_up: bool = False                                    # may add indicators and measurements
     secrecy: SecrecyLens | None = None                             # how this reader meets marked content
+    attachments: list = field(default_factory=list)                # evidence files (AttachmentInfo), oldest first
 
 
 def _case_page(session: Session, actor, kind: str, case_id: int) -> CasePage:
     """The case as this reader may see it: what secrecy covers reads as the notice (kfflow.services.secrecy)."""
     case = read_case(session, kind, case_id)
     seen = lens(session, actor)
-    history = timeline(case, seen.history(case, history_of(session, case)))
-    page = CasePage(seen.view(case), available_actions(actor, case), history, local_today(), secrecy=seen)
+    attachments = seen.view(attachments_of(session, kind, case_id), "attachment")
+    history = timeline(case, seen.history(case, history_of(session, case)), attachments)
+    page = CasePage(seen.view(case), available_actions(actor, case), history, local_today(), secrecy=seen,
+                    attachments=attachments)
     page.comments = seen.comments(case, comments_on(session, case))
     return page
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import NotFound, PermissionDenied, ValidationError
 from kfflow.kinds import KINDS
-from kfflow.models import DocumentRecord, ProgressReport, Recommendation, SecrecyMarking
+from kfflow.models import Attachment, DocumentRecord, ProgressReport, Recommendation, SecrecyMarking
 from kfflow.services._common import _storable_id, add_history, load_actor, load_case
 from kfflow.services.access import may, require
 from kfflow.workflow import get_workflows
@@ -39,6 +39,7 @@ SUBJECTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "audit": ("granskningen", ("name", "subject", "summary", "follow_up_note", "signatories")),
     "progress_report": ("lägesrapporten", ("done", "ongoing", "planned")),
     "document": ("handlingen", ()),
+    "attachment": ("underlaget", ("filename",)),
 }
 CASE_SUBJECTS = tuple(KINDS)
 
@@ -73,12 +74,14 @@ def _subject_case(session: Session, subject_kind: str, subject_id) -> tuple[obje
     if subject_kind in KINDS:
         case = load_case(session, subject_kind, subject_id)
         return case, case
-    model = {"progress_report": ProgressReport, "document": DocumentRecord}[subject_kind]
+    model = {"progress_report": ProgressReport, "document": DocumentRecord, "attachment": Attachment}[subject_kind]
     subject = session.get(model, subject_id) if _storable_id(subject_id) else None
     if subject is None:
         raise NotFound(f"{SUBJECTS[subject_kind][0].capitalize()} finns inte.")
     if subject_kind == "progress_report":
         return subject, load_case(session, "measure", subject.measure_id)
+    if subject_kind == "attachment":
+        return subject, load_case(session, subject.case_kind, subject.case_id)
     return subject, load_case(session, subject.subject_kind, subject.subject_id)
 
 
@@ -193,6 +196,13 @@ def case_url(session: Session, subject_kind: str, subject_id: int) -> str:
 
 # --- reading ---------------------------------------------------------------------------------------------------
 
+def require_attachment_readable(session: Session, actor, attachment) -> None:
+    """A marked evidence file (or one in a marked report or case) is handed only to who may read it."""
+    hidden = SecrecyLens(session, actor).hides_attachment(attachment)
+    if hidden:
+        raise PermissionDenied(f"{hidden}. Underlaget lämnas bara ut till den som får läsa det.")
+
+
 def require_document_readable(session: Session, actor, record) -> None:
     """A registered document that is marked (or belongs to a marked case) is handed only to who may read it."""
     seen = SecrecyLens(session, actor).view(record, "document")
@@ -287,6 +297,12 @@ class SecrecyLens:
         return Marking(m.ground, ground_label(m.ground), notice(m.ground), m.reason if self.reveals else None,
                        masked=not self.reveals)
 
+    def hides_attachment(self, attachment) -> str | None:
+        """The notice when this reader may not have an evidence file: marked itself, or in a marked progress report
+        or case."""
+        seen = self.view(attachment, "attachment")
+        return seen.secrecy.notice if seen.masked else None
+
     def hides(self, kind: str, subject_id: int) -> str | None:
         """The notice to show instead of the subject, or None when this viewer may read it."""
         if self.reveals:
@@ -310,6 +326,9 @@ class SecrecyLens:
         kind = kind or getattr(obj, "case_kind", None) or _kind_of(obj)
         if kind == "document" and within is None:  # a document of a marked case is as secret as the case
             within = self.marking(obj.subject_kind, obj.subject_id)
+        if kind == "attachment" and within is None:  # evidence of a marked report or case is as secret
+            within = ((self.marking("progress_report", obj.progress_report_id) if obj.progress_report_id else None)
+                      or self.marking(obj.case_kind, obj.case_id))
         wrapped = Masked(obj, self, kind)
         if within is not None and within.masked and wrapped.secrecy is None:
             # A progress report of a marked measure is as secret as the measure.
@@ -394,7 +413,10 @@ def _instant(at: datetime) -> str:
 
 
 def _kind_of(obj) -> str:
-    for kind, model in (("progress_report", ProgressReport), ("document", DocumentRecord)):
+    from kfflow.services.evidence import AttachmentInfo
+
+    for kind, model in (("progress_report", ProgressReport), ("document", DocumentRecord),
+                        ("attachment", (Attachment, AttachmentInfo))):
         if isinstance(obj, model):
             return kind
     raise TypeError(f"{type(obj).__name__} cannot be marked")

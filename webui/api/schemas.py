@@ -297,6 +297,8 @@ class TransitionSchema(ResponseSchema):
     dest_label = Text(required=True)
     required = fields.List(fields.Nested(FieldSchema), attribute="fields", required=True,
                            metadata={"description": "Fälten övergången tar emot; `required` säger om de måste anges"})
+    evidence = fields.Boolean(required=True, metadata={
+        "description": "Tar emot underlag: skicka då begäran som multipart/form-data med filerna i `attachments`"})
 
 
 class ActionSchema(ResponseSchema):
@@ -419,6 +421,20 @@ class SecrecyMarkingSchema(ResponseSchema):
     secrecy = secrecy_field()
 
 
+class AttachmentSchema(ResponseSchema):
+    id = Integer(required=True, metadata={"description": "Hämtas med GET /attachments/{id}"})
+    filename = Text(required=True)
+    media_type = Text(required=True)
+    size = Integer(required=True, metadata={"description": "Byte"})
+    sha256 = Text(required=True)
+    uploaded_at = DateTime(required=True)
+    uploaded_by = Text(allow_none=True, required=True, metadata={"description": "Vem som laddade upp (namn)"})
+    trigger = Text(required=True, metadata={"description": "Händelsen underlaget hör till: report_progress, "
+                                                           "implement, evaluate …"})
+    progress_report_id = Integer(allow_none=True, required=True)
+    secrecy = secrecy_field()
+
+
 class ProgressReportSchema(ResponseSchema):
     id = Integer(required=True)
     secrecy = secrecy_field()
@@ -428,6 +444,7 @@ class ProgressReportSchema(ResponseSchema):
     done = Text(allow_none=True, required=True)
     ongoing = Text(allow_none=True, required=True)
     planned = Text(allow_none=True, required=True)
+    attachments = fields.List(fields.Nested(AttachmentSchema), required=True)
 
 
 class BodyRefSchema(ResponseSchema):
@@ -531,6 +548,8 @@ class MeasureDetailSchema(MeasureSchema):
                           metadata={"description": "Annat den inloggade får göra med åtgärden nu"})
     progress_reports = fields.List(fields.Nested(ProgressReportSchema), required=True)
     indicators = fields.List(fields.Nested(IndicatorSchema), required=True)
+    attachments = fields.List(fields.Nested(AttachmentSchema), required=True,
+                              metadata={"description": "Underlag till lägesrapporter och övergångar, äldst först"})
 
 
 class StatusCountsSchema(ResponseSchema):
