@@ -495,14 +495,13 @@ def _mets_xml(name: str, label: str, package: Path, data_files, now: datetime, r
     if restricted_files:
         group = _sub(file_sec, METS_NS, "fileGrp", ID="filegrp-rep2", USE="Representations/rep2-sekretess/Data",
                      ADMID="rights-secrecy")
-        for index, (record, relative) in enumerate(restricted_files, start=1):
+        for index, data in enumerate(restricted_files, start=1):
             file_id = f"file-sekretess-{index}"
             restricted_ids.append(file_id)
-            entry = _sub(group, METS_NS, "file", ID=file_id,
-                         MIMETYPE=record.media_type if record is not None else "text/xml", ADMID="rights-secrecy",
-                         **_checksum_attrs(package / relative, created))
+            entry = _sub(group, METS_NS, "file", ID=file_id, MIMETYPE=data.media_type, ADMID="rights-secrecy",
+                         **_checksum_attrs(package / data.relative, created))
             _sub(entry, METS_NS, "FLocat", LOCTYPE="URL",
-                 **{_n(XLINK_NS, "type"): "simple", _n(XLINK_NS, "href"): relative})
+                 **{_n(XLINK_NS, "type"): "simple", _n(XLINK_NS, "href"): data.relative})
 
     struct = _sub(root, METS_NS, "structMap", ID="structmap-csip", TYPE="PHYSICAL", LABEL="CSIP")
     top = _sub(struct, METS_NS, "div", ID="div-root", LABEL=name)

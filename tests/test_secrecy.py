@@ -325,3 +325,29 @@ def test_start_page_names_a_marked_case_by_the_notice(app, session, users):
     secrecy.mark(session, users["registrar"], "measure", measure.id, ground="OSL 39:3", reason=REASON)
     page = sign_in(app, session, users["owner"]).get("/").get_data(as_text=True)
     assert SECRET not in page and NOTICE in page
+
+
+# --- evidence files ----------------------------------------------------------------------------------------------
+
+def test_a_marked_attachment_is_masked_and_cannot_be_downloaded_by_others(app, api, session, users):
+    from kfflow.evidence import Upload
+    from kfflow.models import Attachment
+    from tests.evidence_files import pdf_bytes
+
+    measure = measure_in_state(session, users, "decided")
+    add_progress_report(session, users["owner"], measure.id, done="Underlag bifogat.", ongoing=None, planned=None,
+                        attachments=[Upload("Kalle Svensson läkarintyg.pdf", pdf_bytes())])
+    attachment = session.scalars(select(Attachment)).one()
+    status, _ = api.call("POST", "/secrecy", {"subject": "attachment", "subject_id": attachment.id,
+                                              "ground": "OSL 39:3", "reason": REASON}, as_user="registrar")
+    assert status == 200
+    owner = sign_in(app, session, users["owner"])
+    assert owner.get(f"/underlag/{attachment.id}").status_code == 403
+    assert api.call("GET", f"/attachments/{attachment.id}", as_user="owner")[0] == 403
+    page = owner.get(f"/atgarder/{measure.id}").get_data(as_text=True)
+    assert "Kalle Svensson" not in page and NOTICE in page
+    detail = api.call("GET", f"/measures/{measure.id}", as_user="owner")[1]
+    assert "Kalle Svensson" not in str(detail) and detail["attachments"][0]["secrecy"]["masked"] is True
+    steering = sign_in(app, session, users["steering"])
+    assert steering.get(f"/underlag/{attachment.id}").status_code == 200
+    assert "Kalle Svensson" in steering.get(f"/atgarder/{measure.id}").get_data(as_text=True)

@@ -47,7 +47,7 @@ def _case_page(session: Session, actor, kind: str, case_id: int) -> CasePage:
     """The case as this reader may see it: what secrecy covers reads as the notice (kfflow.services.secrecy)."""
     case = read_case(session, kind, case_id)
     seen = lens(session, actor)
-    attachments = seen.view(attachments_of(session, kind, case_id), "attachment")
+    attachments = seen.view(attachments_of(session, kind, case_id), "attachment", case=(kind, case_id))
     history = timeline(case, seen.history(case, history_of(session, case)), attachments)
     page = CasePage(seen.view(case), available_actions(actor, case), history, local_today(), secrecy=seen,
                     attachments=attachments)

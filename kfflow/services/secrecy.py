@@ -317,18 +317,19 @@ class SecrecyLens:
         """The ids of `kind` this viewer may not read (for filters that must not match their text)."""
         return [] if self.reveals else list(self._load().get(kind, {}))
 
-    def view(self, obj, kind: str | None = None, *, within: Marking | None = None):
+    def view(self, obj, kind: str | None = None, *, within: Marking | None = None, case: tuple | None = None):
         """`obj` as this viewer may see it (a `Masked` wrapper; a list of them for a list)."""
         if obj is None or isinstance(obj, Masked):
             return obj
         if isinstance(obj, list):
-            return [self.view(o, kind, within=within) for o in obj]
+            return [self.view(o, kind, within=within, case=case) for o in obj]
         kind = kind or getattr(obj, "case_kind", None) or _kind_of(obj)
         if kind == "document" and within is None:  # a document of a marked case is as secret as the case
             within = self.marking(obj.subject_kind, obj.subject_id)
         if kind == "attachment" and within is None:  # evidence of a marked report or case is as secret
+            case = case or (obj.case_kind, obj.case_id)  # a listing (AttachmentInfo) is given its case
             within = ((self.marking("progress_report", obj.progress_report_id) if obj.progress_report_id else None)
-                      or self.marking(obj.case_kind, obj.case_id))
+                      or self.marking(*case))
         wrapped = Masked(obj, self, kind)
         if within is not None and within.masked and wrapped.secrecy is None:
             # A progress report of a marked measure is as secret as the measure.
@@ -345,6 +346,7 @@ class SecrecyLens:
             return entries
         case_notice = self.hides(case.case_kind, case.id)
         report_notices = self._report_notices(case) if case.case_kind == "measure" and not case_notice else {}
+        evidence_notices = self._evidence_notices(case) if not case_notice else {}
         seen = []
         for e in entries:
             if e.trigger in SECRECY_EVENTS:  # the ground shows; why, only to those who may read the subject
@@ -352,9 +354,27 @@ class SecrecyLens:
                 seen.append(MaskedEntry(e, fields, e.comment))
                 continue
             hidden = case_notice or (report_notices.get(_instant(e.at)) if e.trigger == "report_progress" else None)
-            seen.append(MaskedEntry(e, {k: hidden for k in (e.fields or {})}, hidden if e.comment else None)
-                        if hidden else e)
+            if hidden:
+                seen.append(MaskedEntry(e, {k: hidden for k in (e.fields or {})}, hidden if e.comment else None))
+            elif e.id in evidence_notices:  # the entry names a marked evidence file
+                seen.append(MaskedEntry(e, {**e.fields, "evidence": evidence_notices[e.id]}, e.comment))
+            else:
+                seen.append(e)
         return seen
+
+    def _evidence_notices(self, case) -> dict[int, str]:
+        """history entry id → notice, for the entries that name an evidence file this reader may not have."""
+        rows = self._load()
+        if not rows["attachment"] and not rows["progress_report"]:
+            return {}
+        found = {}
+        for attachment_id, entry_id, report_id in self.session.execute(
+                select(Attachment.id, Attachment.history_entry_id, Attachment.progress_report_id)
+                .where(Attachment.case_kind == case.case_kind, Attachment.case_id == case.id)):
+            marking = rows["attachment"].get(attachment_id) or rows["progress_report"].get(report_id)
+            if marking is not None:
+                found[entry_id] = notice(marking.ground)
+        return found
 
     def _report_notices(self, case) -> dict:
         marked = self._load()["progress_report"]

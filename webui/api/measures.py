@@ -33,7 +33,7 @@ def measure_detail(user, measure_id: int):
     measure = case_detail.measure_detail(session, measure_id)
     lens = seen(user)
     shown = lens.view(measure)
-    attachments = lens.view(attachments_of(session, "measure", measure_id), "attachment")
+    attachments = lens.view(attachments_of(session, "measure", measure_id), "attachment", case=("measure", measure_id))
     return s.With(shown, **s.offered(available_actions(user, measure)),
                   indicators=[] if shown.masked else indicator_statuses(session, measure_id), attachments=attachments,
                   progress_reports=[s.With(r, attachments=[a for a in attachments if a.progress_report_id == r.id])
@@ -138,7 +138,8 @@ def report_progress(user, measure_id, data, attachments):
     return s.With(lens.view(report, "progress_report", within=lens.marking("measure", measure_id)),
                   measure_version=report.measure.version,
                   attachments=lens.view([a for a in attachments_of(session, "measure", measure_id)
-                                         if a.progress_report_id == report.id], "attachment"))
+                                         if a.progress_report_id == report.id], "attachment",
+                                        case=("measure", measure_id)))
 
 
 @operation("/attachments/<int:attachment_id>", "GET", summary="Hämta ett underlag", tag=TAG,

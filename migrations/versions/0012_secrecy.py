@@ -1,7 +1,7 @@
 """Secrecy markings (OSL): the current marking of a case, a progress report or a registered document.
 
-Revision ID: 0011_secrecy
-Revises: 0010_lagesbild_snapshots
+Revision ID: 0012_secrecy
+Revises: 0011_evidence
 Create Date: 2026-11-30 14:40:00
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 import kfflow.db
 
-revision = '0011_secrecy'
-down_revision = '0010_lagesbild_snapshots'
+revision = '0012_secrecy'
+down_revision = '0011_evidence'
 branch_labels = None
 depends_on = None
 
