@@ -309,6 +309,8 @@ ROWS += [
         "401 403 403 403 403 403 201 403 401"),
     Row("PUT", "/admin/users/<int:user_id>/active", victim, lambda v, who: {"active": False},
         "401 403 403 403 403 403 200 403 401"),
+    Row("PUT", "/admin/users/<int:user_id>/role", victim, lambda v, who: {"role": "owner"},
+        "401 403 403 403 403 403 200 403 401"),
     Row("POST", "/admin/users/<int:user_id>/password", victim, lambda v, who: {},
         "401 403 403 403 403 403 200 403 401"),
     Row("GET", "/calendar-feed", None, None, "401 404 404 404 404 404 404 404 401", note="none made yet"),

@@ -141,6 +141,7 @@ ROWS = [
     Row("admin.users", "GET", "/admin/anvandare", only({"admin": 200})),
     Row("admin.users", "POST", "/admin/anvandare", only({"admin": 422}), {"username": "X Y", "role": "nope"}),
     Row("admin.set_user_active", "POST", "/admin/anvandare/{victim}/aktiv", only({"admin": 302}), {"active": "0"}),
+    Row("admin.set_user_role", "POST", "/admin/anvandare/{victim}/roll", only({"admin": 302}), {"role": "owner"}),
     Row("admin.reset_user_password", "POST", "/admin/anvandare/{victim}/losenord", only({"admin": 200}),
         {"password": ""}),
     Row("admin.service_account_list", "GET", "/admin/tjanstekonton", only({"admin": 200})),
