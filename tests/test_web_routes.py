@@ -117,6 +117,8 @@ ROWS = [
     Row("audits.yttrande_draft", "GET", "/granskningar/{audit}/utkast.pdf", everyone(200)),
     Row("audits.yttrande_pdf", "GET", "/granskningar/{audit}/yttrande.pdf", everyone(200)),
     Row("audits.yttrande_docx", "GET", "/granskningar/{audit}/yttrande.docx", everyone(200)),
+    Row("audits.follow_up", "GET", "/granskningar/{audit}/uppfoljning", everyone(200)),
+    Row("audits.follow_up_pdf", "GET", "/granskningar/{audit}/uppfoljning.pdf", everyone(200)),
     # Not decided yet: the registrar is told so (422), the others may not register at all.
     Row("audits.yttrande_register", "POST", "/granskningar/{audit}/yttrande", only({"registrar": 422})),
     Row("audits.recommendation_add", "POST", "/granskningar/{audit}/rekommendationer", only({"registrar": 422}),
