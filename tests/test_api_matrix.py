@@ -263,6 +263,9 @@ ROWS += [
     Row("POST", "/indicators/<int:indicator_id>/measurements", measure_with_indicator,
         lambda v, who: {"value": 7.4, "date": "2025-06-30", "source": "HR-statistik"},
         "401 403 201 403 201 403 403 403 401"),
+    Row("POST", "/indicators/<int:indicator_id>/measurements/import", measure_with_indicator,
+        lambda v, who: {"file": (io.BytesIO("Datum;Värde\n2025-06-30;7,4\n".encode()), "varden.csv")},
+        "401 403 201 403 201 403 403 403 401", multipart=True, note="a sheet of measurements: follow_up"),
     Row("GET", "/lagesbild", None, None, "401 200 200 200 200 200 200 200 401"),
     # Evidence files are read by anyone signed in, like the case they belong to.
     Row("GET", "/attachments/<int:attachment_id>", measure_with_attachment, None,
