@@ -253,6 +253,13 @@ def workflows_check(ctx: Context, path):
     except WorkflowDefinitionError as exc:
         fail(f"Fel i lägesbildens statusregel i {folder}:\n{exc.message}", 1)
     click.echo(f"{LAGESBILD_FILE}: statusregel — OK")
+    from kfflow.services.recurring import FOLLOW_UP_FILE, load_follow_up_rules
+
+    try:
+        load_follow_up_rules(folder, loaded)
+    except WorkflowDefinitionError as exc:
+        fail(f"Fel i uppföljningens regler i {folder}:\n{exc.message}", 1)
+    click.echo(f"{FOLLOW_UP_FILE}: flaggor och återkommande rekommendationer — OK")
 
 
 # --- reminders (issue 6) ------------------------------------------------------------------------

@@ -225,6 +225,9 @@ ROWS += [
     Row("POST", "/audits/<int:audit_id>/yttrande", decided_audit, None, "401 403 403 403 403 201 403 403 401",
         note="only the registrar registers the final yttrande"),
     Row("GET", "/audits/<int:audit_id>/documents", answered, None, "401 200 200 200 200 200 200 200 401"),
+    # The follow-up: the view_follow_up action in audit.yaml (all staff, as the yttrande).
+    Row("GET", "/audits/<int:audit_id>/follow-up", decided_audit, None, "401 200 200 200 200 200 200 200 401"),
+    Row("GET", "/audits/<int:audit_id>/uppfoljning.pdf", decided_audit, None, "401 200 200 200 200 200 200 200 401"),
     Row("GET", "/reports/delrapport.pdf", None, None, "401 202 202 202 202 202 202 202 401",
         query="?from=2026-01-01&to=2026-03-02", note="a job for each caller (held: none runs during the test)"),
     Row("GET", "/reports/slutredovisning.pdf", None, None, "401 202 202 202 202 202 202 202 401"),
@@ -302,6 +305,8 @@ ROWS += [
     Row("POST", "/admin/users", None, lambda v, who: {"username": f"ny-{who}", "role": "contributor"},
         "401 403 403 403 403 403 201 403 401"),
     Row("PUT", "/admin/users/<int:user_id>/active", victim, lambda v, who: {"active": False},
+        "401 403 403 403 403 403 200 403 401"),
+    Row("PUT", "/admin/users/<int:user_id>/role", victim, lambda v, who: {"role": "owner"},
         "401 403 403 403 403 403 200 403 401"),
     Row("POST", "/admin/users/<int:user_id>/password", victim, lambda v, who: {},
         "401 403 403 403 403 403 200 403 401"),

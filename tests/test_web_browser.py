@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 import openpyxl
 import pytest
 
-from kfflow.services.audits import add_recommendation, register_audit
+from kfflow.services.audits import add_recommendation, register_audit, update_recommendation
 from kfflow.services.cases import fire
 from kfflow.services.indicators import add_indicator, add_measurement
 from kfflow.services.lagesbild_snapshots import freeze_lagesbild
@@ -44,6 +44,9 @@ def live(tmp_path_factory, password_hash):
             rec = add_recommendation(s, users["registrar"], audit.id, 1,
                                      "Regionstyrelsen bör säkerställa att beslutade åtgärder följs upp.")
             fire(s, users["registrar"], rec, "assign", {"owner": "owner"})
+            # Answered with the measure, so that the follow-up page shows its measure and indicator tables.
+            update_recommendation(s, users["registrar"], rec.id, {"answer": "Åtgärden följs upp.",
+                                                                  "measure_ids": [decided.id]}, None)
             service = create_user(s, users["admin"], username="hr.system", role="council",
                                   display_name="HR-systemet", service_account=True)
             # Two frozen lägesbilder, so that axe sees the list, a frozen one and the trend.
@@ -168,7 +171,7 @@ def _pages(live, role: str) -> list[str]:
     ids = live.ids
     by_role = ["/", "/atgarder", f"/atgarder/{ids['measure']}", f"/rekommendationer/{ids['rec']}"]
     extra = {
-        "contributor": ["/lagesbild", "/atgarder/ny", "/granskningar", f"/granskningar/{ids['audit']}", "/tillganglighet",
+        "contributor": ["/lagesbild", f"/granskningar/{ids['audit']}/uppfoljning", "/atgarder/ny", "/granskningar", f"/granskningar/{ids['audit']}", "/tillganglighet",
                         "/finns-inte", f"/atgarder/{ids['measure']}/andra"],  # the last two: 404 and 403 pages
         "owner": [f"/atgarder/{ids['measure']}/andra", f"/atgarder/{ids['measure']}/steg/implement",
                   "/aviseringar", "/installningar/aviseringar", "/konto"],

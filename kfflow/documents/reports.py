@@ -15,6 +15,7 @@ from kfflow.clock import LOCAL_TZ, local_today
 from kfflow.documents.render import EmbeddedData, html_to_pdf, render_html
 from kfflow.kinds import KINDS
 from kfflow.models import HistoryEntry, Measure, Recommendation, User
+from kfflow.services.indicators import indicator_statuses_by_measure
 from kfflow.workflow import get_workflows, is_late
 
 NO_CATEGORY = "Utan kategori"
@@ -121,6 +122,19 @@ def _measure_row(m: Measure, state_labels, category_labels) -> dict:
             "decision_ref": m.decision_ref}
 
 
+def indicator_tables(session: Session, measures: list[Measure], *, until: date) -> list[dict]:
+    """Per measure with indicators: each indicator's baseline, latest value up to `until`, target and where it
+    stands against the target (the same verdict as the evaluate form)."""
+    statuses = indicator_statuses_by_measure(session, [m.id for m in measures], today=until, until=until)
+    return [{"id": m.id, "title": m.title, "indicators": [{
+        "name": i.name, "unit": i.unit, "direction": i.direction,
+        "baseline": i.baseline, "baseline_date": i.baseline_date.isoformat(),
+        "latest": {"value": i.latest.value, "date": i.latest.measured_on.isoformat()} if i.latest else None,
+        "target": i.target, "target_date": i.target_date.isoformat(),
+        "standing": i.standing, "verdict": i.verdict} for i in statuses[m.id]]}
+        for m in measures if statuses[m.id]]
+
+
 # --- delrapport ---------------------------------------------------------------------------------
 
 def delrapport_data(session: Session, start: date, end: date, *, organisation: str,
@@ -168,6 +182,7 @@ def delrapport_data(session: Session, start: date, end: date, *, organisation: s
         "events": [{"label": PERIOD_EVENTS[k], "key": k, "rows": rows} for k, rows in events.items()],
         "overdue": [_measure_row(m, state_labels, category_labels) for m in overdue],
         "working_groups": working_group_status(measures, until=end),
+        "indicators": indicator_tables(session, measures, until=end),
     }
 
 
@@ -243,6 +258,7 @@ def slutredovisning_data(session: Session, *, organisation: str, diarienummer: s
         "working_groups": working_group_status(measures),
         "open_cases": open_cases,
         "handed_over": sum(1 for c in open_cases if c["handover"]),
+        "indicators": indicator_tables(session, [m for m in measures if adopted(m)], until=document_date),
     }
 
 

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
 from kfflow.services import case_pages, documents
 from kfflow.services.access import available_actions, require
+from kfflow.services.audit_follow_up import audit_follow_up, follow_up_document
 from kfflow.services.audit_list import audits_with_counts
 from kfflow.services.audits import (ANSWER_FIELDS, AUDIT_FIELDS, RECOMMENDATION_FIELDS, add_recommendation,
                                    register_audit, update_audit, update_recommendation)
@@ -181,3 +182,17 @@ def yttrande_register(audit_id: int):
             "(SHA-256 %(sha)s).", version=record.version, number=record.document_number,
             dnr=record.diarienummer, sha=record.sha256), "success")
     return redirect(url_for("audits.audit_page", audit_id=audit_id) + "#yttrande")
+
+
+# --- the follow-up: each recommendation, its answer and where the promised measures stand now ------------
+
+@bp.route("/granskningar/<int:audit_id>/uppfoljning")
+def follow_up(audit_id: int):
+    view = audit_follow_up(get_session(), current_actor(), audit_id)
+    return render_template("audits/follow_up.html", view=view, audit=view.audit)
+
+
+@bp.route("/granskningar/<int:audit_id>/uppfoljning.pdf")
+def follow_up_pdf(audit_id: int):
+    found = follow_up_document(get_session(), current_actor(), audit_id)
+    return send_document(found.content, found.filename, found.media_type)
