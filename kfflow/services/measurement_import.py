@@ -33,12 +33,17 @@ class MeasurementsImported:
     last: date
 
 
-def import_measurements(session: Session, actor, indicator_id: int, source: bytes, file_name: str,
+def import_measurements(session: Session, actor, indicator_id: int, source: bytes | None, file_name: str | None,
                         *, now: datetime | None = None) -> MeasurementsImported:
     """Read the sheet and add every value (one history entry each) in one transaction, or raise
-    ValidationError with each bad row's number and column under `fields["file"]`, having written nothing."""
+    ValidationError with each bad row's number and column under `fields["file"]`, having written nothing.
+    No file (`source` None) is refused after the indicator and the actor's right to it are checked."""
     now = now or utcnow()
-    rows = _rows(source, file_name)  # read before the transaction: a large sheet holds no write lock
+    load_indicator_to_measure(session, actor, indicator_id)   # NotFound / PermissionDenied before the file
+    session.rollback()
+    if source is None or not file_name:
+        raise ValidationError("Välj en fil att läsa in.", {"file": "Välj en fil att läsa in."})
+    rows = _rows(source, file_name)  # read before the write transaction: a large sheet holds no write lock
     with write_transaction(session):
         actor, indicator, measure = load_indicator_to_measure(session, actor, indicator_id)
         today = local_today(now)

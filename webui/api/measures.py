@@ -12,7 +12,6 @@ from kfflow.services.indicators import add_indicator, add_measurement, indicator
 from kfflow.services.measurement_import import import_measurements
 from kfflow.services.measures import add_progress_report, propose_measure, update_measure
 from kfflow.clock import local_today
-from kfflow.errors import ValidationError
 from kfflow.evidence import EVIDENCE_TYPES
 from kfflow.services.evidence import attachments_of, read_attachment
 from webui.evidence import send_attachment
@@ -163,9 +162,8 @@ def import_measurements_view(user, indicator_id, data, files):
     Kommentar får saknas). Allt eller inget: en rad med fel ger 422 med varje fels rad och kolumn i
     `fields.file`, och inget sparas. Svaret är indikatorn med alla värden."""
     upload = files["file"]
-    if upload is None or not upload.filename:
-        raise ValidationError("Välj en fil att läsa in.", {"file": "Välj en fil att läsa in."})
-    done = import_measurements(get_session(), user, indicator_id, upload.stream.read(), upload.filename)
+    done = import_measurements(get_session(), user, indicator_id, upload.stream.read() if upload else None,
+                               upload.filename if upload else None)
     return indicator_status(done.measure_id, indicator_id)
 
 

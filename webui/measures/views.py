@@ -220,9 +220,8 @@ def add_measurement(measure_id: int, indicator_id: int):
 def import_measurements(measure_id: int, indicator_id: int):
     def read_sheet(_values):
         upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            raise ValidationError(_("Välj en fil att läsa in."), {"file": _("Välj en fil att läsa in.")})
-        import_measurements_service(get_session(), current_actor(), indicator_id, upload.stream.read(), upload.filename)
+        import_measurements_service(get_session(), current_actor(), indicator_id,
+                                    upload.stream.read() if upload else None, upload.filename if upload else None)
     return _submit(measure_id, "sheet", read_sheet, _("Mätvärdena i filen är sparade."), f"indikator-{indicator_id}",
                    measurement_for=indicator_id)
 
