@@ -371,7 +371,8 @@ def history_verify(ctx: Context):
               help="Lägre CPU-prioritet för processen, så att webbförfrågningar på samma värd går före")
 @pass_ctx
 def worker(ctx: Context, concurrency, once, nice):
-    """Kör jobben (rapporter) från kön i PostgreSQL tills processen stoppas (SIGTERM: efter pågående jobb)."""
+    """Kör jobben (rapporter, registreringar, importer, e-post) från kön i PostgreSQL tills processen stoppas
+    (SIGTERM: efter pågående jobb). En annan workers jobb tas över när den slutat höras av sig."""
     from kfflow.jobs.queue import WORKER, JobQueue
 
     if ctx.settings.jobs_mode != WORKER:
@@ -379,7 +380,7 @@ def worker(ctx: Context, concurrency, once, nice):
              "webbprocessen; då behövs ingen worker.", 2)
     if nice:
         os.nice(nice)  # a report can wait a moment; a page someone looks at should not
-    queue = JobQueue(ctx.db, WORKER, concurrency=concurrency)
+    queue = JobQueue(ctx.db, WORKER, concurrency=concurrency, settings=ctx.settings)
     click.echo(f"Jobbkön: {concurrency} jobb åt gången" + (", avslutar när kön är tom." if once else "."))
     queue.run_worker(wait=not once)
 

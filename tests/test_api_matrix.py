@@ -222,8 +222,8 @@ ROWS += [
     Row("GET", "/audits/<int:audit_id>/yttrande.pdf", answered, None, "401 200 200 200 200 200 200 200 401"),
     Row("GET", "/audits/<int:audit_id>/yttrande/draft.pdf", answered, None, "401 200 200 200 200 200 200 200 401"),
     Row("GET", "/audits/<int:audit_id>/yttrande.docx", answered, None, "401 200 200 200 200 200 200 200 401"),
-    Row("POST", "/audits/<int:audit_id>/yttrande", decided_audit, None, "401 403 403 403 403 201 403 403 401",
-        note="only the registrar registers the final yttrande"),
+    Row("POST", "/audits/<int:audit_id>/yttrande", decided_audit, None, "401 403 403 403 403 202 403 403 401",
+        note="only the registrar registers the final yttrande (a job; refusals are told at once)"),
     Row("GET", "/audits/<int:audit_id>/documents", answered, None, "401 200 200 200 200 200 200 200 401"),
     # The follow-up: the view_follow_up action in audit.yaml (all staff, as the yttrande).
     Row("GET", "/audits/<int:audit_id>/follow-up", decided_audit, None, "401 200 200 200 200 200 200 200 401"),
@@ -317,7 +317,7 @@ ROWS += [
     Row("POST", "/imports", None, lambda v, who: {"file": (io.BytesIO(IMPORT_CSV), "plan.csv")},
         "401 403 403 403 201 201 403 403 401", multipart=True, note="the import action in measure.yaml"),
     Row("POST", "/imports/<int:upload_id>", registrars_upload, lambda v, who: {"sha256": v["sha256"]},
-        "401 403 403 403 422 200 403 403 401", note="only the uploader finds their preview"),
+        "401 403 403 403 422 202 403 403 401", note="only the uploader finds their preview; the import is a job"),
 ]
 
 

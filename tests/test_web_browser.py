@@ -38,6 +38,12 @@ def live(tmp_path_factory, password_hash):
                 "baseline_date": (date.today() - timedelta(days=200)).isoformat(), "target": 6.5,
                 "target_date": (date.today() + timedelta(days=400)).isoformat(), "frequency_days": 90})
             add_measurement(s, users["owner"], indicator.id, {"value": 7.4, "date": date.today().isoformat()})
+            # An implemented measure with an indicator: the evaluate form shows where it stands.
+            implemented = measure_in_state(s, users, "implemented", title="Heltidsresan")
+            add_indicator(s, users["owner"], implemented.id, {
+                "name": "Andel heltider", "unit": "%", "direction": "higher", "baseline": 40,
+                "baseline_date": (date.today() - timedelta(days=200)).isoformat(), "target": 60,
+                "target_date": (date.today() + timedelta(days=400)).isoformat(), "frequency_days": 90})
             audit = register_audit(s, users["registrar"], {
                 "name": "Fördjupad granskning", "number": "7/2022", "subject": "Strategisk kompetensförsörjning",
                 "diarienummer": "RS/351/2022", "response_due": (date.today() + timedelta(days=10)).isoformat()})
@@ -52,7 +58,7 @@ def live(tmp_path_factory, password_hash):
             # Two frozen lägesbilder, so that axe sees the list, a frozen one and the trend.
             freeze_lagesbild(s, users["steering"])
             snapshot = freeze_lagesbild(s, users["steering"], working_group=None)
-            server.ids = {"measure": decided.id, "audit": audit.id, "rec": rec.id, "service": service.id,
+            server.ids = {"measure": decided.id, "implemented": implemented.id, "audit": audit.id, "rec": rec.id, "service": service.id,
                           "snapshot": snapshot.id}
         sweep(server.database, datetime.now(timezone.utc))  # in-app notifications for the list page
         yield server
@@ -221,6 +227,11 @@ def test_axe_on_every_page_type(browser, live, role):
         form.get_by_label("Datum").fill(date.today().isoformat())
         page.get_by_role("button", name="Spara mätvärdet").click()
         page.get_by_text("Ange ett tal, t.ex. 7,9.").wait_for()
+        violations += _axe(page)
+    if role == "steering":  # the evaluate form with each indicator's standing against its target
+        page.goto(f"/atgarder/{live.ids['implemented']}/steg/evaluate")
+        standings = page.get_by_role("table", name="Indikatorernas läge mot målen")
+        assert standings.get_by_role("row", name="Andel heltider").get_by_text("Inget mätvärde ännu").count() == 1
         violations += _axe(page)
     if role == "owner":  # the calendar link, shown once after it is made
         page.goto("/installningar/aviseringar")
