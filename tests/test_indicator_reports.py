@@ -36,7 +36,12 @@ def test_delrapport_has_a_tagged_indicator_table_with_verdicts(session, users, p
     assert sick["latest"] == {"value": 7.4, "date": "2026-01-31"}
     assert (sick["standing"], sick["verdict"]) == ("on_the_way", "På väg mot målet")
     assert (share["latest"], share["verdict"]) == (None, "Inget mätvärde ännu")
+    assert sick["chart"]["alt"] == ("Linjediagram: Sjukfrånvaro bland sjuksköterskor från 7,9 till 7,4 %, "
+                                    "mål 6,5 % till 2027-12-31.")
+    assert len(sick["chart"]["points"]) == 2  # the baseline and the one value within the period
     elements = assert_accessible_archival(pdf)
+    figures = [e["alt"] for e in elements if e["tag"] == "Figure"]
+    assert sick["chart"]["alt"] in figures and share["chart"]["alt"] in figures
     # The table is captioned with the measure, and each value is read with its column and its indicator (the
     # row's TH): two headers per data cell.
     caption = next(i for i, e in enumerate(elements) if e["tag"] == "Caption")

@@ -80,6 +80,8 @@ ROWS = [
     # No indicator 999999: found missing before anyone's right to it is judged.
     Row("measures.add_measurement", "POST", "/atgarder/{decided}/indikatorer/999999/matvarden", everyone(404),
         {"value": "7"}),
+    Row("measures.import_measurements", "POST", "/atgarder/{decided}/indikatorer/999999/matvarden/fil", everyone(404),
+        {}),
     Row("measures.lagesbild", "GET", "/lagesbild", everyone(200)),
     Row("measures.lagesbild", "GET", "/lagesbild?as_of=2026-02-30&working_group=Ingen", everyone(422)),
     Row("measures.freeze", "POST", "/lagesbild/frys", only({"steering": 303, "registrar": 303}), {"working_group": ""}),

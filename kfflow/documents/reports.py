@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kfflow.clock import LOCAL_TZ, local_today
-from kfflow.documents.render import EmbeddedData, html_to_pdf, render_html
+from kfflow.documents.render import EmbeddedData, html_to_pdf, render_html, sv_number
 from kfflow.kinds import KINDS
 from kfflow.models import HistoryEntry, Measure, Recommendation, User
 from kfflow.services.indicators import indicator_statuses_by_measure
@@ -132,8 +132,18 @@ def indicator_tables(session: Session, measures: list[Measure], *, until: date) 
         "baseline": i.baseline, "baseline_date": i.baseline_date.isoformat(),
         "latest": {"value": i.latest.value, "date": i.latest.measured_on.isoformat()} if i.latest else None,
         "target": i.target, "target_date": i.target_date.isoformat(),
-        "standing": i.standing, "verdict": i.verdict} for i in statuses[m.id]]}
+        "standing": i.standing, "verdict": i.verdict, "chart": _indicator_chart(i)} for i in statuses[m.id]]}
         for m in measures if statuses[m.id]]
+
+
+def _indicator_chart(status) -> dict:
+    """The measure page's line chart geometry, with its numbers in words for the tagged PDF's Figure."""
+    chart = status.chart
+    latest = status.latest.value if status.latest else status.baseline
+    alt = (f"Linjediagram: {status.name} från {sv_number(status.baseline)} till {sv_number(latest)} {status.unit}, "
+           f"mål {sv_number(status.target)} {status.unit} till {status.target_date.isoformat()}.")
+    return {"width": chart.width, "height": chart.height, "target_y": chart.target_y,
+            "points": [list(p) for p in chart.points], "alt": alt}
 
 
 # --- delrapport ---------------------------------------------------------------------------------

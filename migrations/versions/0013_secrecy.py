@@ -1,7 +1,7 @@
 """Secrecy markings (OSL): the current marking of a case, a progress report or a registered document.
 
-Revision ID: 0012_secrecy
-Revises: 0011_evidence
+Revision ID: 0013_secrecy
+Revises: 0012_job_attempts
 Create Date: 2026-11-30 14:40:00
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 import kfflow.db
 
-revision = '0012_secrecy'
-down_revision = '0011_evidence'
+revision = '0013_secrecy'
+down_revision = '0012_job_attempts'
 branch_labels = None
 depends_on = None
 
