@@ -770,6 +770,35 @@ def import_measures_cmd(ctx: Context, file, dry_run, update, as_user):
     click.echo(summary + "." + (" Inget sparat (--dry-run)." if verb else ""))
 
 
+@import_group.command("measurements")
+@click.argument("indicator_id", type=click.IntRange(min=1))
+@click.argument("file")
+@click.option("--as", "as_user", required=True, metavar="ANVÄNDARNAMN", default=lambda: _settings().user,
+              help="Den som registrerar värdena (åtgärdens ansvarig eller styrgruppen); standard: $KFFLOW_USER")
+@pass_ctx
+def import_measurements_cmd(ctx: Context, indicator_id, file, as_user):
+    """Läs in mätvärden för indikatorn INDICATOR_ID från FILE (kolumnerna Datum, Värde, Källa, Kommentar): allt
+    eller inget."""
+    from kfflow.services.measurement_import import import_measurements
+
+    from kfflow.importing.readers import MAX_FILE_BYTES
+
+    if not os.path.isfile(file):
+        fail(f"Filen {file} finns inte.", 2)
+    if os.path.getsize(file) > MAX_FILE_BYTES:
+        fail(f"Filen {file} är större än {MAX_FILE_BYTES // 1024 // 1024} MB; dela upp den.", 2)
+    with open(file, "rb") as fh:
+        data = fh.read()
+    with _render_session(ctx) as session:
+        try:
+            done = import_measurements(session, _render_actor(session, as_user), indicator_id, data,
+                                       os.path.basename(file))
+        except KfflowError as exc:
+            _render_failed(exc)
+    click.echo(f"{done.count} mätvärden inlästa för indikator {done.indicator_id} (åtgärd {done.measure_id}), "
+               f"{done.first.isoformat()} – {done.last.isoformat()}.")
+
+
 @main.group("export")
 def export_group():
     """Skriv ut till kalkylark (.xlsx eller CSV)."""

@@ -266,6 +266,9 @@ ROWS += [
     Row("POST", "/indicators/<int:indicator_id>/measurements", measure_with_indicator,
         lambda v, who: {"value": 7.4, "date": "2025-06-30", "source": "HR-statistik"},
         "401 403 201 403 201 403 403 403 401"),
+    Row("POST", "/indicators/<int:indicator_id>/measurements/import", measure_with_indicator,
+        lambda v, who: {"file": (io.BytesIO("Datum;Värde\n2025-06-30;7,4\n".encode()), "varden.csv")},
+        "401 403 201 403 201 403 403 403 401", multipart=True, note="a sheet of measurements: follow_up"),
     Row("GET", "/lagesbild", None, None, "401 200 200 200 200 200 200 200 401"),
     # Evidence files are read by anyone signed in, like the case they belong to.
     Row("GET", "/attachments/<int:attachment_id>", measure_with_attachment, None,
@@ -276,6 +279,15 @@ ROWS += [
     Row("POST", "/lagesbild/snapshots", None, lambda v, who: {}, "401 403 403 403 201 201 403 403 401"),
     Row("GET", "/lagesbild/snapshots", None, None, "401 200 200 200 200 200 200 200 401"),
     Row("GET", "/lagesbild/snapshots/<int:snapshot_id>", frozen_lagesbild, None, "401 200 200 200 200 200 200 200 401"),
+    # Secrecy (OSL): marking and lifting are the registrar's (mark_secrecy in roles.yaml). Nothing is marked
+    # yet, so lifting is refused as having nothing to lift.
+    Row("POST", "/secrecy", decided_measure,
+        lambda v, who: {"subject": "measure", "subject_id": v["measure_id"], "ground": "OSL 39:3",
+                        "reason": "Uppgifter om en enskild arbetstagare."},
+        "401 403 403 403 403 200 403 403 401"),
+    Row("POST", "/secrecy/lift", decided_measure,
+        lambda v, who: {"subject": "measure", "subject_id": v["measure_id"], "reason": "Prövat: offentlig."},
+        "401 403 403 403 403 422 403 403 401"),
 ]
 
 

@@ -159,18 +159,32 @@ def add_measurement(session: Session, actor, indicator_id: int, data: dict,
     """The owner or steering records a value; one "add_measurement" history entry on the measure."""
     now = now or utcnow()
     with write_transaction(session):
-        actor = load_actor(session, actor)
-        indicator = session.get(Indicator, indicator_id) if _storable_id(indicator_id) else None
-        if indicator is None:
-            raise NotFound("Indikatorn finns inte.")
-        _, measure = load_actor_and_case(session, actor, "measure", indicator.measure_id)
-        require(actor, "follow_up", measure, denied="Bara åtgärdens ansvarig eller styrgruppen kan registrera mätvärden.")
+        actor, indicator, measure = load_indicator_to_measure(session, actor, indicator_id)
         values = parse_measurement(data, indicator, local_today(now))
-        measurement = Measurement(indicator_id=indicator.id, entered_by_id=actor.id, entered_at=now, **values)
-        session.add(measurement)
-        add_history(session, case=measure, trigger="add_measurement", from_state=measure.state, actor=actor,
-                    at=now, fields={"indicator": indicator.name, **{k: to_record(v) for k, v in values.items()
-                                                                   if v is not None}})
+        measurement = record_measurement(session, actor, indicator, measure, values, now)
+    return measurement
+
+
+def load_indicator_to_measure(session: Session, actor, indicator_id: int) -> tuple[Any, Indicator, Measure]:
+    """(actor, indicator, its measure) for recording values, inside the caller's transaction; NotFound, or
+    PermissionDenied unless the actor may follow the measure up."""
+    actor = load_actor(session, actor)
+    indicator = session.get(Indicator, indicator_id) if _storable_id(indicator_id) else None
+    if indicator is None:
+        raise NotFound("Indikatorn finns inte.")
+    _, measure = load_actor_and_case(session, actor, "measure", indicator.measure_id)
+    require(actor, "follow_up", measure, denied="Bara åtgärdens ansvarig eller styrgruppen kan registrera mätvärden.")
+    return actor, indicator, measure
+
+
+def record_measurement(session: Session, actor, indicator: Indicator, measure: Measure, values: dict,
+                       now: datetime) -> Measurement:
+    """Add parsed values (`parse_measurement`) and their history entry, inside the caller's transaction."""
+    measurement = Measurement(indicator_id=indicator.id, entered_by_id=actor.id, entered_at=now, **values)
+    session.add(measurement)
+    add_history(session, case=measure, trigger="add_measurement", from_state=measure.state, actor=actor,
+                at=now, fields={"indicator": indicator.name, **{k: to_record(v) for k, v in values.items()
+                                                               if v is not None}})
     return measurement
 
 

@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kfflow.errors import GuardFailed, KfflowError, PermissionDenied, StaleCase, ValidationError
-from kfflow.services import case_pages
+from kfflow.services import case_pages, secrecy
 from kfflow.services.audits import update_recommendation
 from kfflow.services.cases import read_case
 from kfflow.services.comments import add_comment
@@ -12,6 +12,7 @@ from kfflow.services.handover import hand_over
 from kfflow.services.access import available_actions, may
 from kfflow.services.indicators import add_indicator as add_indicator_service
 from kfflow.services.indicators import add_measurement as add_measurement_service
+from kfflow.services.measurement_import import import_measurements as import_measurements_service
 from kfflow.services.measure_list import measure_list_page
 from kfflow.services.measures import PROGRESS_FIELDS, add_progress_report, propose_measure, update_measure
 from kfflow.workflow import get_workflows
@@ -29,8 +30,9 @@ from webui.measures.listing import ListArgs
 
 def _render_list(handover_values=None, handover_errors=None, status=200, **reports):
     actor = current_actor()
-    f = ListArgs.parse(request.args)
-    page = measure_list_page(get_session(), f.filter, page=f.page, sort=f.sort_key)
+    seen = secrecy.lens(get_session(), actor)
+    f = ListArgs.parse(request.args, seen.hidden_ids("measure"))
+    page = measure_list_page(get_session(), f.filter, page=f.page, sort=f.sort_key, lens=seen)
     return render_template(
         "measures/list.html", page=page, f=f, states=get_workflows().current("measure").states,
         vocab=get_workflows().vocabulary, offer=available_actions(actor, kind="measure"),
@@ -122,7 +124,7 @@ def _render_page(measure_id: int, status: int = 200, **extra):
         progress_fields=PROGRESS_FIELDS, progress_values={}, progress_errors={}, progress_stale=False,
         comment_values={}, comment_errors={}, message=None, attachments=page.attachments,
         indicators=page.indicators, may_follow_up=page.may_follow_up, indicator_values={}, indicator_errors={},
-        measurement_for=None, measurement_values={}, measurement_errors={})
+        measurement_for=None, measurement_values={}, measurement_errors={}, sheet_errors={})
     context.update(extra)
     return render_template("measures/page.html", **context), status
 
@@ -144,6 +146,7 @@ def edit(measure_id: int):
     measure = read_case(session, "measure", measure_id)
     if not may(actor, "edit", measure):
         raise PermissionDenied(_("Du får inte ändra den här åtgärden."))
+    secrecy.require_readable(session, actor, measure)
     fields = attribute_fields()
     context = dict(measure=measure, fields=fields, errors={}, message=None, stale=False)
     if request.method == "GET":
@@ -213,6 +216,16 @@ def add_measurement(measure_id: int, indicator_id: int):
     return _submit(measure_id, "measurement",
                    lambda values: add_measurement_service(get_session(), current_actor(), indicator_id, values),
                    _("Mätvärdet är sparat."), f"indikator-{indicator_id}", measurement_for=indicator_id)
+
+
+@bp.route("/atgarder/<int:measure_id>/indikatorer/<int:indicator_id>/matvarden/fil", methods=["POST"])
+def import_measurements(measure_id: int, indicator_id: int):
+    def read_sheet(_values):
+        upload = request.files.get("file")
+        import_measurements_service(get_session(), current_actor(), indicator_id,
+                                    upload.stream.read() if upload else None, upload.filename if upload else None)
+    return _submit(measure_id, "sheet", read_sheet, _("Mätvärdena i filen är sparade."), f"indikator-{indicator_id}",
+                   measurement_for=indicator_id)
 
 
 @bp.route("/atgarder/<int:measure_id>/kommentar", methods=["POST"])
