@@ -351,3 +351,24 @@ def test_a_marked_attachment_is_masked_and_cannot_be_downloaded_by_others(app, a
     steering = sign_in(app, session, users["steering"])
     assert steering.get(f"/underlag/{attachment.id}").status_code == 200
     assert "Kalle Svensson" in steering.get(f"/atgarder/{measure.id}").get_data(as_text=True)
+
+
+def test_the_audit_follow_up_names_a_marked_promised_measure_by_the_notice(app, api, session, users):
+    from kfflow.services.audit_follow_up import follow_up_document
+    from tests.audit_factories import answered_audit
+    from tests.pdf_checks import text as pdf_text
+
+    audit, measures = answered_audit(session, users)
+    secrecy.mark(session, users["registrar"], "measure", measures[0].id, ground="OSL 39:3", reason=REASON, now=NOW)
+    session.refresh(measures[0])  # the promised measure's title is what must not show
+    title = measures[0].title
+    add_progress_report(session, users["owner"], measures[0].id, done=SECRET, ongoing=None, planned=None)
+    page = sign_in(app, session, users["owner"]).get(f"/granskningar/{audit.id}/uppfoljning").get_data(as_text=True)
+    assert title not in page and SECRET not in page and NOTICE in page
+    st, answer = api.call("GET", f"/audits/{audit.id}/follow-up", as_user="owner")
+    flat = str(answer)
+    assert st == 200 and title not in flat and SECRET not in flat and NOTICE in flat
+    owner_pdf = " ".join(pdf_text(follow_up_document(session, users["owner"], audit.id).content).split())
+    assert title not in owner_pdf and NOTICE in owner_pdf
+    steering_page = sign_in(app, session, users["steering"]).get(f"/granskningar/{audit.id}/uppfoljning")
+    assert title in steering_page.get_data(as_text=True) and SECRET in steering_page.get_data(as_text=True)

@@ -24,6 +24,7 @@ from kfflow.services.access import require, workflow_of
 from kfflow.services.documents import PDF, RenderedDocument, file_stem, organisation_name
 from kfflow.services.indicators import IndicatorStatus, indicator_statuses_by_measure
 from kfflow.services.recurring import best_match, follow_up_rules
+from kfflow.services.secrecy import SecrecyLens
 from kfflow.workflow import get_workflows, is_late
 
 # What each flag says; the code is what the API carries.
@@ -185,11 +186,20 @@ def audit_follow_up(session: Session, actor, audit_id: int, *, today: date | Non
     adopted = _adoption_times(session, audit)
     earlier = _earlier_recommendations(session, audit)
     effects = {o.value: o.label for o in get_workflows().vocabulary("effects")}
+    lens = SecrecyLens(session, actor).preload()  # what an OSL marking hides from this reader reads as its notice
 
     def promised(m: Measure) -> PromisedMeasure:
-        return PromisedMeasure(m.id, m.title, m.state, workflow_of(m).state_label(m.state), m.due_date,
-                               is_late(m, today), progress.get(m.id), m.effect, effects.get(m.effect, m.effect),
-                               indicators[m.id])
+        hidden = lens.hides("measure", m.id)
+        report = progress.get(m.id)
+        if report is not None:
+            report = lens.view(report, "progress_report", within=lens.marking("measure", m.id))
+        return PromisedMeasure(m.id, hidden or m.title, m.state, workflow_of(m).state_label(m.state), m.due_date,
+                               is_late(m, today), report, m.effect, effects.get(m.effect, m.effect),
+                               [] if hidden else indicators[m.id])
+
+    def unless_hidden(rec_id: int, of_audit: int, text: str | None) -> str | None:
+        """A marked audit covers its recommendations."""
+        return lens.hides("recommendation", rec_id) or lens.hides("audit", of_audit) or text
 
     followed = []
     for rec in sorted(audit.recommendations, key=lambda r: r.number):
@@ -198,7 +208,7 @@ def audit_follow_up(session: Session, actor, audit_id: int, *, today: date | Non
         flags = [Flag("late", row.id, f"{row.title}: slutdatum {row.due_date.isoformat()}")
                  for row in rows if row.late]
         if not rows:
-            flags.append(Flag("no_measure", None, rec.no_measure_reason))
+            flags.append(Flag("no_measure", None, unless_hidden(rec.id, audit.id, rec.no_measure_reason)))
         for row in rows:
             at = dropped.get(row.id)
             if answered is not None and at is not None and at > answered:
@@ -208,11 +218,13 @@ def audit_follow_up(session: Session, actor, audit_id: int, *, today: date | Non
         recurring = None
         if match is not None:
             text, other_audit, name, number, rec_number = earlier[match.key]
-            recurring = RecurringOf(other_audit, name, number, match.key, rec_number, text, match.score)
+            recurring = RecurringOf(other_audit, unless_hidden(match.key, other_audit, name), number, match.key,
+                                    rec_number, unless_hidden(match.key, other_audit, text), match.score)
         followed.append(FollowedRecommendation(
-            rec.id, rec.number, rec.text, rec.answer, rec.no_measure_reason, rec.state,
+            rec.id, rec.number, unless_hidden(rec.id, audit.id, rec.text), unless_hidden(rec.id, audit.id, rec.answer),
+            unless_hidden(rec.id, audit.id, rec.no_measure_reason), rec.state,
             workflow_of(rec).state_label(rec.state), answered, recurring, flags, rows))
-    return AuditFollowUp(audit, today, followed)
+    return AuditFollowUp(lens.view(audit, "audit"), today, followed)
 
 
 def follow_up_document(session: Session, actor, audit_id: int, *, now: datetime | None = None) -> RenderedDocument:
