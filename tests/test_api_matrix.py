@@ -199,6 +199,9 @@ ROWS += [
         lambda v, who: {"value": 7.4, "date": "2025-06-30", "source": "HR-statistik"},
         "401 403 201 403 201 403 403 403 401"),
     Row("GET", "/lagesbild", None, None, "401 200 200 200 200 200 200 200 401"),
+    # The ranked list: the bodies that prepare, decide and register (the rank action in measure.yaml).
+    Row("GET", "/measures/ranking", prioritised_measure, None, "401 403 403 200 200 200 200 403 401"),
+    Row("GET", "/measures/ranking.pdf", prioritised_measure, None, "401 403 403 200 200 200 200 403 401"),
 ]
 
 

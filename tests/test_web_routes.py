@@ -79,6 +79,10 @@ ROWS = [
     Row("measures.add_measurement", "POST", "/atgarder/{decided}/indikatorer/999999/matvarden", everyone(404),
         {"value": "7"}),
     Row("measures.lagesbild", "GET", "/lagesbild", everyone(200)),
+    Row("measures.ranking", "GET", "/atgarder/rangordning",
+        only({"council": 200, "steering": 200, "registrar": 200, "admin": 200})),
+    Row("measures.ranking_pdf", "GET", "/atgarder/rangordning.pdf",
+        only({"council": 200, "steering": 200, "registrar": 200, "admin": 200})),
     # Import from a file: steering and registrars (the service's rule); export: anyone who may read the list.
     Row("imports.upload", "GET", "/atgarder/importera", only({"steering": 200, "registrar": 200})),
     Row("imports.upload", "POST", "/atgarder/importera", only({"steering": 422, "registrar": 422}), {"uppdatera": "1"}),

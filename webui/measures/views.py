@@ -14,13 +14,16 @@ from kfflow.services.indicators import add_indicator as add_indicator_service
 from kfflow.services.indicators import add_measurement as add_measurement_service
 from kfflow.services.lagesbild import lagesbild as lagesbild_service
 from kfflow.services.measure_list import measure_list_page
+from kfflow.services.documents import render_ranking
+from kfflow.services.ranking import ranking as ranking_service
 from kfflow.services.measures import PROGRESS_FIELDS, add_progress_report, propose_measure, update_measure
 from kfflow.workflow import get_workflows
 from kfflow.workflow.attributes import HANDOVER
 from webui.auth import current_actor
-from webui.cases import create_form, form_value, read_version, transition_form
+from webui.cases import create_form, form_data, form_value, read_version, transition_form
 from webui.db import get_session
 from webui.errors import status_for
+from webui.documents import send_document
 from webui.jobs import request_document, web_document_answer
 from kfflow.workflow.measure_attributes import attribute_fields
 from webui.measures import bp
@@ -48,6 +51,19 @@ def lagesbild():
     """The steering group's overview: measures per state and the status of the running ones."""
     return render_template("measures/lagesbild.html", view=lagesbild_service(get_session()),
                            states=get_workflows().current("measure").states)
+
+
+@bp.route("/atgarder/rangordning")
+def ranking():
+    """The measures awaiting a decision, highest score first: what the steering group works through."""
+    return render_template("measures/ranking.html", view=ranking_service(get_session(), current_actor()))
+
+
+@bp.route("/atgarder/rangordning.pdf")
+def ranking_pdf():
+    """The same list as a PDF to print or send before the meeting."""
+    found = render_ranking(get_session(), current_actor())
+    return send_document(found.content, found.filename, found.media_type)
 
 
 @bp.route("/atgarder/delrapport.pdf")
@@ -156,7 +172,7 @@ def edit(measure_id: int):
     if request.method == "GET":
         values = {f.name: form_value(getattr(measure, f.name)) for f in fields}
         return render_template("measures/edit.html", values=values, version=measure.version, **context)
-    values = request.form.to_dict()
+    values = form_data()
     changes = {f.name: values.get(f.name, "") for f in fields}
     try:
         version = read_version()
