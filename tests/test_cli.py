@@ -40,7 +40,7 @@ def test_upgrade_demo_once_and_users(env):
 
     import sqlite3
     db = sqlite3.connect(env["KFFLOW_DATABASE_URL"].removeprefix("sqlite:///"))
-    assert db.execute("select count(*) from measure").fetchone()[0] == 25 + 11 + 2
+    assert db.execute("select count(*) from measure").fetchone()[0] == 25 + 11 + 2 + 5  # + 5 proposals to rank
     assert db.execute("select count(*) from measure where state = 'decided'").fetchone()[0] >= 25
     assert db.execute("select count(*) from recommendation").fetchone()[0] == 4
 

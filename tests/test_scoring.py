@@ -256,6 +256,9 @@ def test_whoever_may_edit_changes_the_judgement_with_history(make_web_app, sessi
     entry = session.scalars(select(HistoryEntry).where(HistoryEntry.case_id == m.id, HistoryEntry.trigger == "edit")
                             ).all()[-1]
     assert entry.fields["scores"]["from"]["certainty"] == 3 and entry.fields["scores"]["to"]["certainty"] == 4
+    history = client.get(f"/atgarder/{m.id}").get_data(as_text=True)  # the history says it in words
+    assert "Säkerställd effekt 3 (Mätbar med befintliga uppgifter)" in history
+    assert "Säkerställd effekt 4 (Mätbar och uppföljd med indikator)" in history
     # A contributor who did not propose it may not.
     other = sign_in(make_web_app(), session, users["contributor"])
     session.execute(Measure.__table__.update().where(Measure.id == m.id).values(proposer_id=users["steering"].id))

@@ -121,6 +121,12 @@ class ScoringModel:
             total = total + term
         return total
 
+    def describe(self, scores: Mapping[str, Any]) -> str:
+        """A judgement in words, as the history shows it: "Effektens storlek 3 (Stor), …"."""
+        steps = self.steps_of(scores)
+        return ", ".join(f"{c.label} {steps[c.name]} ({c.step_label(steps[c.name])})" if c.name in steps
+                         else f"{c.label} –" for c in self.criteria)
+
     def parse(self, value: Any) -> dict[str, int]:
         """A judgement as given (an object of criterion → step number or step label), or ValueError in Swedish.
 
