@@ -131,21 +131,43 @@ def users():
 @click.option("--display-name")
 @click.option("--body", help="Organ som användaren hör till")
 @click.option("--password-stdin", is_flag=True, help="Läs lösenordet från standard input")
+@click.option("--service-account", is_flag=True,
+              help="Ett tjänstekonto för en integration: inget lösenord, bara API-nycklar från en administratör")
 @pass_ctx
-def users_add(ctx: Context, username, role, email, display_name, body, password_stdin):
+def users_add(ctx: Context, username, role, email, display_name, body, password_stdin, service_account):
     """Lägg till en användare."""
     from kfflow.services.users import create_user
 
+    if password_stdin and service_account:
+        fail("Ett tjänstekonto har inget lösenord.", 2)
     password = None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     with ctx.db.session() as session:
         try:
             user = create_user(session, None, username=username, role=role, email=email,
-                               display_name=display_name, password=password, body=body)
+                               display_name=display_name, password=password, body=body,
+                               service_account=service_account)
         except ValidationError as exc:
             fail("\n".join(exc.fields.values()) or exc.message, 2)
-        click.echo(f"Användaren {user.username} ({user.role}) är skapad.")
+        click.echo(f"Tjänstekontot {user.username} ({user.role}) är skapat." if service_account
+                   else f"Användaren {user.username} ({user.role}) är skapad.")
+
+
+@users.command("history")
+@click.argument("username")
+@pass_ctx
+def users_history(ctx: Context, username):
+    """Visa kontots händelser: nödinloggningar med lösenord och API-nycklar som skapats och återkallats."""
+    from kfflow.services.api_keys import account_events
+
+    with ctx.db.session() as session:
+        try:
+            events = account_events(session, username)
+        except KfflowError as exc:
+            fail(exc.message, 2)
+        for event in events:
+            click.echo(f"{event.at.isoformat(timespec='seconds')}  {event.label:<32} {event.detail}")
 
 
 @users.command("password")
@@ -170,6 +192,8 @@ def users_password(ctx: Context, username, password_stdin):
             password = reset_password(session, None, user_id, given)
         except ValidationError as exc:
             fail("\n".join(exc.fields.values()) or exc.message, 2)
+        except KfflowError as exc:   # a service account has no password
+            fail(exc.message, 2)
         click.echo(f"Engångslösenord för {username}: {password}" if given is None
                    else f"{username} har fått engångslösenordet.")
 
@@ -224,7 +248,7 @@ def workflows_check(ctx: Context, path):
         fail(f"Fel i gallringsreglerna i {folder}:\n{exc.message}", 1)
     if retention is not None:
         click.echo(f"{RETENTION_FILE}: {len(retention.rules)} gallringsregler — OK")
-    from kfflow.services.lagesbild import LAGESBILD_FILE, load_lagesbild_rules
+    from kfflow.services.lagesbild_rules import LAGESBILD_FILE, load_lagesbild_rules
 
     try:
         load_lagesbild_rules(folder, loaded)

@@ -94,7 +94,12 @@ class Settings(BaseSettings):
     remind_interval: int = _env(
         "KFFLOW_REMIND_INTERVAL", default=300, ge=10, description="seconds between sweeps of `kfflow scheduler`")
     api_token_hours: float = _env(
-        "KFFLOW_API_TOKEN_HOURS", default=12.0, gt=0, description="lifetime of an API token")
+        "KFFLOW_API_TOKEN_HOURS", default=12.0, gt=0,
+        description="lifetime of an API token from `POST /api/v1/tokens` (username and password)")
+    api_token_max_days: int = _env(
+        "KFFLOW_API_TOKEN_MAX_DAYS", default=365, ge=1, le=3650,
+        description="the furthest expiry a named API token (the API-nycklar page, `POST /api/v1/me/tokens`, "
+                    "a service account's) may be given, in days from today")
     metrics_token: SecretStr | None = _env(
         "KFFLOW_METRICS_TOKEN", "— (`/metrics` open)", default=None,
         description="when set, `/metrics` answers only `Authorization: Bearer <token>`")
@@ -127,7 +132,13 @@ class Settings(BaseSettings):
     local_login: bool = _env(
         "KFFLOW_LOCAL_LOGIN", default=True,
         description="`0`: no password sign-in, neither on the sign-in page nor for API tokens "
-                    "(`POST /api/v1/tokens`); people sign in through the identity provider only")
+                    "(`POST /api/v1/tokens`); people sign in through the identity provider only (and make API tokens "
+                    "on the API-nycklar page), but for `KFFLOW_BREAK_GLASS_ACCOUNTS`")
+    break_glass_accounts: str = _env(
+        "KFFLOW_BREAK_GLASS_ACCOUNTS", "—", default="",
+        description="with `KFFLOW_LOCAL_LOGIN=0`: comma-separated usernames of local accounts that may still sign "
+                    "in with a password, when the identity provider is down (every such sign-in is logged and "
+                    "kept in the account's history; see docs/deploy.md)")
     oidc_issuer: str | None = _env(
         "KFFLOW_OIDC_ISSUER", "— (no OpenID Connect sign-in)", default=None,
         description="issuer URL of the identity provider (Entra ID, Keycloak…); its "
@@ -213,6 +224,10 @@ class Settings(BaseSettings):
         known = {field.validation_alias for field in cls.model_fields.values()}
         return sorted(name for name in env if name.startswith("KFFLOW_") and name not in known
                       and not name.startswith(TEST_VARIABLE_PREFIXES))
+
+    @property
+    def break_glass_usernames(self) -> frozenset[str]:
+        return frozenset(name.strip().lower() for name in self.break_glass_accounts.split(",") if name.strip())
 
     @property
     def embedded_default(self) -> bool:

@@ -36,14 +36,14 @@ def require(path: str | Path, what: str) -> None:
 class LiveServer(ServedApp):
     """The app under werkzeug's server in a thread, on an SQLite file."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, **settings_changes):
         url = f"sqlite:///{folder / 'browser.sqlite'}"
         engine = create_engine(url)
         Base.metadata.create_all(engine)
         engine.dispose()
         self.database = Database.connect(url)
         settings = Settings(instance_path=folder / "instance", database_url=url, workflows_path=WORKFLOWS_PATH,
-                            secret_key="browser-test-secret-key")
+                            secret_key="browser-test-secret-key", **settings_changes)
         from webui import create_app
 
         super().__init__(create_app(settings, database=self.database))

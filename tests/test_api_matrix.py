@@ -5,6 +5,7 @@ owner (who must not touch someone else's measure) and a deactivated user whose t
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -52,6 +53,12 @@ def decided_measure(session, users):
     return {"measure_id": m.id, "version": _version(session, Measure, m.id)}
 
 
+def frozen_lagesbild(session, users):
+    from kfflow.services.lagesbild_snapshots import freeze_lagesbild
+
+    return {"snapshot_id": freeze_lagesbild(session, users["steering"]).id}
+
+
 INDICATOR = {"name": "Sjukfrånvaro bland sjuksköterskor", "unit": "%", "direction": "lower", "baseline": 7.9,
              "baseline_date": "2024-12-31", "target": 6.5, "target_date": "2027-12-31", "frequency_days": 90}
 
@@ -87,6 +94,33 @@ def owners_finished_job(session, users):
 
 def registered_recommendation(session, users):
     return recommendation(session, users, assigned=False)
+
+
+KEY = {"name": "Matrisens nyckel", "expires": days_ahead(30)}
+_service_names = itertools.count(1)
+
+
+def owners_key(session, users):
+    from kfflow.services.api_keys import create_my_key
+
+    return {"token_id": create_my_key(session, users["owner"], KEY["name"], KEY["expires"], max_days=365).key.id}
+
+
+def service_account(session, users):
+    from kfflow.services.service_accounts import create_service_account
+
+    account = create_service_account(session, users["admin"], username=f"integration{next(_service_names)}",
+                                     role="contributor")
+    return {"account_id": account.id}
+
+
+def service_accounts_key(session, users):
+    from kfflow.services.service_accounts import create_service_key
+
+    values = service_account(session, users)
+    made = create_service_key(session, users["admin"], values["account_id"], KEY["name"], KEY["expires"],
+                              max_days=365)
+    return {**values, "token_id": made.key.id}
 
 
 #                                      anon contr owner counc steer regis admin other deact
@@ -192,6 +226,21 @@ ROWS += [
     Row("PUT", "/notifications/preferences", None, lambda v, who: {"mail_enabled": False, "delivery": "weekly"},
         "401 200 200 200 200 200 200 200 401"),
     Row("GET", "/admin/failed-mail", None, None, "401 403 403 403 403 403 200 403 401"),
+    # Named API tokens: one's own (someone else's id is not found), and service accounts' (admins only).
+    Row("GET", "/me/tokens", None, None, "401 200 200 200 200 200 200 200 401"),
+    Row("POST", "/me/tokens", None, lambda v, who: dict(KEY), "401 201 201 201 201 201 201 201 401"),
+    Row("DELETE", "/me/tokens/<int:token_id>", owners_key, None, "401 404 204 404 404 404 404 404 401"),
+    Row("GET", "/admin/service-accounts", None, None, "401 403 403 403 403 403 200 403 401"),
+    Row("POST", "/admin/service-accounts", None, lambda v, who: {"username": f"integration.{who}", "role": "council"},
+        "401 403 403 403 403 403 201 403 401"),
+    Row("PUT", "/admin/service-accounts/<int:account_id>/active", service_account, lambda v, who: {"active": False},
+        "401 403 403 403 403 403 200 403 401"),
+    Row("GET", "/admin/service-accounts/<int:account_id>/tokens", service_account, None,
+        "401 403 403 403 403 403 200 403 401"),
+    Row("POST", "/admin/service-accounts/<int:account_id>/tokens", service_account, lambda v, who: dict(KEY),
+        "401 403 403 403 403 403 201 403 401"),
+    Row("DELETE", "/admin/service-accounts/<int:account_id>/tokens/<int:token_id>", service_accounts_key, None,
+        "401 403 403 403 403 403 204 403 401"),
     # Following a measure up with indicators: its owner or steering (the follow_up action in measure.yaml).
     Row("POST", "/measures/<int:measure_id>/indicators", decided_measure, lambda v, who: dict(INDICATOR),
         "401 403 201 403 201 403 403 403 401"),
@@ -202,6 +251,12 @@ ROWS += [
     # The ranked list: the bodies that prepare, decide and register (the rank action in measure.yaml).
     Row("GET", "/measures/ranking", prioritised_measure, None, "401 403 403 200 200 200 200 403 401"),
     Row("GET", "/measures/ranking.pdf", prioritised_measure, None, "401 403 403 200 200 200 200 403 401"),
+    Row("GET", "/lagesbild", None, None, "401 422 422 422 422 422 422 422 401", query="?as_of=2026-13-01",
+        note="a bad as_of"),
+    # Freezing a lägesbild: the freeze_lagesbild action in measure.yaml (steering and registrars).
+    Row("POST", "/lagesbild/snapshots", None, lambda v, who: {}, "401 403 403 403 201 201 403 403 401"),
+    Row("GET", "/lagesbild/snapshots", None, None, "401 200 200 200 200 200 200 200 401"),
+    Row("GET", "/lagesbild/snapshots/<int:snapshot_id>", frozen_lagesbild, None, "401 200 200 200 200 200 200 200 401"),
 ]
 
 

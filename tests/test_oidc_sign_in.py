@@ -220,3 +220,44 @@ def test_a_deactivated_kfflow_account_cannot_sign_in_through_the_provider(client
     client.post("/logga-ut")
     answer, _ = sign_in_through_provider(client, provider, "anna")
     assert answer.status_code == 403 and "avstängt" in answer.get_data(as_text=True)
+
+
+def test_someone_without_a_password_makes_an_api_key_and_it_ends_with_their_account(client, provider, session,
+                                                                                    make_user):
+    import re
+
+    from kfflow.services.users import set_active
+    from tests.api_support import days_ahead
+
+    admin = make_user("lokal.admin", "admin")
+    sign_in_through_provider(client, provider, "anna")
+    page = client.post("/installningar/api-nycklar", data={"name": "Rapporter", "expires": days_ahead(30)})
+    assert page.status_code == 200
+    token = re.search(r'id="new-key" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    api = client.application.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    status = api.post("/api/v1/me/tokens", json={"name": "Skript", "expires": days_ahead(5)}, headers=headers)
+    assert status.status_code == 201   # and over the API too, without any password
+    second = status.get_json()["token"]
+    assert api.get("/api/v1/me/tokens", headers=headers).status_code == 200
+
+    session.expire_all()
+    anna = session.scalar(select(User).where(User.username == "anna"))
+    set_active(session, admin, anna.id, False)
+    for key in (token, second):
+        assert api.get("/api/v1/me/tokens", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+
+
+def test_someone_the_groups_no_longer_let_in_loses_their_api_keys(client, provider, session):
+    from tests.api_support import days_ahead
+
+    sign_in_through_provider(client, provider, "cecilia")
+    page = client.post("/installningar/api-nycklar", data={"name": "Rapporter", "expires": days_ahead(30)})
+    token = page.get_data(as_text=True).split('id="new-key" value="')[1].split('"')[0]
+    headers = {"Authorization": f"Bearer {token}"}
+    api = client.application.test_client()
+    assert api.get("/api/v1/me/tokens", headers=headers).status_code == 200
+    client.post("/logga-ut")
+    provider.control("groups", login="cecilia", groups=[])
+    assert sign_in_through_provider(client, provider, "cecilia")[0].status_code == 403
+    assert api.get("/api/v1/me/tokens", headers=headers).status_code == 401

@@ -263,3 +263,53 @@ def test_axe_signed_out(browser, live):
     violations += _axe(page)
     context.close()
     assert violations == []
+
+
+def test_axe_on_the_api_keys_page(browser, live):
+    """The list with a key, the key shown once after it is made, and the form refused beside its fields."""
+    context, page = signed_in(browser, live, "owner", axe=True)
+    page.goto("/installningar/aviseringar")
+    page.get_by_role("link", name="Hantera dina API-nycklar").click()
+    violations = _axe(page)
+    page.get_by_label("Namn, t.ex. vad nyckeln ska användas till").fill("Rapportverktyget")
+    page.get_by_role("button", name="Skapa nyckeln").click()
+    shown = page.get_by_label(re.compile("API-nyckeln ”Rapportverktyget” \\(visas bara nu"))
+    assert len(shown.input_value()) > 30
+    violations += _axe(page)
+    page.goto("/installningar/api-nycklar")
+    page.get_by_role("button", name="Återkalla Rapportverktyget").wait_for()
+    page.evaluate("document.querySelectorAll('[required]').forEach(e => e.removeAttribute('required'))")
+    page.get_by_label(re.compile("Gäller till och med")).fill("")
+    page.get_by_role("button", name="Skapa nyckeln").click()
+    page.get_by_text("Ge nyckeln ett namn").wait_for()
+    violations += _axe(page)
+    context.close()
+    assert violations == []
+
+
+@pytest.fixture(scope="module")
+def live_with_provider(tmp_path_factory):
+    """Sign-in through an identity provider, no password sign-in but for one break-glass account. The sign-in
+    page needs only the settings (the provider is first asked when someone presses the button)."""
+    with LiveServer(tmp_path_factory.mktemp("provider"), oidc_issuer="https://login.region.example/kfflow",
+                    oidc_client_id="kfflow", oidc_name="Region Exempel", local_login=False,
+                    break_glass_accounts="nod.admin") as server:
+        yield server
+
+
+def test_axe_on_the_sign_in_page_with_a_provider(browser, live_with_provider):
+    context = _context(browser, live_with_provider, axe=True)
+    page = context.new_page()
+    page.goto("/logga-in")
+    button = page.get_by_role("link", name="Logga in med Region Exempel")
+    assert button.get_attribute("href").startswith("/logga-in/oidc")
+    assert not page.get_by_label("Lösenord").is_visible()   # only behind the break-glass disclosure
+    violations = _axe(page)
+    page.get_by_text("Nödinloggning med lösenord").click()
+    page.get_by_label("Användarnamn").fill("owner")
+    page.get_by_label("Lösenord").fill("wrong-password")
+    page.get_by_role("button", name="Logga in", exact=True).click()
+    page.get_by_text("Inloggning med lösenord är avstängd").wait_for()
+    violations += _axe(page)
+    context.close()
+    assert violations == []

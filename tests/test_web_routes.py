@@ -13,7 +13,7 @@ import pytest
 
 from kfflow.services.audits import add_recommendation, register_audit
 from kfflow.services.cases import fire
-from kfflow.services.users import set_active
+from kfflow.services.users import create_user, set_active
 from tests.factories import measure_in_state
 from tests.jobs_support import finished_job, hold_jobs
 from tests.web_support import sign_in
@@ -83,6 +83,10 @@ ROWS = [
         only({"council": 200, "steering": 200, "registrar": 200, "admin": 200})),
     Row("measures.ranking_pdf", "GET", "/atgarder/rangordning.pdf",
         only({"council": 200, "steering": 200, "registrar": 200, "admin": 200})),
+    Row("measures.lagesbild", "GET", "/lagesbild?as_of=2026-02-30&working_group=Ingen", everyone(422)),
+    Row("measures.freeze", "POST", "/lagesbild/frys", only({"steering": 303, "registrar": 303}), {"working_group": ""}),
+    Row("measures.snapshots", "GET", "/lagesbild/frysta", everyone(200)),
+    Row("measures.snapshot", "GET", "/lagesbild/frysta/999999", everyone(404)),
     # Import from a file: steering and registrars (the service's rule); export: anyone who may read the list.
     Row("imports.upload", "GET", "/atgarder/importera", only({"steering": 200, "registrar": 200})),
     Row("imports.upload", "POST", "/atgarder/importera", only({"steering": 422, "registrar": 422}), {"uppdatera": "1"}),
@@ -127,11 +131,24 @@ ROWS = [
     # Nobody here has a feed yet: there is nothing to renew (tests/test_credentials.py renews one).
     Row("notifications.calendar_renew", "POST", "/installningar/aviseringar/kalender/fornya", everyone(404)),
     Row("notifications.calendar_revoke", "POST", "/installningar/aviseringar/kalender/aterkalla", everyone(302)),
+    Row("api_keys.keys", "GET", "/installningar/api-nycklar", everyone(200)),
+    Row("api_keys.keys", "POST", "/installningar/api-nycklar", everyone(422), {"name": "", "expires": "i morgon"}),
+    Row("api_keys.revoke", "POST", "/installningar/api-nycklar/999999/aterkalla", everyone(404)),
     Row("admin.users", "GET", "/admin/anvandare", only({"admin": 200})),
     Row("admin.users", "POST", "/admin/anvandare", only({"admin": 422}), {"username": "X Y", "role": "nope"}),
     Row("admin.set_user_active", "POST", "/admin/anvandare/{victim}/aktiv", only({"admin": 302}), {"active": "0"}),
     Row("admin.reset_user_password", "POST", "/admin/anvandare/{victim}/losenord", only({"admin": 200}),
         {"password": ""}),
+    Row("admin.service_account_list", "GET", "/admin/tjanstekonton", only({"admin": 200})),
+    Row("admin.service_account_list", "POST", "/admin/tjanstekonton", only({"admin": 422}),
+        {"username": "X Y", "role": "nope"}),
+    Row("admin.service_account_page", "GET", "/admin/tjanstekonton/{service}", only({"admin": 200})),
+    Row("admin.service_account_page", "POST", "/admin/tjanstekonton/{service}", only({"admin": 422}), {"name": ""}),
+    Row("admin.set_service_account_active_page", "POST", "/admin/tjanstekonton/{service}/aktiv", only({"admin": 302}),
+        {"active": "1"}),
+    # No key 999999: not found once the caller is known to be an admin.
+    Row("admin.revoke_service_account_key", "POST", "/admin/tjanstekonton/{service}/nycklar/999999/aterkalla",
+        only({"admin": 404})),
     Row("admin.roles", "GET", "/admin/roller", only({"admin": 200})),
     Row("admin.bodies", "GET", "/admin/organ", only({"admin": 200})),
     Row("admin.mail", "GET", "/admin/e-post", only({"admin": 200})),
@@ -162,10 +179,11 @@ def _cases(session, users, make_user):
     rec = add_recommendation(session, users["registrar"], audit.id, 1, "Regionstyrelsen bör säkerställa uppföljning.")
     rec = fire(session, users["registrar"], rec, "assign", {"owner": users["owner"].username})
     victim = make_user("victim", "contributor")
+    service = create_user(session, users["admin"], username="integration", role="council", service_account=True)
     job = finished_job(session, users["owner"])
     return {"job": job.id, "decided": decided.id, "decided_version": decided.version, "audit": audit.id,
             "audit_version": audit.version, "rec": rec.id,
-            "rec_version": rec.version, "victim": victim.id}
+            "rec_version": rec.version, "victim": victim.id, "service": service.id}
 
 
 def _clients(app, session, users, make_user) -> dict:

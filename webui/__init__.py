@@ -76,6 +76,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # reminders (issue 6): the in-app list of notifications and the preferences page
     from webui.notifications import bp as notifications_bp
     app.register_blueprint(notifications_bp)
+    # Personal named API tokens, for people with no password too (issue 15).
+    from webui.api_keys import bp as api_keys_bp
+    app.register_blueprint(api_keys_bp)
     # Import (upload, preview, confirm) and export of measures (issue 7).
     from webui.imports import bp as imports_bp
     app.register_blueprint(imports_bp)

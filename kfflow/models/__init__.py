@@ -11,6 +11,7 @@ from kfflow.models.document import DocumentRecord, DocumentRegisterIsAppendOnly
 from kfflow.models.history import HistoryEntry, HistoryIsAppendOnly
 from kfflow.models.indicator import Indicator, Measurement
 from kfflow.models.job import Job
+from kfflow.models.lagesbild_snapshot import LagesbildSnapshot
 from kfflow.models.login import LoginSession
 from kfflow.models.measure import Measure, ProgressReport
 from kfflow.models.notification import Notification, NotificationPreference
@@ -19,12 +20,13 @@ from kfflow.models.setting import Setting
 from kfflow.models.sign_in_failure import SignInFailure
 from kfflow.models.stored_file import StoredFile, StoredFileIsImmutable
 from kfflow.models.thinning import ThinningLogEntry
-from kfflow.models.user import Body, User, UserRoleChange
+from kfflow.models.user import AccountEvent, Body, User, UserRoleChange
 
 __all__ = [
     "Base",
-    "ApiToken", "Audit", "Recommendation", "RecommendationMeasure", "CalendarToken",
+    "AccountEvent", "ApiToken", "Audit", "Recommendation", "RecommendationMeasure", "CalendarToken",
     "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly", "Indicator", "Job",
+    "LagesbildSnapshot",
     "LoginSession", "Measure", "Measurement", "ProgressReport", "Notification", "NotificationPreference",
     "OutboxMessage", "Setting", "SignInFailure", "StoredFile", "StoredFileIsImmutable", "ThinningLogEntry", "Body",
     "User", "UserRoleChange",

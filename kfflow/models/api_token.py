@@ -20,5 +20,9 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A personal or service account token is named by whoever made it; one from a password request is not.
+    name: Mapped[str | None] = mapped_column(String(100))
+    # Written at most every few minutes (kfflow.services.tokens.TOUCH_INTERVAL), so reading is not writing.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()

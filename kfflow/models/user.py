@@ -40,6 +40,8 @@ class User(Base):
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
     # "<issuer> <sub>" of a user created by OpenID Connect sign-in: who they are at the identity provider.
     external_subject: Mapped[str | None] = mapped_column(String(500), unique=True)
+    # An integration's account: no password, no interactive sign-in, only tokens an admin gives it.
+    service_account: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     body: Mapped[Body | None] = relationship()
@@ -57,4 +59,17 @@ class UserRoleChange(Base):
     from_role: Mapped[str | None] = mapped_column(String(40))
     to_role: Mapped[str] = mapped_column(String(40))
     groups: Mapped[list] = mapped_column(JSONData, default=list)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AccountEvent(Base):
+    """What happened to an account outside any case: break-glass sign-ins, tokens given and revoked."""
+    __tablename__ = "account_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    # Who did it, when not the user themselves (an admin giving a service account a token).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    detail: Mapped[str | None] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

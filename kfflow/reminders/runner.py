@@ -17,6 +17,7 @@ from kfflow.reminders.delivery import DeliveryReport, deliver_due, due_filter
 from kfflow.reminders.mail import Mailer, base_url
 from kfflow.reminders.rules import ReminderRules
 from kfflow.reminders.sweep import Audience, QueuedKeys, dry_run_batch, plan_due, store_due
+from kfflow.services.lagesbild_snapshots import freeze_at_meetings
 
 
 @dataclass
@@ -25,6 +26,7 @@ class SweepResult:
     would_send: int = 0             # dry run: mails a real sweep would send now
     notifications: int = 0
     waiting: int = 0                # outbox rows due but not sent (no SMTP configured)
+    frozen: int = 0                 # lägesbilder frozen at a steering meeting (lagesbild_snapshots.py)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
     @property
@@ -99,6 +101,7 @@ def run_sweep(db: Database, rules: ReminderRules, now: datetime, *, mailer: Mail
             audience = Audience.load(conn, labels)
             for batch in plan_due(conn, rules, now, audience):
                 result.queued += store_due(conn, batch, rules, now)
+            result.frozen = freeze_at_meetings(session, rules.steering_meetings, now)
             _record_sweep(session)
         if mailer is None:
             result.waiting = session.scalar(select(func.count()).select_from(OutboxMessage)

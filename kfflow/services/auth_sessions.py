@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from kfflow.db import utcnow, write_transaction
 from kfflow.models import LoginSession, Notification, User
 from kfflow.security import new_secret_token, secret_hash
-from kfflow.services.throttle import check_password
+from kfflow.services.credentials import PasswordDoor, check_password_at_door
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +32,13 @@ class SignIn:
     token: str
 
 
-def sign_in(session: Session, username: str, password: str, address: str, *,
+def sign_in(session: Session, username: str, password: str, address: str, *, door: PasswordDoor = PasswordDoor(),
             now: datetime | None = None) -> SignIn | None:
     """Check the password behind the throttle; when right, start a new server-side session.
 
-    None for a wrong username or password; TooManyAttempts when the throttle refuses to check."""
-    user = check_password(session, username, password, address, "web", now=now)
+    None for a wrong username or password; TooManyAttempts when the throttle refuses to check;
+    PasswordSignInOff when the door (KFFLOW_LOCAL_LOGIN) does not let this account try."""
+    user = check_password_at_door(session, door, username, password, address, "web", now=now)
     if user is None:
         return None
     token = start_session(session, user, now=now)
@@ -72,7 +73,7 @@ def signed_in(session: Session, token: str | None, *, now: datetime | None = Non
     row = session.execute(
         select(LoginSession.id, LoginSession.last_seen, User, unread).join(User, User.id == LoginSession.user_id)
         .where(LoginSession.token_hash == secret_hash(token), LoginSession.revoked_at.is_(None),
-               User.active.is_(True))).first()
+               User.active.is_(True), User.service_account.is_(False))).first()
     if row is None or row.last_seen < now - IDLE_TIMEOUT:
         return None
     session_id, last_seen, user, unread_count = row

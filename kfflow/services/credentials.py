@@ -10,6 +10,9 @@ The ways in are web sessions, API tokens and calendar feed URLs. Which of them e
 | deactivation, reactivation | all | all | all |
 
 Revoking is final: a revoked row is never un-revoked, so reactivating a user brings nothing old back.
+
+Whether a password may be tried at all is `PasswordDoor`'s rule (KFFLOW_LOCAL_LOGIN and the break-glass
+accounts): the sign-in page and the API's token request both ask `check_password_at_door`, never a setting.
 """
 from __future__ import annotations
 
@@ -21,15 +24,60 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
-from kfflow.errors import GuardFailed, NotFound, ValidationError
-from kfflow.models import ApiToken, LoginSession, User
+from kfflow.errors import GuardFailed, NotFound, PermissionDenied, ValidationError
+from kfflow.models import AccountEvent, ApiToken, LoginSession, User
 from kfflow.security import hash_password, new_one_time_password, password_policy_error, secret_hash
 from kfflow.services._common import load_actor
 from kfflow.services.access import require, roles_for
 from kfflow.services.calendar import revoke_calendar_tokens_of
-from kfflow.services.throttle import check_password
+from kfflow.services.throttle import check_password, normalise_address, normalise_username
 
 log = logging.getLogger(__name__)
+
+BREAK_GLASS_SIGN_IN = "break_glass_sign_in"
+
+
+class PasswordSignInOff(PermissionDenied):
+    """Password sign-in is off (KFFLOW_LOCAL_LOGIN=0) and this account is not a break-glass account."""
+
+
+@dataclass(frozen=True)
+class PasswordDoor:
+    """Who may sign in with a password: everyone (`open`, KFFLOW_LOCAL_LOGIN=1), or with it off only the
+    local accounts named in KFFLOW_BREAK_GLASS_ACCOUNTS, for when the identity provider is down."""
+    open: bool = True
+    break_glass: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_settings(cls, settings) -> "PasswordDoor":
+        return cls(open=settings.local_login, break_glass=settings.break_glass_usernames)
+
+    def lets_in(self, username: str) -> bool:
+        return self.open or normalise_username(username) in self.break_glass
+
+    @property
+    def anyone_may_try(self) -> bool:
+        """Whether the sign-in page offers a password form at all."""
+        return self.open or bool(self.break_glass)
+
+
+def check_password_at_door(session: Session, door: PasswordDoor, username: str, password: str, address: str,
+                           channel: str, *, now: datetime | None = None) -> User | None:
+    """The user with this password (behind the throttle), when the door lets the account try; None when wrong.
+
+    PasswordSignInOff when it does not (the password is not checked); a break-glass sign-in is logged and
+    written to the account's history."""
+    if not door.lets_in(username):
+        log.warning("password sign-in (%s) refused: KFFLOW_LOCAL_LOGIN=0 and %r is no break-glass account",
+                    channel, normalise_username(username))
+        raise PasswordSignInOff("Inloggning med lösenord är avstängd. Logga in via regionens inloggningstjänst.")
+    user = check_password(session, username, password, address, channel, now=now)
+    if user is not None and not door.open:
+        with write_transaction(session):
+            session.add(AccountEvent(user_id=user.id, kind=BREAK_GLASS_SIGN_IN, at=now or utcnow(),
+                                     detail=f"{channel} {normalise_address(address)}"))
+        log.warning("break-glass password sign-in (%s) by %s from %s", channel, user.username, address)
+    return user
 
 
 @dataclass(frozen=True)
@@ -98,6 +146,8 @@ def reset_password(session: Session, admin: User | None, user_id: int, one_time_
         user = session.get(User, user_id)
         if user is None:
             raise NotFound("Användaren finns inte.")
+        if user.service_account:
+            raise GuardFailed("Ett tjänstekonto har inget lösenord; det använder API-nycklar.")
         password = one_time_password or new_one_time_password()
         problem = password_error_for(user, password) if one_time_password else None
         if problem:
@@ -125,11 +175,13 @@ def keep_an_active_admin(session: Session, user: User, *, active: bool, role: st
     organisation without an active admin (nobody could then manage users). The admins' rows are locked, so two
     admins deactivating each other at once cannot both succeed."""
     admin_roles = roles_for("administer")  # who manages users is roles.yaml's rule
-    if not (user.active and user.role in admin_roles) or (active and role in admin_roles):
+    # A service account cannot sign in to the pages, so it never counts as the admin who is left.
+    if user.service_account or not (user.active and user.role in admin_roles) or (active and role in admin_roles):
         return
     # Every active admin's row, locked in id order (no deadlock); a concurrent change waits here and then
     # sees the committed state (PostgreSQL re-checks the condition of a row it waited for).
-    admins = session.scalars(select(User.id).where(User.role.in_(admin_roles), User.active.is_(True))
+    admins = session.scalars(select(User.id).where(User.role.in_(admin_roles), User.active.is_(True),
+                                                   User.service_account.is_(False))
                              .order_by(User.id).with_for_update()).all()
     if not set(admins) - {user.id}:
         raise GuardFailed("Det måste finnas minst en aktiv administratör. Utse en annan administratör först.")

@@ -27,7 +27,9 @@ class Person:
     display_name: str
 
 
-ACTIVE_PEOPLE = select(User.username, User.display_name).where(User.active.is_(True))
+# Service accounts are integrations, not people: nobody hands a measure over to one.
+ACTIVE_PEOPLE = select(User.username, User.display_name).where(User.active.is_(True),
+                                                               User.service_account.is_(False))
 
 
 def active_people(session: Session) -> list[Person]:
@@ -60,8 +62,12 @@ def _validate_user(username: str, role: str, email: str | None, password: str | 
 
 def create_user(session: Session, actor: User | None, *, username: str, role: str, display_name: str | None = None,
                 email: str | None = None, password: str | None = None, password_hash: str | None = None,
-                body: str | None = None) -> User:
-    """Create a user. `actor=None` is the command line run by an operator; otherwise an admin."""
+                body: str | None = None, service_account: bool = False) -> User:
+    """Create a user. `actor=None` is the command line run by an operator; otherwise an admin.
+
+    A service account (an integration) gets no password: it signs in only with tokens an admin gives it."""
+    if service_account:
+        password = password_hash = None
     username = (username or "").strip().lower()
     errors = _validate_user(username, role, email, password, display_name)
     if display_name is not None:
@@ -82,7 +88,7 @@ def create_user(session: Session, actor: User | None, *, username: str, role: st
         if errors:
             raise ValidationError("Användaren kunde inte skapas.", errors)
         user = User(username=username, role=role, display_name=(display_name or username).strip(),
-                    email=email or None, active=True, body=body_obj,
+                    email=email or None, active=True, body=body_obj, service_account=service_account,
                     password_hash=password_hash or (hash_password(password) if password else None))
         session.add(user)
     return user
@@ -94,7 +100,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     user = session.scalar(select(User).where(func.lower(User.username) == (username or "").strip().lower())
                           .execution_options(populate_existing=True))
     ok = verify_password(user.password_hash if user else None, password or "")
-    if not ok or user is None or not user.active:
+    if not ok or user is None or not user.active or user.service_account:
         return None
     if needs_rehash(user.password_hash):
         with write_transaction(session):
@@ -119,8 +125,8 @@ def set_active(session: Session, actor: User, user_id: int, active: bool) -> Use
 
 
 def users_and_bodies(session: Session) -> tuple[list[User], list[Body]]:
-    """Everyone by username, and every body by name (the administration pages)."""
-    return (list(session.scalars(select(User).order_by(User.username))),
+    """Every person (not the service accounts) by username, and every body by name (the administration pages)."""
+    return (list(session.scalars(select(User).where(User.service_account.is_(False)).order_by(User.username))),
             list(session.scalars(select(Body).order_by(Body.name))))
 
 

@@ -15,6 +15,7 @@ TAGS = {
     "adopted": "a decision on the case has been taken and stands (reports, registering the yttrande)",
     "done": "what was promised is carried out (a recommendation's linked measures)",
     "ranked": "awaiting the steering group's decision: listed in the ranking by score (workflows/scoring.yaml)",
+    "evaluated": "the effect of what was done has been assessed (the lägesbild's evaluated since the last meeting)",
 }
 
 

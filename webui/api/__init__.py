@@ -11,7 +11,8 @@ from webui.api.framework import BadRequest, bp
 from webui.errors import http_error_page, status_for
 
 # The operations register on import.
-from webui.api import admin, audits, documents, jobs, measures, notifications, openapi, tokens  # noqa: E402,F401
+from webui.api import (admin, api_keys, audits, documents, jobs, lagesbild, measures, notifications,  # noqa: E402,F401
+                       openapi, tokens)
 
 log = logging.getLogger(__name__)
 PREFIX = bp.url_prefix

@@ -8,7 +8,6 @@ from kfflow.importing.export import EXPORT_TYPES, measures_file
 from kfflow.services.measure_list import MeasureFilter, all_measures, list_measures
 from kfflow.services.comments import add_comment, comments_on
 from kfflow.services.handover import hand_over
-from kfflow.services.lagesbild import lagesbild
 from kfflow.services.documents import PDF, render_ranking
 from kfflow.services.ranking import ranking
 from kfflow.services.indicators import add_indicator, add_measurement, indicator_statuses
@@ -184,9 +183,3 @@ def handover_measures(user, data):
             "skipped": [dict(zip(("kind", "id", "title", "why"), row)) for row in result.skipped],
             "dry_run": result.dry_run}
 
-
-@operation("/lagesbild", "GET", summary="Lägesbild", tag=TAG, response=s.LagesbildSchema())
-def get_lagesbild(user):
-    """Antal åtgärder per läge och status för pågående åtgärder (i fas, risk, försenad) enligt regeln i
-    workflows/lagesbild.yaml; samma siffror som sidan /lagesbild."""
-    return lagesbild(get_session())

@@ -204,6 +204,52 @@ class TokenSchema(ResponseSchema):
     expires = DateTime(required=True)
 
 
+class ApiKeyRequestSchema(RequestSchema):
+    name = text(100, required=True, metadata={"description": "vad nyckeln används till, t.ex. ”Rapportverktyget”"})
+    expires = Text(required=True, metadata={"description": "sista dag nyckeln gäller, ÅÅÅÅ-MM-DD; högst "
+                                                            "KFFLOW_API_TOKEN_MAX_DAYS dagar fram"})
+
+
+class ApiKeySchema(ResponseSchema):
+    id = Integer(required=True)
+    name = Text(allow_none=True, required=True,
+                metadata={"description": "null för en nyckel från POST /tokens (användarnamn och lösenord)"})
+    created = DateTime(required=True)
+    expires = DateTime(required=True)
+    last_used = DateTime(allow_none=True, required=True,
+                         metadata={"description": "ungefär: uppdateras högst var femte minut"})
+
+
+class ApiKeyPageSchema(ResponseSchema):
+    items = fields.List(fields.Nested(ApiKeySchema), required=True)
+
+
+class NewApiKeySchema(ApiKeySchema):
+    token = Text(required=True, metadata={"description": "visas bara nu; kfflow sparar bara dess kontrollsumma"})
+
+
+class ServiceAccountRequestSchema(RequestSchema):
+    username = text(80, required=True)
+    display_name = text(200, load_default=None, allow_none=True)
+    role = text(40, required=True)
+
+
+class ServiceAccountSchema(ResponseSchema):
+    id = Integer(required=True)
+    username = Text(required=True)
+    display_name = Text(required=True)
+    role = Text(required=True)
+    active = Boolean(required=True)
+
+
+class ServiceAccountPageSchema(ResponseSchema):
+    items = fields.List(fields.Nested(ServiceAccountSchema), required=True)
+
+
+class ActiveSchema(RequestSchema):
+    active = Boolean(required=True)
+
+
 # --- users and history ----------------------------------------------------------------------------
 
 class UserRefSchema(ResponseSchema):
@@ -449,12 +495,78 @@ class StatusCountsSchema(ResponseSchema):
     late = Integer(required=True, metadata={"description": "Försenade"})
 
 
+def _per_state(description: str) -> fields.Dict:
+    return fields.Dict(keys=Text(), values=fields.Dict(keys=Text(), values=Integer()), required=True,
+                       metadata={"description": description + " → läge (`state`) → antal; nyckeln \"\" = utan värde"})
+
+
+class AtRiskReasonsSchema(ResponseSchema):
+    due_soon_unreported = Integer(required=True, metadata={"description": "Snart slutdatum utan lägesrapport"})
+    stale_indicator = Integer(required=True, metadata={"description": "En indikator utan värde inom sin frekvens"})
+    wrong_way_indicator = Integer(required=True, metadata={"description": "En indikator som rör sig åt fel håll"})
+
+
+class SinceLastMeetingSchema(ResponseSchema):
+    meeting_date = Date(required=True, allow_none=True,
+                        metadata={"description": "Styrgruppens senaste möte före `as_of` (reminders.yaml); null före det första"})
+    decided = Integer(required=True, metadata={"description": "Beslutade efter mötesdagen"})
+    implemented = Integer(required=True, metadata={"description": "Genomförda efter mötesdagen"})
+    evaluated = Integer(required=True, metadata={"description": "Utvärderade efter mötesdagen"})
+    newly_late = Integer(required=True, metadata={"description": "Slutdatum efter mötesdagen som nu har passerat"})
+    due_dates_moved = Integer(required=True, metadata={"description": "Flyttade slutdatum efter mötesdagen"})
+
+
 class LagesbildSchema(ResponseSchema):
     as_of = Date(required=True)
+    working_group = Text(required=True, allow_none=True, metadata={"description": "Filtret, eller null för alla"})
     counts = fields.Dict(keys=Text(), values=Integer(), required=True,
                          metadata={"description": "Antal åtgärder per läge (`state`)"})
     status = Nested(StatusCountsSchema, required=True,
                     metadata={"description": "Status för pågående åtgärder enligt workflows/lagesbild.yaml"})
+    at_risk_reasons = Nested(AtRiskReasonsSchema, required=True,
+                             metadata={"description": "Varför åtgärder har risk (den första orsaken per åtgärd)"})
+    since_last_meeting = Nested(SinceLastMeetingSchema, required=True)
+    by_category = _per_state("Kategori")
+    by_working_group = _per_state("Arbetsgrupp")
+    by_strategic_area = _per_state("Strategiskt område")
+
+
+class LagesbildQuerySchema(RequestSchema):
+    """Raw strings: the service parses them, so the page and the API give the same Swedish messages."""
+    as_of = text(40, metadata={"description": "Dag att bedöma status och mötesfönster vid (ÅÅÅÅ-MM-DD), i dag om tom"})
+    working_group = text(200, metadata={"description": "Bara en arbetsgrupp (värde ur vokabulären working_groups)"})
+
+
+class FreezeRequestSchema(RequestSchema):
+    working_group = text(200, allow_none=True,
+                         metadata={"description": "Frys bara en arbetsgrupps lägesbild (annars alla)"})
+
+
+class SnapshotSchema(ResponseSchema):
+    id = Integer(required=True)
+    as_of = Date(required=True)
+    meeting_date = Date(required=True, allow_none=True,
+                        metadata={"description": "Styrgruppsmötet den frystes vid, eller null om någon frös den"})
+    working_group = Text(required=True, allow_none=True)
+    frozen_at = DateTime(required=True)
+    frozen_by = Nested(UserRefSchema, required=True, allow_none=True)
+
+
+class SnapshotPageSchema(ResponseSchema):
+    items = fields.List(fields.Nested(SnapshotSchema), required=True, metadata={"description": "Nyast först"})
+
+
+class TrendSchema(ResponseSchema):
+    previous_id = Integer(required=True)
+    previous_as_of = Date(required=True)
+    status = fields.Dict(keys=Text(), values=Integer(), required=True, metadata={"description": "Ändring per status"})
+    counts = fields.Dict(keys=Text(), values=Integer(), required=True, metadata={"description": "Ändring per läge"})
+
+
+class SnapshotDetailSchema(SnapshotSchema):
+    lagesbild = Nested(LagesbildSchema, required=True, metadata={"description": "Siffrorna som de frystes"})
+    trend = Nested(TrendSchema, required=True, allow_none=True,
+                   metadata={"description": "Mot den förra frysta lägesbilden med samma urval; null för den första"})
 
 
 class ScaleStepSchema(ResponseSchema):

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from flask import current_app, request
 
-from kfflow.errors import NotAuthenticated, PermissionDenied
-from kfflow.services.credentials import change_password, sign_out_everywhere
+from kfflow.errors import NotAuthenticated
+from kfflow.services.credentials import PasswordDoor, change_password, sign_out_everywhere
 from kfflow.services.tokens import issue_token, revoke_token
 from webui.api import schemas as s
 from webui.api.framework import bearer_token, operation
@@ -16,12 +16,13 @@ from webui.db import get_session
 @operation("/tokens", "POST", summary="Skapa en API-nyckel", tag="Nycklar", public=True, status=201,
            body=s.TokenRequestSchema(), response=s.TokenSchema(), errors=(401, 403, 429))
 def create_token(data):
-    """Användarnamn och lösenord ger en API-nyckel som gäller en begränsad tid. Misslyckade försök begränsas."""
-    if not current_app.config["KFFLOW_SETTINGS"].local_login:
-        raise PermissionDenied("Inloggning med lösenord är avstängd (KFFLOW_LOCAL_LOGIN=0).")
+    """Användarnamn och lösenord ger en API-nyckel som gäller en begränsad tid. Misslyckade försök begränsas.
+    Med KFFLOW_LOCAL_LOGIN=0 bara för nödkonton (KFFLOW_BREAK_GLASS_ACCOUNTS); andra skapar namngivna nycklar
+    med POST /me/tokens."""
     hours = current_app.config["KFFLOW_API_TOKEN_HOURS"]
     issued = issue_token(get_session(), data["username"], data["password"], lifetime=timedelta(hours=hours),
-                         source=request.remote_addr or "?")
+                         source=request.remote_addr or "?",
+                         door=PasswordDoor.from_settings(current_app.config["KFFLOW_SETTINGS"]))
     return {"token": issued.token, "expires": issued.expires}
 
 

@@ -8,7 +8,8 @@ from flask_login import current_user, login_user, logout_user
 
 from kfflow.errors import TooManyAttempts, ValidationError
 from kfflow.services.auth_sessions import end_session, sign_in
-from kfflow.services.credentials import change_password, sign_out_everywhere as sign_out_all
+from kfflow.services.credentials import (PasswordDoor, PasswordSignInOff, change_password,
+                                        sign_out_everywhere as sign_out_all)
 from webui.auth import WebUser, bp, current_actor, safe_next
 from webui.auth.oidc import provider_client, provider_logout_url
 from webui.db import get_session
@@ -16,11 +17,16 @@ from webui.db import get_session
 log = logging.getLogger(__name__)
 
 
+def _password_door() -> PasswordDoor:
+    return PasswordDoor.from_settings(current_app.config["KFFLOW_SETTINGS"])
+
+
 def _login_page(username: str, next_path: str, error: str | None):
     settings = current_app.config["KFFLOW_SETTINGS"]
+    door = _password_door()
     return render_template("auth/login.html", username=username, error=error, next=next_path,
                            provider_name=settings.oidc_name if provider_client() else None,
-                           local_login=settings.local_login)
+                           local_login=door.open, break_glass=door.anyone_may_try and not door.open)
 
 
 @bp.route("/logga-in", methods=["GET", "POST"])
@@ -31,12 +37,11 @@ def login():
         return _login_page("", safe_next(request.args.get("next")), None)
     username = request.form.get("username", "")
     next_path = safe_next(request.form.get("next"))
-    if not current_app.config["KFFLOW_SETTINGS"].local_login:
-        log.warning("password sign-in refused: KFFLOW_LOCAL_LOGIN=0")
-        return _login_page(username, next_path, _("Inloggning med lösenord är avstängd. Logga in via regionens "
-                                                   "inloggningstjänst.")), 403
     try:
-        result = sign_in(get_session(), username, request.form.get("password", ""), request.remote_addr)
+        result = sign_in(get_session(), username, request.form.get("password", ""), request.remote_addr,
+                         door=_password_door())
+    except PasswordSignInOff as exc:
+        return _login_page(username, next_path, exc.message), 403
     except TooManyAttempts as exc:
         page = _login_page(username, next_path, exc.message)
         return page, 429, {"Retry-After": str(exc.retry_after)}

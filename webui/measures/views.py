@@ -12,7 +12,6 @@ from kfflow.services.handover import hand_over
 from kfflow.services.access import available_actions, may
 from kfflow.services.indicators import add_indicator as add_indicator_service
 from kfflow.services.indicators import add_measurement as add_measurement_service
-from kfflow.services.lagesbild import lagesbild as lagesbild_service
 from kfflow.services.measure_list import measure_list_page
 from kfflow.services.documents import render_ranking
 from kfflow.services.ranking import ranking as ranking_service
@@ -44,13 +43,6 @@ def _render_list(handover_values=None, handover_errors=None, status=200, **repor
 @bp.route("/atgarder")
 def measure_list():
     return _render_list()
-
-
-@bp.route("/lagesbild")
-def lagesbild():
-    """The steering group's overview: measures per state and the status of the running ones."""
-    return render_template("measures/lagesbild.html", view=lagesbild_service(get_session()),
-                           states=get_workflows().current("measure").states)
 
 
 @bp.route("/atgarder/rangordning")
@@ -175,10 +167,7 @@ def edit(measure_id: int):
     values = form_data()
     changes = {f.name: values.get(f.name, "") for f in fields}
     try:
-        version = read_version()
-        if version is None:
-            raise StaleCase("")
-        update_measure(session, actor, measure_id, changes, expected_version=version)
+        update_measure(session, actor, measure_id, changes, expected_version=_required_version())
     except ValidationError as exc:
         return render_template("measures/edit.html", values=values, version=values.get("version", ""),
                                **{**context, "errors": exc.fields, "message": exc.message}), 422
@@ -189,60 +178,60 @@ def edit(measure_id: int):
     return redirect(url_for("measures.measure_page", measure_id=measure_id))
 
 
+def _required_version() -> int:
+    """The version the form was rendered with; a form without one is treated as stale."""
+    version = read_version()
+    if version is None:
+        raise StaleCase("")
+    return version
+
+
+def _submit(measure_id: int, form_prefix: str, call, saved_message: str, anchor: str, **keep):
+    """One form post on the measure page: `call(values)` runs one service; a refusal re-renders the page with the
+    form's values and errors under `<form_prefix>_values/_errors/_stale` (plus `keep`), success flashes and
+    redirects to the page's `anchor`."""
+    values = request.form.to_dict()
+    values.pop("csrf_token", None)
+    again = {f"{form_prefix}_values": values, **keep}
+    try:
+        call(values)
+    except StaleCase:
+        return _render_page(measure_id, 409, **again, **{f"{form_prefix}_stale": True})
+    except ValidationError as exc:
+        return _render_page(measure_id, 422, **again, **{f"{form_prefix}_errors": exc.fields})
+    except GuardFailed as exc:
+        return _render_page(measure_id, status_for(exc), **again, message=exc.message)
+    flash(saved_message, "success")
+    return redirect(url_for("measures.measure_page", measure_id=measure_id) + "#" + anchor)
+
+
 @bp.route("/atgarder/<int:measure_id>/lagesrapport", methods=["POST"])
 def progress(measure_id: int):
-    values = request.form.to_dict()
-    try:
-        version = read_version()
-        if version is None:
-            raise StaleCase("")
-        add_progress_report(get_session(), current_actor(), measure_id, done=values.get("done"),
-                            ongoing=values.get("ongoing"), planned=values.get("planned"), expected_version=version)
-    except StaleCase:
-        return _render_page(measure_id, 409, progress_values=values, progress_stale=True)
-    except ValidationError as exc:
-        return _render_page(measure_id, 422, progress_values=values, progress_errors=exc.fields)
-    except GuardFailed as exc:
-        return _render_page(measure_id, status_for(exc), progress_values=values, message=exc.message)
-    flash(_("Lägesrapporten är sparad."), "success")
-    return redirect(url_for("measures.measure_page", measure_id=measure_id) + "#lagesrapporter")
+    return _submit(
+        measure_id, "progress",
+        lambda values: add_progress_report(
+            get_session(), current_actor(), measure_id, done=values.get("done"), ongoing=values.get("ongoing"),
+            planned=values.get("planned"), expected_version=_required_version()),
+        _("Lägesrapporten är sparad."), "lagesrapporter")
 
 
 @bp.route("/atgarder/<int:measure_id>/indikatorer", methods=["POST"])
 def add_indicator(measure_id: int):
-    values = request.form.to_dict()
-    values.pop("csrf_token", None)
-    try:
-        add_indicator_service(get_session(), current_actor(), measure_id, values)
-    except ValidationError as exc:
-        return _render_page(measure_id, 422, indicator_values=values, indicator_errors=exc.fields)
-    except GuardFailed as exc:
-        return _render_page(measure_id, status_for(exc), indicator_values=values, message=exc.message)
-    flash(_("Indikatorn är sparad."), "success")
-    return redirect(url_for("measures.measure_page", measure_id=measure_id) + "#indikatorer")
+    return _submit(measure_id, "indicator",
+                   lambda values: add_indicator_service(get_session(), current_actor(), measure_id, values),
+                   _("Indikatorn är sparad."), "indikatorer")
 
 
 @bp.route("/atgarder/<int:measure_id>/indikatorer/<int:indicator_id>/matvarden", methods=["POST"])
 def add_measurement(measure_id: int, indicator_id: int):
-    values = request.form.to_dict()
-    values.pop("csrf_token", None)
-    try:
-        add_measurement_service(get_session(), current_actor(), indicator_id, values)
-    except ValidationError as exc:
-        return _render_page(measure_id, 422, measurement_for=indicator_id, measurement_values=values,
-                            measurement_errors=exc.fields)
-    except GuardFailed as exc:
-        return _render_page(measure_id, status_for(exc), message=exc.message)
-    flash(_("Mätvärdet är sparat."), "success")
-    return redirect(url_for("measures.measure_page", measure_id=measure_id) + f"#indikator-{indicator_id}")
+    return _submit(measure_id, "measurement",
+                   lambda values: add_measurement_service(get_session(), current_actor(), indicator_id, values),
+                   _("Mätvärdet är sparat."), f"indikator-{indicator_id}", measurement_for=indicator_id)
 
 
 @bp.route("/atgarder/<int:measure_id>/kommentar", methods=["POST"])
 def comment(measure_id: int):
-    values = request.form.to_dict()
-    try:
-        add_comment(get_session(), current_actor(), ("measure", measure_id), values.get("body", ""))
-    except ValidationError as exc:
-        return _render_page(measure_id, 422, comment_values=values, comment_errors=exc.fields)
-    flash(_("Kommentaren är sparad."), "success")
-    return redirect(url_for("measures.measure_page", measure_id=measure_id) + "#kommentarer")
+    return _submit(measure_id, "comment",
+                   lambda values: add_comment(get_session(), current_actor(), ("measure", measure_id),
+                                              values.get("body", "")),
+                   _("Kommentaren är sparad."), "kommentarer")
