@@ -167,7 +167,8 @@ def users_history(ctx: Context, username):
         except KfflowError as exc:
             fail(exc.message, 2)
         for event in events:
-            click.echo(f"{event.at.isoformat(timespec='seconds')}  {event.label:<32} {event.detail}")
+            by = f" (av {event.by})" if event.by else ""
+            click.echo(f"{event.at.isoformat(timespec='seconds')}  {event.label:<32} {event.detail}{by}")
 
 
 @users.command("password")
@@ -383,18 +384,22 @@ def worker(ctx: Context, concurrency, once, nice):
 
 @main.group()
 def person():
-    """Personuppgifter: registerutdrag."""
+    """Personuppgifter: registerutdrag och anonymisering."""
 
 
 @person.command("export")
 @click.argument("username")
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+@click.option("-o", "--output", type=click.File("wb"), default="-",
               help="Fil att skriva till (standard: standard output)")
+@click.option("--pdf", "as_pdf", is_flag=True, help="Ett läsbart PDF-dokument (PDF/A, med JSON bifogad) i stället för JSON")
 @pass_ctx
-def person_export_command(ctx: Context, username, output):
-    """Allt kfflow har om en person, som ett JSON-dokument (registerutdrag enligt GDPR art. 15)."""
+def person_export_command(ctx: Context, username, output, as_pdf):
+    """Allt kfflow har om en person, som ett JSON-dokument eller en PDF (registerutdrag enligt GDPR art. 15)."""
     import json
 
+    from kfflow.db import utcnow
+    from kfflow.documents.registerutdrag import registerutdrag_pdf
+    from kfflow.services.documents import organisation_name
     from kfflow.services.personal_data import person_export
 
     with _render_session(ctx) as session:
@@ -402,8 +407,31 @@ def person_export_command(ctx: Context, username, output):
             data = person_export(session, username)
         except KfflowError as exc:
             _render_failed(exc)
-    json.dump(data, output, ensure_ascii=False, indent=2)
-    output.write("\n")
+        organisation = organisation_name(session)
+    if as_pdf:
+        output.write(registerutdrag_pdf(data, organisation=organisation, when=utcnow()))
+    else:
+        output.write((json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+
+
+@person.command("anonymise")
+@click.argument("username")
+@click.option("--as", "as_user", required=True, metavar="ANVÄNDARNAMN", default=lambda: _settings().user,
+              help="Administratören som anonymiserar (loggas); standard: $KFFLOW_USER")
+@pass_ctx
+def person_anonymise_command(ctx: Context, username, as_user):
+    """Ersätt en persons namn, e-post och inloggning med en pseudonym överallt där de visas; historiken och
+    registrerade handlingar behålls oförändrade (arkivlagen), och anonymiseringen loggas."""
+    from kfflow.services.anonymise import anonymise_person
+
+    with _render_session(ctx) as session:
+        try:
+            done = anonymise_person(session, _render_actor(session, as_user), username)
+        except KfflowError as exc:
+            _render_failed(exc)
+    click.echo(f"{username} är nu {done.display_name} ({done.username}). Avslutade: {done.ended.sessions} "
+               f"inloggningar, {done.ended.api_tokens} API-nycklar, {done.ended.calendar_feeds} kalenderflöden; "
+               f"{done.signatures} underskrifter ersatta.")
 
 
 # --- gallra: retention ---------------------------------------------------------------------------

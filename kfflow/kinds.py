@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -37,7 +37,6 @@ class CaseKind:
     joins: tuple[tuple[Any, Any], ...] = ()    # (table, on) the title and due-date columns need
     due: DueDate | None = None
     waits_on_start_page: bool = False          # "Mina uppgifter" lists cases a role may move on
-    events: dict[str, str] = field(default_factory=dict)  # history triggers written by services → label
     fields: Callable[[], tuple[FieldDef, ...]] = tuple    # what its history records besides transitions
 
     def web_url(self, case_id: int, base: str = "") -> str:
@@ -91,9 +90,6 @@ KINDS: dict[str, CaseKind] = {kind.name: kind for kind in (
         title_columns=(("title", Measure.title),), title_format="{}",
         due=DueDate("due_date", Measure.due_date, "Slutdatum"),
         waits_on_start_page=True,
-        events={"propose": "Föreslog åtgärden", "edit": "Ändrade uppgifterna",
-                "report_progress": "Rapporterade läget", "add_indicator": "Lade till en indikator",
-                "add_measurement": "Registrerade ett mätvärde", "gallra": "Gallrade enligt gallringsregel"},
         fields=_measure_fields),
     CaseKind(
         name="recommendation", model=Recommendation, workflow="recommendation",
@@ -104,14 +100,11 @@ KINDS: dict[str, CaseKind] = {kind.name: kind for kind in (
         joins=((Audit, Audit.id == Recommendation.audit_id),),
         due=DueDate("response_due", Audit.response_due, "Svar senast"),
         waits_on_start_page=True,
-        events={"register": "Registrerade rekommendationen", "edit_answer": "Ändrade svaret"},
         fields=_recommendation_fields),
     CaseKind(
         name="audit", model=Audit, workflow="audit",
         web_path="/granskningar/{id}", api_path="/audits/{id}",
         title_columns=(("name", Audit.name), ("number", Audit.number)), title_format="{} {}",
-        events={"register": "Registrerade granskningen", "edit": "Ändrade uppgifterna",
-                "register_document": "Registrerade en handling"},
         fields=_audit_fields),
 )}
 

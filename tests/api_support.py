@@ -29,13 +29,17 @@ class Api:
         assert r.status_code == 201, r.get_json()
         return r.get_json()["token"]
 
-    def call(self, method: str, path: str, body=None, as_user: str | None = None, token: str | None = None):
+    def call(self, method: str, path: str, body=None, as_user: str | None = None, token: str | None = None,
+             *, multipart: bool = False):
+        """`multipart`: `body` is sent as multipart/form-data (a file part as `(file object, name)`)."""
         headers = {}
         if as_user is not None:
             token = self.token(as_user)
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        kwargs = {"json": body} if body is not None else {}
+        kwargs = {}
+        if body is not None:
+            kwargs = {"data": body, "content_type": "multipart/form-data"} if multipart else {"json": body}
         r = self.client.open("/api/v1" + path, method=method, headers=headers, **kwargs)
         return r.status_code, r.get_json(silent=True)
 

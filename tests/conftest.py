@@ -35,6 +35,16 @@ def _workflows():
     return configure(load_workflows(WORKFLOWS_PATH))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _api_dumps_checked_against_marshmallow():
+    """Every API answer of the suite is also dumped by marshmallow itself; a difference fails the test."""
+    from webui.api import dumping
+
+    dumping.VERIFY = True
+    yield
+    dumping.VERIFY = False
+
+
 @pytest.fixture(scope="session")
 def password_hash() -> str:
     # argon2 is slow by design: hash the test password once per run.

@@ -7,6 +7,7 @@ API lists for the same role, field by field.
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Callable
@@ -67,7 +68,8 @@ def operation(method: str, rule: str):
 def api_fields(method: str, rule: str) -> set[str]:
     op = operation(method, rule)
     schema = op.body if op.body is not None else op.query
-    return {f.data_key or name for name, f in schema.fields.items() if not f.dump_only} if schema else set()
+    named = {f.data_key or name for name, f in schema.fields.items() if not f.dump_only} if schema else set()
+    return named | set(op.files)
 
 
 # --- what each form needs to exist ------------------------------------------------------------------
@@ -100,6 +102,20 @@ def nothing(session, users):
     return {}
 
 
+def another_user(session, users):
+    from kfflow.services.users import create_user
+
+    return {"user_id": create_user(session, None, username=_fresh_name(session), role="contributor").id}
+
+
+def _fresh_name(session) -> str:
+    session.info["n"] = session.info.get("n", 0) + 1
+    return f"ny{session.info['n']}"
+
+
+IMPORT_CSV = "Åtgärd;Kategori\nMentorskap för nya sjuksköterskor;Behålla\n".encode("utf-8")
+
+
 @dataclass(frozen=True)
 class Form:
     page: str                    # where the form is shown
@@ -110,6 +126,7 @@ class Form:
     # Web names that are Swedish URL words for the API's (query strings people see and bookmark).
     aliases: dict[str, str] = field(default_factory=dict)
     api_only: frozenset[str] = frozenset()   # fields only a program needs (say why at the row)
+    multipart: bool = False                  # the API takes the body as multipart/form-data (an upload)
 
 
 def _version(api, path):
@@ -153,6 +170,17 @@ FORMS = [
     Form("/rekommendationer/{rec_id}", "/rekommendationer/{rec_id}/svar", ("PATCH", "/recommendations/<int:rec_id>"),
          assigned_recommendation, lambda api, v: {"version": _version(api, f"/recommendations/{v['rec_id']}"),
                                                   "answer": "Regionstyrelsen instämmer."}),
+    Form("/atgarder/importera", "/atgarder/importera", ("POST", "/imports"), nothing,
+         lambda api, v: {"file": (io.BytesIO(IMPORT_CSV), "plan.csv")}, aliases={"fil": "file", "uppdatera": "update"},
+         multipart=True),
+    Form("/installningar/aviseringar", "/installningar/aviseringar/kalender", ("POST", "/calendar-feed"), nothing,
+         lambda api, v: None),
+    Form("/admin/anvandare", "/admin/anvandare", ("POST", "/admin/users"), nothing,
+         lambda api, v: {"username": _fresh_name(api.session), "role": "contributor"}),
+    Form("/admin/anvandare", "/admin/anvandare/{user_id}/aktiv", ("PUT", "/admin/users/<int:user_id>/active"),
+         another_user, lambda api, v: {"active": False}),
+    Form("/admin/anvandare", "/admin/anvandare/{user_id}/losenord", ("POST", "/admin/users/<int:user_id>/password"),
+         another_user, lambda api, v: {}),
 ]
 
 
@@ -165,9 +193,9 @@ def _path(template: str, values: dict) -> str:
 @pytest.mark.parametrize("form", FORMS, ids=lambda f: f"{f.page} → {f.action}")
 def test_the_api_takes_the_same_fields_as_the_web_form(form, app, api, session, users):
     values = form.setup(session, users)
-    _status, forms = web_forms(sign_in(app, session, users["registrar" if "granskning" in form.page
-                                                          or "rekommendation" in form.page else "steering"]),
-                               _path(form.page, values))
+    who = ("registrar" if "granskning" in form.page or "rekommendation" in form.page
+           else "admin" if form.page.startswith("/admin") else "steering")
+    _status, forms = web_forms(sign_in(app, session, users[who]), _path(form.page, values))
     action = _path(form.action, values)
     assert action in forms, f"{form.page} shows no form sending to {action}"
     web = {form.aliases.get(name, name) for name in forms[action]}
@@ -181,8 +209,10 @@ def test_the_page_offers_a_form_to_exactly_the_roles_the_api_accepts(form, app, 
         values = form.setup(session, users)
         status, forms = web_forms(sign_in(app, session, users[role]), _path(form.page, values))
         offered = status == 200 and _path(form.action, values) in forms
-        response = api.client.open("/api/v1" + _path(rule, values), method=method,
-                                   json=form.body(api, values), headers={"Authorization": f"Bearer {api.token(role)}"},
+        body = form.body(api, values)
+        sent = {"data": body, "content_type": "multipart/form-data"} if form.multipart else {"json": body}
+        response = api.client.open("/api/v1" + _path(rule, values), method=method, **sent,
+                                   headers={"Authorization": f"Bearer {api.token(role)}"},
                                    query_string={"from": "2026-01-01", "to": "2026-03-02"}
                                    if rule == "/reports/delrapport.pdf" else None)
         assert response.status_code in (200, 201, 202, 403), (role, response.get_json(silent=True))

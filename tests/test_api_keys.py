@@ -256,6 +256,12 @@ def test_break_glass_works_only_for_the_listed_accounts(make_web_app, make_user,
     events = session.scalars(select(AccountEvent).order_by(AccountEvent.id)).all()
     assert [(e.kind, e.detail.split()[0]) for e in events] == [("break_glass_sign_in", "web"),
                                                                 ("break_glass_sign_in", "api")]
+    listed = client.get("/api/v1/admin/account-events", headers=bearer(answer.get_json()["token"])).get_json()
+    assert [(e["username"], e["kind"], e["label"]) for e in listed["items"]] == [
+        ("nod.admin", "break_glass_sign_in", "Nödinloggning med lösenord")] * 2
+    assert listed["items"][0]["detail"].startswith("api ")
+    page = client.get("/admin/kontohandelser").get_data(as_text=True)
+    assert page.count("Nödinloggning med lösenord") == 2
     # A wrong password of a listed account is just wrong, and not recorded as a sign-in.
     wrong = app.test_client().post("/logga-in", data={"username": "nod.admin", "password": "fel"})
     session.rollback()

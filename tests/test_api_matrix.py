@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+import io
 from typing import Callable
 
 import pytest
+from sqlalchemy import func, select
 
-from kfflow.models import Measure, Recommendation
+from kfflow.models import Measure, Recommendation, User
 from kfflow.services.audits import add_recommendation, register_audit
 from kfflow.services.cases import fire
 from kfflow.services.users import set_active
@@ -36,6 +38,7 @@ class Row:
     credentials_in_body: bool = False
     note: str = ""
     query: str = ""
+    multipart: bool = False
 
     def expected(self) -> dict[str, int]:
         codes = self.expect.split()
@@ -231,6 +234,7 @@ ROWS += [
     Row("POST", "/me/tokens", None, lambda v, who: dict(KEY), "401 201 201 201 201 201 201 201 401"),
     Row("DELETE", "/me/tokens/<int:token_id>", owners_key, None, "401 404 204 404 404 404 404 404 401"),
     Row("GET", "/admin/service-accounts", None, None, "401 403 403 403 403 403 200 403 401"),
+    Row("GET", "/admin/account-events", None, None, "401 403 403 403 403 403 200 403 401"),
     Row("POST", "/admin/service-accounts", None, lambda v, who: {"username": f"integration.{who}", "role": "council"},
         "401 403 403 403 403 403 201 403 401"),
     Row("PUT", "/admin/service-accounts/<int:account_id>/active", service_account, lambda v, who: {"active": False},
@@ -257,6 +261,43 @@ ROWS += [
     Row("POST", "/lagesbild/snapshots", None, lambda v, who: {}, "401 403 403 403 201 201 403 403 401"),
     Row("GET", "/lagesbild/snapshots", None, None, "401 200 200 200 200 200 200 200 401"),
     Row("GET", "/lagesbild/snapshots/<int:snapshot_id>", frozen_lagesbild, None, "401 200 200 200 200 200 200 200 401"),
+]
+
+
+def victim(session, users):
+    from kfflow.services.users import create_user
+
+    count = session.scalar(select(func.count()).select_from(User))
+    return {"user_id": create_user(session, None, username=f"offer{count}", role="contributor").id}
+
+
+def registrars_upload(session, users):
+    """A previewed upload of the registrar's: only they may confirm it (anyone else finds no preview)."""
+    from kfflow.services.importing import upload_and_preview
+
+    stored, result = upload_and_preview(session, users["registrar"], io.BytesIO(IMPORT_CSV), "plan.csv")
+    return {"upload_id": stored.id, "sha256": result.sha256}
+
+
+IMPORT_CSV = "Åtgärd;Kategori\nMentorskap för nya sjuksköterskor;Behålla\n".encode("utf-8")
+
+# What the administration pages, the notification settings page and the import page do, over the API too.
+ROWS += [
+    Row("GET", "/admin/users", None, None, "401 403 403 403 403 403 200 403 401"),
+    Row("POST", "/admin/users", None, lambda v, who: {"username": f"ny-{who}", "role": "contributor"},
+        "401 403 403 403 403 403 201 403 401"),
+    Row("PUT", "/admin/users/<int:user_id>/active", victim, lambda v, who: {"active": False},
+        "401 403 403 403 403 403 200 403 401"),
+    Row("POST", "/admin/users/<int:user_id>/password", victim, lambda v, who: {},
+        "401 403 403 403 403 403 200 403 401"),
+    Row("GET", "/calendar-feed", None, None, "401 404 404 404 404 404 404 404 401", note="none made yet"),
+    Row("POST", "/calendar-feed", None, None, "401 201 201 201 201 201 201 201 401"),
+    Row("POST", "/calendar-feed/renew", None, None, "401 404 404 404 404 404 404 404 401", note="none to renew"),
+    Row("DELETE", "/calendar-feed", None, None, "401 200 200 200 200 200 200 200 401"),
+    Row("POST", "/imports", None, lambda v, who: {"file": (io.BytesIO(IMPORT_CSV), "plan.csv")},
+        "401 403 403 403 201 201 403 403 401", multipart=True, note="the import action in measure.yaml"),
+    Row("POST", "/imports/<int:upload_id>", registrars_upload, lambda v, who: {"sha256": v["sha256"]},
+        "401 403 403 403 422 200 403 403 401", note="only the uploader finds their preview"),
 ]
 
 
@@ -299,7 +340,7 @@ def test_route_answers_each_caller_as_the_table_says(row, app, api, session, use
             token = api.token(caller)
             if row.method == "DELETE":
                 api.tokens.pop(caller)  # revoked by this call: the next row's caller needs a new one
-        status, answer = api.call(row.method, path + row.query, body, token=token)
+        status, answer = api.call(row.method, path + row.query, body, token=token, multipart=row.multipart)
         got[caller] = status
         if status >= 400:
             assert set(answer["error"]) == {"code", "message", "fields"}, answer

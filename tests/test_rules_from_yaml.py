@@ -5,10 +5,7 @@ council instead of steering and renames it; nothing else changes.
 """
 from __future__ import annotations
 
-import shutil
-
 import pytest
-import yaml
 
 from kfflow.models import Measure
 from kfflow.services.cases import history_of
@@ -18,6 +15,7 @@ from tests.api_support import Api
 from tests.conftest import WORKFLOWS_PATH
 from tests.factories import measure_in_state
 from tests.web_support import sign_in
+from tests.workflow_copies import changed_copy
 
 
 def _council_hands_over(data: dict) -> None:
@@ -31,11 +29,7 @@ def _council_hands_over(data: dict) -> None:
 @pytest.fixture
 def app_on_copy(make_web_app, tmp_path):
     """Apps on the shipped folder and on a copy with `_council_hands_over` applied to measure.yaml."""
-    folder = tmp_path / "workflows"
-    shutil.copytree(WORKFLOWS_PATH, folder)
-    data = yaml.safe_load((folder / "measure.yaml").read_text(encoding="utf-8"))
-    _council_hands_over(data)
-    (folder / "measure.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    folder = changed_copy(tmp_path, "measure.yaml", _council_hands_over)
     yield (lambda: make_web_app({"workflows_path": folder}), lambda: make_web_app({"workflows_path": WORKFLOWS_PATH}))
     configure(load_workflows(WORKFLOWS_PATH))  # the rest of the run uses the shipped rules
 

@@ -46,7 +46,10 @@ def live(tmp_path_factory, password_hash):
             # Measures awaiting a decision, one judged and one not, for the ranked list and the judgement forms.
             measure_in_state(s, users, "prioritised", title="Mer filmat utbildningsmaterial i KTC")
             proposed = measure_in_state(s, users, "proposed", title="Heltid som norm i vården")
-            server.ids = {"measure": decided.id, "audit": audit.id, "rec": rec.id, "proposed": proposed.id}
+            service = create_user(s, users["admin"], username="hr.system", role="council",
+                                  display_name="HR-systemet", service_account=True)
+            server.ids = {"measure": decided.id, "audit": audit.id, "rec": rec.id, "proposed": proposed.id,
+                          "service": service.id}
         sweep(server.database, datetime.now(timezone.utc))  # in-app notifications for the list page
         yield server
 
@@ -177,7 +180,8 @@ def _pages(live, role: str) -> list[str]:
         "registrar": ["/granskningar/ny", f"/granskningar/{ids['audit']}", f"/rekommendationer/{ids['rec']}/steg/reassign",
                       "/atgarder/importera", f"/granskningar/{ids['audit']}/andra",
                       f"/granskningar/{ids['audit']}/steg/start_drafting"],
-        "admin": ["/admin/anvandare", "/admin/roller", "/admin/organ"],
+        "admin": ["/admin/anvandare", "/admin/roller", "/admin/organ", "/admin/tjanstekonton",
+                  f"/admin/tjanstekonton/{ids['service']}", "/admin/kontohandelser"],
     }
     return by_role + extra[role]
 

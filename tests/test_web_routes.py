@@ -152,6 +152,7 @@ ROWS = [
     Row("admin.roles", "GET", "/admin/roller", only({"admin": 200})),
     Row("admin.bodies", "GET", "/admin/organ", only({"admin": 200})),
     Row("admin.mail", "GET", "/admin/e-post", only({"admin": 200})),
+    Row("admin.account_events", "GET", "/admin/kontohandelser", only({"admin": 200})),
     # Load balancers and monitoring ask without signing in; /metrics is open unless KFFLOW_METRICS_TOKEN is set.
     Row("operations.healthz", "GET", "/healthz", everyone(200), anonymous=200),
     # The test database is made by create_all, not by the migrations: readiness rightly says it is not at head.

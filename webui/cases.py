@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kfflow.errors import GuardFailed, StaleCase, ValidationError
-from kfflow.services.cases import available_transitions, fire, read_case, workflow_of
-from kfflow.services.users import active_people
+from kfflow.services.case_pages import transition_page
+from kfflow.services.cases import fire
 from kfflow.workflow.definition import FieldDef
 from kfflow.workflow.fields import to_record
 from webui.auth import current_actor
@@ -65,16 +65,13 @@ def transition_form(kind: str, case_id: int, trigger: str, case_endpoint: str, c
     """GET: the form for one transition with exactly its fields. POST: fire it through the service."""
     session = get_session()
     actor = current_actor()
-    case = read_case(session, kind, case_id)
-    wf = workflow_of(case)
-    transition = wf.find(trigger, case.state) or wf.any_with_trigger(trigger)
-    if transition is None:
-        abort(404)
+    page = transition_page(session, actor, kind, case_id, trigger)
+    transition = page.transition
     case_url = url_for(case_endpoint, **{case_arg: case_id})
-    context = dict(case=case, transition=transition, case_url=case_url, people=active_people(session),
-                   values={}, errors={}, message=None, stale=False, version=case.version)
+    context = dict(case=page.case, transition=transition, case_url=case_url, people=page.people,
+                   values={}, errors={}, message=None, stale=False, version=page.case.version)
     if request.method == "GET":
-        if trigger not in {t.trigger for t in available_transitions(actor, case)}:
+        if not page.available:
             return render_template("cases/transition.html", **{
                 **context, "message": _("Du kan inte göra detta i ärendet just nu."), "unavailable": True}), 403
         return render_template("cases/transition.html", **context)

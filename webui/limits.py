@@ -9,11 +9,15 @@ from flask import Flask, request
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
+from kfflow.importing.readers import MAX_FILE_BYTES
 from kfflow.workflow.fields import MAX_ID
 
 # Forms and JSON bodies are small; the import upload raises its own limit for its one route.
 MAX_REQUEST_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 20
+# The spreadsheet upload (page and API): the multipart envelope adds a little to the file; the file itself is
+# held to MAX_FILE_BYTES on saving.
+MAX_UPLOAD_REQUEST_BYTES = MAX_FILE_BYTES + 64 * 1024
 
 
 class IdConverter(IntegerConverter):

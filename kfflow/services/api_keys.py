@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from kfflow.clock import LOCAL_TZ, local_today
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import NotFound, PermissionDenied, ValidationError
 from kfflow.models import AccountEvent, ApiToken, User
 from kfflow.services._common import load_actor
+from kfflow.services.access import require
+from kfflow.services.anonymise import ANONYMISED
 from kfflow.services.credentials import BREAK_GLASS_SIGN_IN
 from kfflow.services.tokens import new_token_row
 from kfflow.workflow.fields import check_text, parse_date
@@ -29,27 +31,47 @@ NAME_LENGTH = ApiToken.__table__.c.name.type.length
 TOKEN_CREATED = "token_created"
 TOKEN_REVOKED = "token_revoked"
 EVENT_LABELS = {TOKEN_CREATED: "API-nyckel skapad", TOKEN_REVOKED: "API-nyckel återkallad",
-                BREAK_GLASS_SIGN_IN: "Nödinloggning med lösenord"}
+                BREAK_GLASS_SIGN_IN: "Nödinloggning med lösenord", ANONYMISED: "Personuppgifter anonymiserade"}
 
 
 @dataclass(frozen=True)
 class AccountEventLine:
-    """One line of an account's history, for operators (`kfflow users history`)."""
+    """One event of an account's history: a break-glass sign-in (detail: door and address), a key made or
+    revoked (detail: its name; `by`: the admin, when it was not the account itself)."""
     at: datetime
+    username: str
+    kind: str
     label: str
     detail: str
+    by: str | None
+
+
+RECENT_EVENTS = 100
+
+
+def _event_lines(session: Session, *conditions, newest_first: bool, limit: int | None = None) -> list[AccountEventLine]:
+    owner, actor = aliased(User), aliased(User)
+    order = (AccountEvent.at.desc(), AccountEvent.id.desc()) if newest_first else (AccountEvent.at, AccountEvent.id)
+    rows = session.execute(select(AccountEvent, owner.username, actor.username)
+                           .join(owner, owner.id == AccountEvent.user_id)
+                           .outerjoin(actor, actor.id == AccountEvent.actor_id)
+                           .where(*conditions).order_by(*order).limit(limit))
+    return [AccountEventLine(event.at, username, event.kind, EVENT_LABELS.get(event.kind, event.kind),
+                             event.detail or "", by) for event, username, by in rows]
 
 
 def account_events(session: Session, username: str) -> list[AccountEventLine]:
-    """The account's events, oldest first: break-glass sign-ins (door and address), keys made and revoked
-    (name, and by whom when an admin did it)."""
-    user = session.scalar(select(User).where(User.username == (username or "").strip().lower()))
-    if user is None:
+    """One account's history, oldest first (`kfflow users history`, run by an operator)."""
+    user_id = session.scalar(select(User.id).where(User.username == (username or "").strip().lower()))
+    if user_id is None:
         raise NotFound(f"Det finns ingen användare {username}.")
-    rows = session.execute(select(AccountEvent, User.username).outerjoin(User, User.id == AccountEvent.actor_id)
-                           .where(AccountEvent.user_id == user.id).order_by(AccountEvent.at, AccountEvent.id))
-    return [AccountEventLine(event.at, EVENT_LABELS.get(event.kind, event.kind),
-                             (event.detail or "") + (f" (av {actor})" if actor else "")) for event, actor in rows]
+    return _event_lines(session, AccountEvent.user_id == user_id, newest_first=False)
+
+
+def recent_account_events(session: Session, actor: User) -> list[AccountEventLine]:
+    """Every account's latest events, newest first, for admins: break-glass sign-ins stand out here."""
+    require(load_actor(session, actor), "administer", denied="Din roll får inte se kontohändelser.")
+    return _event_lines(session, newest_first=True, limit=RECENT_EVENTS)
 
 
 @dataclass(frozen=True)

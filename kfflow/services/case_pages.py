@@ -10,12 +10,14 @@ from sqlalchemy.orm import Session
 
 from kfflow.clock import local_today
 from kfflow.services.access import Offer, available_actions
-from kfflow.services.cases import history_of, read_case
+from kfflow.errors import NotFound
+from kfflow.services.cases import available_transitions, history_of, read_case, transition_for
 from kfflow.services.comments import comments_on
 from kfflow.services.documents import registered_documents
 from kfflow.services.indicators import indicator_statuses, may_follow_up
 from kfflow.services.timeline import TimelineItem, due_date_revisions, timeline
 from kfflow.services.users import Person, active_people
+from kfflow.workflow.definition import TransitionDef
 
 
 @dataclass
@@ -61,3 +63,23 @@ def recommendation_page(session: Session, actor, rec_id: int) -> CasePage:
     page = _case_page(session, actor, "recommendation", rec_id)
     page.people = active_people(session)
     return page
+
+
+@dataclass(frozen=True)
+class TransitionPage:
+    """The form for one transition: the case, the transition `fire` would run, whether the actor may fire it now,
+    and whom its user pickers offer."""
+    case: object
+    transition: TransitionDef
+    available: bool
+    people: list[Person]
+
+
+def transition_page(session: Session, actor, kind: str, case_id: int, trigger: str) -> TransitionPage:
+    """NotFound when the case's lifecycle has no transition `trigger`."""
+    case = read_case(session, kind, case_id)
+    transition = transition_for(case, trigger)
+    if transition is None:
+        raise NotFound(f"Steget ”{trigger}” finns inte för det här ärendet.")
+    available = any(t.trigger == trigger for t in available_transitions(actor, case))
+    return TransitionPage(case, transition, available, active_people(session))

@@ -22,7 +22,7 @@ from kfflow.workflow.registry import FireContext
 log = logging.getLogger(__name__)
 
 __all__ = ["AvailableTransition", "available_transitions", "fire", "fire_in_transaction",
-           "fire_imported_in_transaction", "history_of", "workflow_of"]
+           "fire_imported_in_transaction", "history_of", "transition_for", "workflow_of"]
 
 
 def read_case(session: Session, kind: str, case_id: int):
@@ -30,8 +30,16 @@ def read_case(session: Session, kind: str, case_id: int):
     return load_case(session, kind, case_id, for_write=False)
 
 
-def _resolve_transition(wf: WorkflowDef, trigger: str, state: str) -> TransitionDef:
-    transition = wf.find(trigger, state) or wf.any_with_trigger(trigger)
+def transition_for(case, trigger: str) -> TransitionDef | None:
+    """The transition `fire` runs for `trigger` on `case`: the one leaving its state, else any with that trigger
+    (so that a refusal can name it); None when the case's lifecycle has no such trigger. The only resolver:
+    the pages ask it which form to show."""
+    wf = workflow_of(case)
+    return wf.find(trigger, case.state) or wf.any_with_trigger(trigger)
+
+
+def _resolve_transition(case, trigger: str) -> TransitionDef:
+    transition = transition_for(case, trigger)
     if transition is None:
         raise ValidationError("Okänd övergång.", {"trigger": f"Övergången ”{trigger}” finns inte."})
     return transition
@@ -62,7 +70,7 @@ def fire_in_transaction(session: Session, actor, case, trigger: str, fields: dic
     kind, case_id = case_ref(case)
     obj = case if not isinstance(case, tuple) else load_case(session, kind, case_id)
     wf = workflow_of(obj)
-    transition = _resolve_transition(wf, trigger, obj.state)
+    transition = _resolve_transition(obj, trigger)
     if transition.by_import:
         raise PermissionDenied(f"”{transition.label}” görs bara av inläsningen från fil.")
     values = _checked_fields(session, actor, obj, transition, fields)
@@ -110,7 +118,7 @@ def fire_imported_in_transaction(session: Session, actor, trigger: str, cases: l
     kind = cases[0].case_kind
     wf = workflow_of(cases[0])
     table = KINDS[kind].model.__table__
-    transition = _resolve_transition(wf, trigger, cases[0].state)
+    transition = _resolve_transition(cases[0], trigger)
     if not transition.by_import:
         raise PermissionDenied(f"”{transition.label}” är ingen övergång för inläsning.")
     assigned = [f"{f.name}_id" if f.type == "user" else f.name for f in transition.fields if f.assign]

@@ -20,7 +20,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import BinaryIO
 
 from sqlalchemy import select
@@ -40,6 +40,7 @@ from kfflow.services.measures import NewMeasure, change_measure_in_transaction, 
 from kfflow.storage import delete_expired, delete_stored, read_bytes, store_bytes
 from kfflow.workflow import get_workflows
 
+PREVIEW_LISTED = 200  # rows a preview or result lists per part (pages and API); the counts are always complete
 BATCH = 2500  # rows per bulk insert: bounds memory, paces the progress bar
 
 
@@ -277,6 +278,16 @@ def preview_upload(session: Session, actor, upload_id: int, *, update: bool = Fa
             if stored is not None and _is_pending_upload(stored, load_actor(session, actor), now):
                 delete_stored(session, stored)  # nothing can be confirmed from a file with errors
         raise
+
+
+def upload_and_preview(session: Session, actor, stream: BinaryIO, filename: str, *, update: bool = False,
+                       replaces: int | None = None, now: datetime | None = None) -> tuple[StoredFile, ImportResult]:
+    """Store an upload and preview it: the stored file (its id is what `confirm_upload` takes, on any node)
+    and what importing it would do. A file with errors is refused and not kept. The name is the file's own,
+    without the sender's folders."""
+    filename = PurePath((filename or "").replace("\\", "/")).name[:200]
+    stored = stage_upload(session, actor, stream, filename, replaces=replaces, now=now)
+    return stored, preview_upload(session, actor, stored.id, update=update, now=now)
 
 
 def confirm_upload(session: Session, actor, upload_id: int, *, expected_sha256: str, update: bool = False,

@@ -1,13 +1,15 @@
 """The measure list as people filter it: by state, category, working group, owner, overdue, free text.
 
-A read model shared by every front end. The API reads `list_measures` (one query for the total, one for
-the page, related rows loaded eagerly); the page reads `measure_list_page`: its facets (counts per state,
+A read model shared by every front end. The API reads `list_measures` (one statement: the page's columns with
+the names of the related people, the total alongside); the export reads `all_measures` (model objects, for
+the import's columns); the page reads `measure_list_page`: its facets (counts per state,
 the people its pickers offer) in one statement and its rows, labels resolved, in another.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from types import SimpleNamespace
 
 from sqlalchemy import Integer, Select, String, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session, aliased, joinedload
@@ -112,17 +114,49 @@ def _ordered(f: MeasureFilter, sort: str) -> Select:
             .options(*_PEOPLE).order_by(*_order(sort)))
 
 
+_LIST_OWNER, _LIST_PROPOSER = aliased(User), aliased(User)  # aliases: the owner filter's subquery names User
+_RELATED = {"owner": (_LIST_OWNER.username, _LIST_OWNER.display_name),
+            "proposer": (_LIST_PROPOSER.username, _LIST_PROPOSER.display_name), "owner_body": (Body.name,)}
+
+
+def _listed(rows: list) -> list[SimpleNamespace]:
+    """The measures of the list as plain attributes: their columns, and owner, proposer and owner_body as the
+    names the list shows (None when there is none). Rows are (measure columns…, related names…, total)."""
+    if not rows:
+        return []
+    keys = list(rows[0]._fields)
+    n_own = len(Measure.__table__.columns)
+    own_keys, spans, start = keys[:n_own], [], n_own
+    for relation, columns in _RELATED.items():
+        spans.append((relation, start, start + len(columns), [c.key for c in columns]))
+        start += len(columns)
+    listed = []
+    for row in rows:
+        item = SimpleNamespace(**dict(zip(own_keys, row)))
+        for relation, begin, end, names in spans:
+            setattr(item, relation, None if row[begin] is None else SimpleNamespace(**dict(zip(names, row[begin:end]))))
+        listed.append(item)
+    return listed
+
+
 def list_measures(session: Session, f: MeasureFilter, *, limit: int = 50, offset: int = 0,
-                  sort: str = "id") -> tuple[list[Measure], int]:
+                  sort: str = "id") -> tuple[list[SimpleNamespace], int]:
     """(one page of measures, the total matching); `sort` is a key of SORTS, '-' in front for descending.
 
-    One round trip: the total rides along as an uncorrelated subquery (computed once). Only a page past
-    the end, which has no row to carry it, asks for the total on its own."""
+    A read model, not ORM objects: the measures' columns with the names of their owner, proposer and owning
+    body, read in one round trip (the total rides along as an uncorrelated subquery, computed once). Only a
+    page past the end, which has no row to carry it, asks for the total on its own."""
     count = filtered(select(func.count(Measure.id)), f)
     limit, offset = max(0, min(limit, MAX_LIMIT)), max(0, offset)
-    rows = session.execute(_ordered(f, sort).add_columns(count.scalar_subquery()).limit(limit).offset(offset)).all()
+    related = [column for columns in _RELATED.values() for column in columns]
+    stmt = (filtered(select(Measure.__table__, *related, count.scalar_subquery().label("_total")), f)
+            .outerjoin(_LIST_OWNER, _LIST_OWNER.id == Measure.owner_id)
+            .outerjoin(_LIST_PROPOSER, _LIST_PROPOSER.id == Measure.proposer_id)
+            .outerjoin(Body, Body.id == Measure.owner_body_id)
+            .order_by(*_order(sort)).limit(limit).offset(offset))
+    rows = session.execute(stmt).all()
     if rows:
-        return [measure for measure, _total in rows], rows[0][1]
+        return _listed(rows), rows[0]._total
     return [], (session.scalar(count) if offset or not limit else 0)
 
 

@@ -1,5 +1,6 @@
 """A case's history as people read it: each entry's label, the states it moved between, and its fields
-with their labels, all from the case's lifecycle (workflows/*.yaml) and its kind (kfflow.kinds)."""
+with their labels, all from the case's lifecycle (workflows/*.yaml: its transitions, and `history` for what
+services write besides them) and its kind's declared attributes (kfflow.kinds)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,11 +49,10 @@ def _show(value, f: FieldDef | None = None) -> str:
 
 def timeline(case, entries) -> list[TimelineItem]:
     wf = workflow_of(case)
-    events = kind_of(case).events
     items = []
     for e in entries:
         t = wf.any_with_trigger(e.trigger)
-        label = events.get(e.trigger) or (t.label if t else e.trigger)
+        label = wf.history_labels.get(e.trigger) or (t.label if t else e.trigger)
         details = []
         for name, value in (e.fields or {}).items():
             f = field_for(case, name)

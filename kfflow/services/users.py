@@ -124,8 +124,10 @@ def set_active(session: Session, actor: User, user_id: int, active: bool) -> Use
     return user
 
 
-def users_and_bodies(session: Session) -> tuple[list[User], list[Body]]:
-    """Every person (not the service accounts) by username, and every body by name (the administration pages)."""
+def users_and_bodies(session: Session, actor: User) -> tuple[list[User], list[Body]]:
+    """Every person (not the service accounts) by username, and every body by name, for those who administer
+    users (the administration pages and the API)."""
+    require(session.get(User, actor.id), "administer", denied="Din roll får inte hantera användare.")
     return (list(session.scalars(select(User).where(User.service_account.is_(False)).order_by(User.username))),
             list(session.scalars(select(Body).order_by(Body.name))))
 

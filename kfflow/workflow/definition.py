@@ -98,6 +98,8 @@ class WorkflowDef:
     states: dict[str, StateDef]
     transitions: tuple[TransitionDef, ...]
     actions: dict[str, ActionDef] = field(default_factory=dict)
+    # The history's label of an entry a service writes besides a transition ("Ändrade uppgifterna" for `edit`).
+    history_labels: dict[str, str] = field(default_factory=dict)
     source_file: Path | None = None
     _by_state: dict[str, dict[str, TransitionDef]] = field(default_factory=dict, repr=False)
     machine: Any = field(default=None, repr=False, compare=False)  # built once by the engine

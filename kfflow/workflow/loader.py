@@ -123,6 +123,7 @@ class WorkflowFile(Strict):
     states: dict[str, StateSpec] = Field(min_length=1)
     transitions: list[TransitionSpec]
     actions: dict[str, ActionSpec] = {}
+    history: dict[str, Label] = {}  # what a case's history calls the entries services write besides transitions
 
 
 # --- the loaded set -------------------------------------------------------------------------------
@@ -453,7 +454,8 @@ def _parse_workflow(path: Path, data: dict, roles, relations, vocabularies, erro
             if s not in reachable:
                 errors.add(fname, f"state {s!r} is unreachable from {spec.initial!r}")
     return WorkflowDef(name=spec.name, version=spec.version, initial=spec.initial, states=states,
-                       transitions=tuple(transitions), actions=actions, source_file=path)
+                       transitions=tuple(transitions), actions=actions, history_labels=dict(spec.history),
+                       source_file=path)
 
 
 def load_workflows(path: Path | str) -> WorkflowSet:

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from kfflow.errors import ValidationError
 from kfflow.services.access import require
 from kfflow.services.credentials import reset_password
+from kfflow.services.api_keys import recent_account_events
 from kfflow.services.outbox import failed_mail
 from kfflow.services.service_accounts import (create_service_account, create_service_key, revoke_service_key,
                                               service_account, service_accounts, set_service_account_active)
@@ -29,7 +30,7 @@ def _role_field() -> FieldDef:
 
 
 def _render_users(values=None, errors=None, message=None, status=200, one_time=None, reset_errors=None):
-    users, bodies = users_and_bodies(get_session())
+    users, bodies = users_and_bodies(get_session(), current_actor())
     return render_template("admin/users.html", users=users, roles=get_workflows().roles, bodies=bodies,
                            role_field=_role_field(),
                            values=values or {}, errors=errors or {}, message=message, one_time=one_time,
@@ -80,7 +81,7 @@ def roles():
 
 @bp.route("/organ")
 def bodies():
-    return render_template("admin/bodies.html", bodies=users_and_bodies(get_session())[1])
+    return render_template("admin/bodies.html", bodies=users_and_bodies(get_session(), current_actor())[1])
 
 
 @bp.route("/e-post")
@@ -149,3 +150,8 @@ def revoke_service_account_key(account_id: int, token_id: int):
     revoke_service_key(get_session(), current_actor(), account_id, token_id)
     flash(_("API-nyckeln är återkallad och slutar gälla nu."), "success")
     return redirect(url_for("admin.service_account_page", account_id=account_id))
+
+
+@bp.route("/kontohandelser")
+def account_events():
+    return render_template("admin/account_events.html", events=recent_account_events(get_session(), current_actor()))

@@ -4,15 +4,15 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from kfflow.errors import KfflowError, NotAuthenticated, TooManyAttempts, ValidationError
-from webui.api.framework import BadRequest, bp
+from webui.api.framework import REQUEST_LIMITS, BadRequest, bp
 from webui.errors import http_error_page, status_for
 
 # The operations register on import.
-from webui.api import (admin, api_keys, audits, documents, jobs, lagesbild, measures, notifications,  # noqa: E402,F401
-                       openapi, tokens)
+from webui.api import (admin, api_keys, audits, calendar, documents, imports, jobs, lagesbild,  # noqa: E402,F401
+                       measures, notifications, openapi, tokens, users)
 
 log = logging.getLogger(__name__)
 PREFIX = bp.url_prefix
@@ -58,6 +58,14 @@ def _http_error(exc: HTTPException):
     if code == 405 and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     return response
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(exc: RequestEntityTooLarge):
+    """An upload over its operation's limit is told the limit in Swedish, as on the page; any other body is
+    answered by the app's general 413."""
+    op = REQUEST_LIMITS.get((request.endpoint or "").removeprefix(bp.name + "."))
+    return error_response(413, "too_large", op.too_large if op and op.too_large else "Begäran är för stor.")
 
 
 @bp.errorhandler(HTTPException)

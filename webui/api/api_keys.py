@@ -5,7 +5,7 @@ from dataclasses import asdict
 
 from flask import current_app
 
-from kfflow.services.api_keys import create_my_key, my_keys, revoke_my_key
+from kfflow.services.api_keys import create_my_key, my_keys, recent_account_events, revoke_my_key
 from kfflow.services.service_accounts import (create_service_account, create_service_key, revoke_service_key,
                                               service_account, service_accounts, set_service_account_active)
 from webui.api import schemas as s
@@ -54,9 +54,11 @@ def list_service_accounts(user):
 
 
 @operation("/admin/service-accounts", "POST", summary="Skapa ett tjänstekonto", tag=ADMIN_TAG, status=201,
-           body=s.ServiceAccountRequestSchema(), response=s.ServiceAccountSchema(), errors=(403,))
+           body=s.ServiceAccountRequestSchema(), response=s.ServiceAccountSchema(), errors=(403,),
+           headers=("Location",))
 def add_service_account(user, data):
-    """Samma regler för användarnamn och roll som för en person, men inget lösenord."""
+    """Samma regler för användarnamn och roll som för en person, men inget lösenord. `Location` är kontots
+    nycklar, där det får sin första."""
     account = create_service_account(get_session(), user, username=data["username"], role=data["role"],
                                      display_name=data.get("display_name"))
     return Answer(account, {"Location": f"/api/v1/admin/service-accounts/{account.id}/tokens"})
@@ -90,3 +92,10 @@ def revoke_service_token(user, account_id, token_id):
     """Nyckeln slutar gälla vid nästa anrop."""
     revoke_service_key(get_session(), user, account_id, token_id)
     return None
+
+
+@operation("/admin/account-events", "GET", summary="Kontohändelser", tag=ADMIN_TAG,
+           response=s.AccountEventPageSchema(), errors=(403,))
+def list_account_events(user):
+    """Nödinloggningar med lösenord (KFFLOW_BREAK_GLASS_ACCOUNTS) och API-nycklar som skapats och återkallats."""
+    return {"items": recent_account_events(get_session(), user)}

@@ -17,6 +17,7 @@ from marshmallow import ValidationError as SchemaError
 from kfflow.errors import NotAuthenticated, NotFound, ValidationError
 from kfflow.services.tokens import user_for_api_token
 from kfflow.workflow.fields import check_text
+from webui.api.dumping import dump
 from webui.api.schemas import MAX_ID
 from webui.db import get_session
 from webui.limits import MAX_JSON_DEPTH, json_depth
@@ -44,9 +45,22 @@ class Operation:
     headers: tuple[str, ...] = ()
     # Heavy work: the view may instead answer 202 with this JSON (a job to follow at `Location`).
     accepted: Schema | None = None
+    # An upload: the body is multipart/form-data, `body` parses its text parts and `files` names its file parts.
+    files: tuple[str, ...] = ()
+    max_bytes: int | None = None   # the request's own size limit, instead of the app's
+    too_large: str = ""            # the Swedish 413 message when it is passed
 
 
 OPERATIONS: list[Operation] = []
+REQUEST_LIMITS: dict[str, Operation] = {}  # endpoint → the operation with its own body limit (uploads)
+
+
+@bp.url_value_preprocessor
+def _own_limit(endpoint, values):
+    # Before any before_request handler reads the body: the upload's limit, not the app's, holds for it.
+    op = REQUEST_LIMITS.get((endpoint or "").removeprefix(bp.name + "."))
+    if op is not None:
+        request.max_content_length = op.max_bytes
 
 
 @dataclass(frozen=True)
@@ -151,6 +165,14 @@ def _json_body() -> Any:
     return data
 
 
+def _form_body(files: tuple[str, ...]) -> tuple[dict, dict]:
+    """The text parts and the named file parts of a multipart body (a missing file part is None)."""
+    if not (request.mimetype or "").startswith("multipart/form-data"):
+        raise ValidationError("Skicka filen som multipart/form-data.",
+                              {name: "Filen saknas." for name in files})
+    return request.form.to_dict(), {name: request.files.get(name) for name in files}
+
+
 def _query_args(schema: Schema) -> dict:
     raw: dict[str, Any] = {}
     for name in request.args:
@@ -163,8 +185,13 @@ def _query_args(schema: Schema) -> dict:
 def operation(rule: str, method: str, *, summary: str, tag: str, response: Schema | None = None,
               status: int = 200, body: Schema | None = None, query: Schema | None = None,
               public: bool = False, errors: tuple[int, ...] = (), produces: tuple[str, ...] = (),
-              headers: tuple[str, ...] = (), accepted: Schema | None = None) -> Callable:
+              headers: tuple[str, ...] = (), accepted: Schema | None = None, files: tuple[str, ...] = (),
+              max_bytes: int | None = None, too_large: str = "") -> Callable:
     """Declare an API operation. The view gets path values, `user` (unless public), `data` and `args`.
+
+    With `files` the body is multipart/form-data: `data` holds its text parts (parsed with `body`) and the view
+    also gets `files`, each named part's upload or None; `max_bytes` sets the request's size limit for it, and a
+    larger request is answered 413 with `too_large`.
 
     With `produces` the view answers a file: it returns the Flask response itself (media type one of
     `produces`, status `status`, optional `headers`); otherwise what it returns is dumped with `response`.
@@ -174,11 +201,12 @@ def operation(rule: str, method: str, *, summary: str, tag: str, response: Schem
                        status=status, response=response, body=body, query=query, public=public,
                        errors=tuple(sorted(set(errors) | ({401} if not public else set())
                                            | ({400, 422} if body is not None else set())
+                                           | ({413} if max_bytes is not None else set())
                                            | ({422} if query is not None else set())
                                            | ({404} if "<int:" in rule else set()))),
                        description=(view.__doc__ or "").strip(),
                        path_params=tuple(_PATH_PARAM.findall(rule)), produces=produces, headers=headers,
-                       accepted=accepted)
+                       accepted=accepted, files=files, max_bytes=max_bytes, too_large=too_large)
 
         @functools.wraps(view)
         def handle(**path_values):
@@ -190,7 +218,10 @@ def operation(rule: str, method: str, *, summary: str, tag: str, response: Schem
                 kwargs["user"] = g.api_user = api_user()
             if query is not None:
                 kwargs["args"] = load_with(query, _query_args(query), "Ogiltiga parametrar.")
-            if body is not None:
+            if files:
+                form, kwargs["files"] = _form_body(files)
+                kwargs["data"] = load_with(body, form, "Ogiltiga uppgifter.") if body is not None else {}
+            elif body is not None:
                 kwargs["data"] = load_with(body, _json_body(), "Ogiltiga uppgifter.")
             result = view(**kwargs)
             if produces:
@@ -200,9 +231,11 @@ def operation(rule: str, method: str, *, summary: str, tag: str, response: Schem
                 result, headers = result.body, result.headers
             if response is None:
                 return "", status, headers
-            return response.dump(result), status, headers
+            return dump(response, result), status, headers
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=handle, methods=[method])
         OPERATIONS.append(op)
+        if max_bytes is not None:
+            REQUEST_LIMITS[view.__name__] = op
         return handle
     return register

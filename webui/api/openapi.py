@@ -15,6 +15,7 @@ ERROR_DESCRIPTIONS = {
     403: "Rollen eller relationen till ärendet tillåter inte detta",
     404: "Finns inte",
     409: "Någon annan har ändrat ärendet under tiden (inaktuell version)",
+    413: "Begäran är för stor; `message` säger gränsen",
     422: "Ogiltiga uppgifter; `fields` säger vad som är fel i varje fält",
     429: "För många misslyckade försök, eller för många egna jobb som väntar",
     503: "Tillfälligt otillgängligt; försök igen senare",
@@ -33,6 +34,15 @@ def _schema_name(resolver_schema) -> str:
     return name or cls.__name__
 
 
+def _upload_schema(op: Operation) -> dict:
+    """A multipart body: the text parts as the body schema's properties (every part is text), and the files."""
+    properties = {name: {"type": "string", "format": "binary"} for name in op.files}
+    for name, f in (op.body.fields if op.body is not None else {}).items():
+        if not f.dump_only:
+            properties[f.data_key or name] = {"type": "string"}
+    return {"type": "object", "properties": properties, "required": list(op.files)}
+
+
 def _operation_spec(op: Operation) -> dict:
     spec: dict = {"summary": op.summary, "tags": [op.tag], "operationId": op.endpoint}
     if op.description:
@@ -43,7 +53,9 @@ def _operation_spec(op: Operation) -> dict:
         params.append({"in": "query", "schema": op.query})
     if params:
         spec["parameters"] = params
-    if op.body is not None:
+    if op.files:
+        spec["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": _upload_schema(op)}}}
+    elif op.body is not None:
         spec["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
     ok: dict = {"description": "OK"}
     if op.produces:

@@ -246,6 +246,21 @@ class ServiceAccountPageSchema(ResponseSchema):
     items = fields.List(fields.Nested(ServiceAccountSchema), required=True)
 
 
+class AccountEventSchema(ResponseSchema):
+    at = DateTime(required=True)
+    username = Text(required=True, metadata={"description": "kontot det gäller"})
+    kind = Text(required=True, metadata={"description": "break_glass_sign_in, token_created eller token_revoked"})
+    label = Text(required=True)
+    detail = Text(required=True, metadata={"description": "nödinloggning: väg (web/api) och adress; nyckel: "
+                                                           "dess namn"})
+    by = Text(required=True, allow_none=True, metadata={"description": "administratören, om inte kontot självt"})
+
+
+class AccountEventPageSchema(ResponseSchema):
+    items = fields.List(fields.Nested(AccountEventSchema), required=True,
+                        metadata={"description": "De senaste 100, nyaste först"})
+
+
 class ActiveSchema(RequestSchema):
     active = Boolean(required=True)
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from flask import render_template, request, send_file
 from flask import session as flask_session
@@ -11,20 +10,19 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from kfflow.importing.export import EXPORT_TYPES, measures_file
 from kfflow.importing.mapping import measure_columns
 from kfflow.importing.readers import MAX_FILE_BYTES, ImportFileError
-from kfflow.services.importing import ImportRejected, confirm_upload, preview_upload, require_importer, stage_upload
+from kfflow.services.importing import (PREVIEW_LISTED, ImportRejected, confirm_upload, require_importer,
+                                      upload_and_preview)
 from kfflow.workflow import get_workflows
 from webui.auth import current_actor
 from webui.db import get_session
 from webui.imports import bp
+from webui.limits import MAX_UPLOAD_REQUEST_BYTES
 from kfflow.services.measure_list import all_measures
 from webui.measures.listing import ListArgs
 from kfflow.clock import local_today
 
-# The multipart envelope adds a little to the file; the file itself is held to MAX_FILE_BYTES on saving.
-MAX_REQUEST_BYTES = MAX_FILE_BYTES + 64 * 1024
-REQUEST_LIMITS = {"imports.upload": MAX_REQUEST_BYTES, "imports.confirm": 64 * 1024}
+REQUEST_LIMITS = {"imports.upload": MAX_UPLOAD_REQUEST_BYTES, "imports.confirm": 64 * 1024}
 PREVIEW_KEY = "import_preview"  # in the signed session cookie: which stored upload this browser previewed
-LISTED = 200  # rows listed per part of a preview or result; the counts are always complete
 
 
 @bp.url_value_preprocessor
@@ -62,12 +60,10 @@ def upload():
     upload_file = request.files.get("fil")
     if upload_file is None or not upload_file.filename:
         return _upload_page(message=_("Välj en fil att läsa in."), update=update, status=422)
-    name = Path(upload_file.filename.replace("\\", "/")).name[:200]
     previous = flask_session.pop(PREVIEW_KEY, None)
     try:
-        stored = stage_upload(get_session(), actor, upload_file.stream, name,
-                              replaces=previous and previous.get("upload"))
-        result = preview_upload(get_session(), actor, stored.id, update=update)
+        stored, result = upload_and_preview(get_session(), actor, upload_file.stream, upload_file.filename,
+                                            update=update, replaces=previous and previous.get("upload"))
     except (ImportRejected, ImportFileError) as exc:
         return _refused(exc, update)
     # Only the upload's id: any node reads the bytes from the database.
@@ -97,7 +93,7 @@ def _table_context() -> dict:
     """What the row tables name things by: the file's column headings and the lifecycle's state labels."""
     states = get_workflows().current("measure").states
     return {"headings": {c.field: c.heading for c in measure_columns()},
-            "state_labels": {name: s.label for name, s in states.items()}, "listed": LISTED}
+            "state_labels": {name: s.label for name, s in states.items()}, "listed": PREVIEW_LISTED}
 
 
 @bp.route("/atgarder/exportera.<fmt>")

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,6 +13,7 @@ from kfflow.services.calendar import (calendar_feed_expiry, issue_calendar_token
 from kfflow.services.notifications import (DELIVERY_LABELS, get_preferences, list_notifications,
                                            mark_notifications_read, set_preferences)
 from webui.auth import current_actor
+from webui.calendar import feed_lifetime, feed_url
 from webui.db import get_session
 from webui.filters import sv_long_date
 from webui.notifications import bp
@@ -76,28 +75,15 @@ def preferences():
 @bp.route("/installningar/aviseringar/kalender", methods=["POST"])
 def calendar_issue():
     # Rendered, not redirected: the token is shown this once and never stored (nor put in the cookie).
-    token = issue_calendar_token(get_session(), current_actor(), lifetime=_feed_lifetime())
-    return _render_preferences(feed_url=_feed_url(token))
+    token = issue_calendar_token(get_session(), current_actor(), lifetime=feed_lifetime())
+    return _render_preferences(feed_url=feed_url(token))
 
 
 @bp.route("/installningar/aviseringar/kalender/fornya", methods=["POST"])
 def calendar_renew():
-    expires = renew_calendar_token(get_session(), current_actor(), lifetime=_feed_lifetime())
+    expires = renew_calendar_token(get_session(), current_actor(), lifetime=feed_lifetime())
     flash(_("Kalenderlänken är förnyad och gäller till %(day)s.", day=sv_long_date(expires)), "success")
     return redirect(url_for("notifications.preferences"))
-
-
-def _feed_lifetime() -> timedelta:
-    return timedelta(days=current_app.config["KFFLOW_SETTINGS"].calendar_feed_days)
-
-
-def _feed_url(token: str) -> str:
-    """KFFLOW_BASE_URL when set, like the links in mails and in the feed (behind a proxy the host
-    Flask sees may not be the one Outlook can reach); else the host of this request."""
-    configured = current_app.config["KFFLOW_SETTINGS"].base_url
-    if configured:
-        return configured.rstrip("/") + url_for("calendar.feed", token=token)
-    return url_for("calendar.feed", token=token, _external=True)
 
 
 @bp.route("/installningar/aviseringar/kalender/aterkalla", methods=["POST"])
