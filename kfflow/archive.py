@@ -7,6 +7,7 @@ A package is a folder named after its OBJID:
       metadata/descriptive/case.xml          the case (element names after CITS ERMS / FGS Ärendehantering)
       metadata/preservation/premis.xml       PREMIS 3 objects, events (the case history) and agents
       representations/rep1/data/*.pdf        the registered documents, PDF/A as registered
+      representations/rep1/data/underlag/*   evidence files attached to progress reports and transitions
 
 Versions followed and what is left out: docs/records.md ("Archive package"). The export streams: it reads the ids
 of the closed cases, then loads, writes and forgets one case at a time; each package is written to a
@@ -19,6 +20,7 @@ import mimetypes
 import os
 import re
 import shutil
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,7 +34,7 @@ from kfflow import __version__ as KFFLOW_VERSION
 from kfflow.clock import local_today
 from kfflow.errors import KfflowError, NotFound
 from kfflow.kinds import KINDS
-from kfflow.models import Audit, DocumentRecord, HistoryEntry, Measure, User
+from kfflow.models import Attachment, Audit, DocumentRecord, HistoryEntry, Measure, User
 from kfflow.storage import read_bytes
 from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import WorkflowDef
@@ -112,6 +114,16 @@ def _write_xml(root: ET.Element, path: Path) -> None:
 
 
 # --- what goes into a package ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DataFile:
+    """A content file of the package: where it is, and what the METS and PREMIS say of it."""
+    relative: str
+    sha256: str
+    size: int
+    media_type: str
+    format_name: str
+
 
 @dataclass
 class ExportResult:
@@ -193,18 +205,40 @@ def _write_package(session: Session, kind: str, case_id: int, to: Path, now: dat
         DocumentRecord.subject_kind == kind, DocumentRecord.subject_id == case_id)
         .order_by(DocumentRecord.kind, DocumentRecord.version)).all()
 
-    data_files = []  # (DocumentRecord, relative path)
+    attachments = session.scalars(select(Attachment).where(
+        Attachment.case_kind == kind, Attachment.case_id == case_id).order_by(Attachment.id)).all()
+
+    data_files: list[DataFile] = []
     for record in records:
         relative = f"{DATA_DIR}/{_document_filename(record)}"
-        target = partial / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(read_bytes(session, record.stored_file, expected_sha256=record.sha256))
-        data_files.append((record, relative))
+        _write_data(partial / relative, read_bytes(session, record.stored_file, expected_sha256=record.sha256))
+        data_files.append(DataFile(relative, record.sha256, record.size, record.media_type, "PDF/A"))
+    for attachment in attachments:
+        stored = attachment.stored_file
+        relative = f"{DATA_DIR}/{_attachment_filename(attachment)}"
+        _write_data(partial / relative, read_bytes(session, stored))
+        data_files.append(DataFile(relative, stored.sha256, stored.size, stored.media_type, stored.media_type))
 
-    _write_xml(_case_xml(case, kind, history, records), partial / CASE_XML)
+    _write_xml(_case_xml(case, kind, history, records, attachments), partial / CASE_XML)
     _write_xml(_premis_xml(name, kind, case, history, data_files), partial / PREMIS_XML)
     _write_xml(_mets_xml(name, KINDS[kind].title(case), partial, data_files, now), partial / "METS.xml")
     os.replace(partial, to / name)
+
+
+def _write_data(target: Path, content: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+
+
+def _attachment_filename(attachment: Attachment) -> str:
+    """`underlag/<id>-<name>`: the id keeps names unique; the name is reduced to characters every file system
+    and archive system takes (the name as uploaded is in case.xml)."""
+    name = attachment.stored_file.filename
+    stem, dot, extension = name.rpartition(".")
+    ascii_stem = re.sub(r"[^A-Za-z0-9]+", "-", unicodedata.normalize("NFKD", stem if dot else name)
+                        .encode("ascii", "ignore").decode()).strip("-")[:80] or "underlag"
+    extension = re.sub(r"[^a-z0-9]", "", extension.lower()) if dot else "bin"
+    return f"underlag/{attachment.id}-{ascii_stem}.{extension or 'bin'}"
 
 
 def _document_filename(record: DocumentRecord) -> str:
@@ -219,7 +253,7 @@ def _person(user: User | None) -> str:
 
 # --- descriptive: the case -------------------------------------------------------------------------
 
-def _case_xml(case, kind: str, history, records) -> ET.Element:
+def _case_xml(case, kind: str, history, records, attachments=()) -> ET.Element:
     definition = get_workflows().get(case.workflow_name, case.workflow_version)
     root = ET.Element(_n(CASE_NS, "erms"))
     control = _sub(root, CASE_NS, "control")
@@ -265,6 +299,16 @@ def _case_xml(case, kind: str, history, records) -> ET.Element:
         _sub(item, CASE_NS, "date", record.document_date.isoformat(), dateType="registered")
         _sub(item, CASE_NS, "version", record.version)
         _sub(item, CASE_NS, "file", f"{DATA_DIR}/{_document_filename(record)}")
+    seqs = {entry.id: entry.seq for entry in history}
+    for attachment in attachments:
+        stored = attachment.stored_file
+        item = _sub(documents, CASE_NS, "record", recordType="evidence")
+        _sub(item, CASE_NS, "title", stored.filename)
+        _sub(item, CASE_NS, "date", _iso(attachment.uploaded_at), dateType="received")
+        _sub(item, CASE_NS, "agent", _person(attachment.uploaded_by))
+        _sub(item, CASE_NS, "relation", f"{kind}:{case.id}:{seqs.get(attachment.history_entry_id)}",
+             relationType="history_entry")
+        _sub(item, CASE_NS, "file", f"{DATA_DIR}/{_attachment_filename(attachment)}")
     return root
 
 
@@ -305,19 +349,19 @@ def _audit_details(aggregation: ET.Element, audit: Audit) -> None:
 
 def _premis_xml(name: str, kind: str, case, history, data_files) -> ET.Element:
     root = ET.Element(_n(PREMIS_NS, "premis"), {"version": "3.0"})
-    for record, relative in data_files:
+    for data in data_files:
         obj = _sub(root, PREMIS_NS, "object", **{_n(XSI_NS, "type"): "premis:file"})
         identifier = _sub(obj, PREMIS_NS, "objectIdentifier")
         _sub(identifier, PREMIS_NS, "objectIdentifierType", "local")
-        _sub(identifier, PREMIS_NS, "objectIdentifierValue", relative)
+        _sub(identifier, PREMIS_NS, "objectIdentifierValue", data.relative)
         characteristics = _sub(obj, PREMIS_NS, "objectCharacteristics")
         _sub(characteristics, PREMIS_NS, "compositionLevel", 0)
         fixity = _sub(characteristics, PREMIS_NS, "fixity")
         _sub(fixity, PREMIS_NS, "messageDigestAlgorithm", CHECKSUM_TYPE)
-        _sub(fixity, PREMIS_NS, "messageDigest", record.sha256)
-        _sub(characteristics, PREMIS_NS, "size", record.size)
+        _sub(fixity, PREMIS_NS, "messageDigest", data.sha256)
+        _sub(characteristics, PREMIS_NS, "size", data.size)
         designation = _sub(_sub(characteristics, PREMIS_NS, "format"), PREMIS_NS, "formatDesignation")
-        _sub(designation, PREMIS_NS, "formatName", "PDF/A")
+        _sub(designation, PREMIS_NS, "formatName", data.format_name)
     agents = {}
     for entry in history:
         agent_id = f"user-{entry.actor_id}" if entry.actor_id is not None else "kfflow"
@@ -380,13 +424,13 @@ def _mets_xml(name: str, label: str, package: Path, data_files, now: datetime) -
     file_sec = _sub(root, METS_NS, "fileSec", ID="filesec")
     group = _sub(file_sec, METS_NS, "fileGrp", ID="filegrp-rep1", USE="Representations/rep1/Data")
     file_ids = []
-    for index, (record, relative) in enumerate(data_files, start=1):
+    for index, data in enumerate(data_files, start=1):
         file_id = f"file-{index}"
         file_ids.append(file_id)
-        entry = _sub(group, METS_NS, "file", ID=file_id, MIMETYPE=record.media_type,
-                     **_checksum_attrs(package / relative, created))
+        entry = _sub(group, METS_NS, "file", ID=file_id, MIMETYPE=data.media_type,
+                     **_checksum_attrs(package / data.relative, created))
         _sub(entry, METS_NS, "FLocat", LOCTYPE="URL",
-             **{_n(XLINK_NS, "type"): "simple", _n(XLINK_NS, "href"): relative})
+             **{_n(XLINK_NS, "type"): "simple", _n(XLINK_NS, "href"): data.relative})
 
     struct = _sub(root, METS_NS, "structMap", ID="structmap-csip", TYPE="PHYSICAL", LABEL="CSIP")
     top = _sub(struct, METS_NS, "div", ID="div-root", LABEL=name)

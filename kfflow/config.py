@@ -69,6 +69,10 @@ class Settings(BaseSettings):
         description="where the bytes of documents, uploads and reports go: unset, the database (same transaction "
                     "as their register row); `s3://[key:secret@]bucket[/prefix]?endpoint_url=https://…&region=…` "
                     "for an S3-compatible store (the `s3` extra; see docs/architecture.md)")
+    evidence_max_mb: float = _env(
+        "KFFLOW_EVIDENCE_MAX_MB", default=10.0, gt=0, le=100,
+        description="largest evidence file (underlag: pdf, docx, xlsx, odt, png, jpg) a progress report or a "
+                    "transition takes, in MB; at most 5 files at once")
     workflows_path: Path = _env(
         "KFFLOW_WORKFLOWS", "`./workflows`", default=PROJECT_ROOT / "workflows",
         description="folder of lifecycle definitions")
@@ -151,6 +155,10 @@ class Settings(BaseSettings):
     oidc_name: str = _env(
         "KFFLOW_OIDC_NAME", default="regionens inloggning",
         description="what the sign-in button calls the provider: \"Logga in med <name>\"")
+
+    @property
+    def evidence_max_bytes(self) -> int:
+        return int(self.evidence_max_mb * 1024 * 1024)
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,

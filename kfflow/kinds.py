@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from kfflow.models import Audit, Measure, Recommendation
+from kfflow.models.indicator import next_value_due
 from kfflow.workflow.definition import FieldDef
 
 
@@ -23,6 +24,13 @@ class DueDate:
     anchor: str              # its name in workflows/reminders.yaml
     column: Any              # the SQL expression holding it (may need the kind's joins)
     calendar_label: str      # the calendar event's summary: "<label>: <title>"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A further date reminders may count from, computed per case in SQL (the calendar does not show it)."""
+    name: str                # its name in workflows/reminders.yaml
+    column: Any              # the SQL expression (may need the kind's joins)
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class CaseKind:
     title_format: str                          # str.format over the title columns' values, in order
     joins: tuple[tuple[Any, Any], ...] = ()    # (table, on) the title and due-date columns need
     due: DueDate | None = None
+    anchors: tuple[Anchor, ...] = ()           # more dates than `due` that reminders may count from
     waits_on_start_page: bool = False          # "Mina uppgifter" lists cases a role may move on
     fields: Callable[[], tuple[FieldDef, ...]] = tuple    # what its history records besides transitions
 
@@ -48,16 +57,18 @@ class CaseKind:
                                           for path, _column in self.title_columns))
 
     def title_from(self, values) -> str:
-        """The same name from the title columns' values (a row of `case_rows`)."""
-        return self.title_format.format(*values)
+        """The same name from the title columns' values (a row of `case_rows`, from its fifth column)."""
+        return self.title_format.format(*values[:len(self.title_columns)])
 
-    def case_rows(self) -> Select:
-        """id, state, owner_id, the due date and the title columns of every case, without loading a case.
+    def case_rows(self, anchors: tuple[Anchor, ...] = ()) -> Select:
+        """id, state, owner_id, the due date and the title columns of every case (then the values of `anchors`,
+        some of the kind's further anchors, in order), without loading a case.
 
         The reminder sweep streams this; the calendar reads it for one owner. Callers add their WHERE."""
         due = self.due.column if self.due else None
         stmt = select(self.model.id, self.model.state, self.model.owner_id, due,
-                      *(column for _path, column in self.title_columns)).select_from(self.model)
+                      *(column for _path, column in self.title_columns),
+                      *(anchor.column for anchor in anchors)).select_from(self.model)
         for table, on in self.joins:
             stmt = stmt.join(table, on)
         return stmt
@@ -68,8 +79,9 @@ class CaseKind:
 
 def _measure_fields() -> tuple[FieldDef, ...]:
     from kfflow.services.measures import PROGRESS_FIELDS
+    from kfflow.services.evidence import EVIDENCE_FIELD
     from kfflow.workflow.measure_attributes import attribute_fields
-    return attribute_fields() + PROGRESS_FIELDS
+    return attribute_fields() + PROGRESS_FIELDS + (EVIDENCE_FIELD,)
 
 
 def _recommendation_fields() -> tuple[FieldDef, ...]:
@@ -89,6 +101,7 @@ KINDS: dict[str, CaseKind] = {kind.name: kind for kind in (
         web_path="/atgarder/{id}", api_path="/measures/{id}",
         title_columns=(("title", Measure.title),), title_format="{}",
         due=DueDate("due_date", Measure.due_date, "Slutdatum"),
+        anchors=(Anchor("indicator_due", next_value_due(Measure.id)),),
         waits_on_start_page=True,
         fields=_measure_fields),
     CaseKind(

@@ -69,7 +69,7 @@ def api_fields(method: str, rule: str) -> set[str]:
     op = operation(method, rule)
     schema = op.body if op.body is not None else op.query
     named = {f.data_key or name for name, f in schema.fields.items() if not f.dump_only} if schema else set()
-    return named | set(op.files)
+    return named | set(op.files) | ({"attachments"} if op.attachments else set())  # evidence files' part
 
 
 # --- what each form needs to exist ------------------------------------------------------------------
@@ -263,7 +263,8 @@ def test_each_transition_form_matches_what_the_api_offers_the_same_role(kind, ap
         wf = workflow_of(read_case(session, kind, case_id))
         for role in ROLES:
             st, case = api.call("GET", api_path.format(id=case_id), as_user=role)
-            offered = {t["trigger"]: {f["name"] for f in t["required"]} for t in case["transitions"]}
+            offered = {t["trigger"]: {f["name"] for f in t["required"]} | ({"attachments"} if t["evidence"] else set())
+                       for t in case["transitions"]}
             for t in wf.transitions_from(state):
                 path = web_path.format(id=case_id, trigger=t.trigger)
                 status, forms = web_forms(clients[role], path)

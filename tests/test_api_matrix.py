@@ -21,6 +21,7 @@ from kfflow.services.users import set_active
 from tests.api_support import days_ahead
 from tests.audit_factories import answered_audit, decide
 from tests.conftest import TEST_PASSWORD
+from kfflow.services.measures import add_progress_report
 from tests.factories import measure_in_state
 from tests.jobs_support import finished_job, hold_jobs
 
@@ -71,6 +72,17 @@ def measure_with_indicator(session, users):
 
     m = measure_in_state(session, users, "decided")
     return {"indicator_id": add_indicator(session, users["steering"], m.id, dict(INDICATOR)).id}
+
+
+def measure_with_attachment(session, users):
+    from kfflow.evidence import Upload
+    from kfflow.services.evidence import attachments_of
+    from tests.evidence_files import pdf_bytes
+
+    m = measure_in_state(session, users, "decided")
+    add_progress_report(session, users["owner"], m.id, done="Gjort.", ongoing=None, planned=None,
+                        attachments=[Upload("beslut.pdf", pdf_bytes())])
+    return {"attachment_id": attachments_of(session, "measure", m.id)[0].id}
 
 
 def prioritised_measure(session, users):
@@ -255,6 +267,9 @@ ROWS += [
     # The ranked list: the bodies that prepare, decide and register (the rank action in measure.yaml).
     Row("GET", "/measures/ranking", prioritised_measure, None, "401 403 403 200 200 200 200 403 401"),
     Row("GET", "/measures/ranking.pdf", prioritised_measure, None, "401 403 403 200 200 200 200 403 401"),
+    # Evidence files are read by anyone signed in, like the case they belong to.
+    Row("GET", "/attachments/<int:attachment_id>", measure_with_attachment, None,
+        "401 200 200 200 200 200 200 200 401"),
     Row("GET", "/lagesbild", None, None, "401 422 422 422 422 422 422 422 401", query="?as_of=2026-13-01",
         note="a bad as_of"),
     # Freezing a lägesbild: the freeze_lagesbild action in measure.yaml (steering and registrars).

@@ -5,8 +5,8 @@ import re
 from datetime import date, timedelta
 
 from kfflow.services.indicators import add_indicator, add_measurement
-from kfflow.services.lagesbild import (LagesbildFilter, SinceLastMeeting, lagesbild, lagesbild_rules, parse_filter,
-                                       wrong_way)
+from kfflow.services.lagesbild import (LagesbildFilter, SinceLastMeeting, lagesbild, lagesbild_rules,
+                                       parse_filter)
 from kfflow.services.measures import add_progress_report
 
 from kfflow.workflow import get_workflows
@@ -105,7 +105,11 @@ def test_an_indicator_moving_the_wrong_way_puts_the_measure_at_risk(session, use
     assert view.at_risk_reasons == {"due_soon_unreported": 0, "stale_indicator": 0, "wrong_way_indicator": 1}
     # as of a day before the second value, only the first counts
     assert lagesbild(session, as_of=date(2026, 2, 15)).at_risk_reasons["wrong_way_indicator"] == 0
-    assert wrong_way("higher", 5, 6) and not wrong_way("higher", 6, 5) and wrong_way("lower", 6, 5)
+    higher = measure_in_state(session, users, "decided", title="Fler sökande")
+    add_progress_report(session, users["owner"], higher.id, done="Annonserat.", ongoing=None, planned=None, now=NOW)
+    add_measurement(session, users["owner"], _indicator(session, users, higher.id, "higher").id,
+                    {"value": 7.0, "date": "2026-02-01"}, now=NOW)  # higher is better: 7.9 → 7.0 is the wrong way
+    assert lagesbild(session, as_of=NOW.date()).at_risk_reasons["wrong_way_indicator"] == 2
 
 
 def test_compared_to_the_baseline_when_the_yaml_says_so(session, users, monkeypatch):

@@ -90,3 +90,15 @@ def test_a_meeting_long_past_is_not_frozen_with_todays_numbers(database, session
     reminder_rules = replace(rules(), steering_meetings=(date(2026, 1, 14),))
     assert sweep(database, at(date(2026, 1, 14), days=8), reminder_rules=reminder_rules).frozen == 0  # grace_days 7
     assert sweep(database, at(date(2026, 1, 14), days=7), reminder_rules=reminder_rules).frozen == 1
+
+
+def test_the_demo_shows_every_status_and_a_frozen_lagesbild_with_its_trend(session):
+    from kfflow.services.demo import load_demo
+    from kfflow.services.lagesbild_snapshots import list_snapshots, previous_snapshot, trend
+
+    assert load_demo(session)
+    view = lagesbild(session)
+    assert all(view.status[s] > 0 for s in ("on_track", "at_risk", "late")), view.status
+    assert [s.meeting_date for s in list_snapshots(session)] == [None]
+    change = trend(view, previous_snapshot(session, None))
+    assert change.counts["decided"] == 1 and change.counts["proposed"] == 1 and change.status["late"] == 1

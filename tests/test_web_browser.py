@@ -12,6 +12,7 @@ import pytest
 from kfflow.services.audits import add_recommendation, register_audit
 from kfflow.services.cases import fire
 from kfflow.services.indicators import add_indicator, add_measurement
+from kfflow.services.lagesbild_snapshots import freeze_lagesbild
 from kfflow.services.users import create_user
 from tests.browser_support import ARTIFACTS, AXE_JS, LiveServer, launch, require
 from tests.conftest import TEST_PASSWORD
@@ -48,8 +49,11 @@ def live(tmp_path_factory, password_hash):
             proposed = measure_in_state(s, users, "proposed", title="Heltid som norm i vården")
             service = create_user(s, users["admin"], username="hr.system", role="council",
                                   display_name="HR-systemet", service_account=True)
-            server.ids = {"measure": decided.id, "audit": audit.id, "rec": rec.id, "proposed": proposed.id,
-                          "service": service.id}
+            # Two frozen lägesbilder, so that axe sees the list, a frozen one and the trend.
+            freeze_lagesbild(s, users["steering"])
+            snapshot = freeze_lagesbild(s, users["steering"], working_group=None)
+            server.ids = {"measure": decided.id, "audit": audit.id, "rec": rec.id, "service": service.id,
+                          "snapshot": snapshot.id, "proposed": proposed.id}
         sweep(server.database, datetime.now(timezone.utc))  # in-app notifications for the list page
         yield server
 
@@ -176,7 +180,10 @@ def _pages(live, role: str) -> list[str]:
         "council": ["/atgarder?lage=decided&sortera=title&ordning=fallande", "/atgarder/rangordning",
                     f"/atgarder/{ids['proposed']}/steg/prioritise", "/atgarder?sortera=score&ordning=fallande",
                     "/atgarder/delrapport.pdf?from=2026-13-01&to=2026-01-01"],  # the report form with errors
-        "steering": [f"/atgarder/{ids['measure']}/steg/reassign", f"/atgarder/{ids['proposed']}/andra", "/atgarder?forsenad=1", "/atgarder/importera"],
+        "steering": [f"/atgarder/{ids['measure']}/steg/reassign", f"/atgarder/{ids['proposed']}/andra",
+                     "/atgarder?forsenad=1", "/atgarder/importera",
+                     "/lagesbild", "/lagesbild/frysta", f"/lagesbild/frysta/{ids['snapshot']}",
+                     "/lagesbild?as_of=2026-02-30&working_group=Ingen"],  # the last: the filters with errors
         "registrar": ["/granskningar/ny", f"/granskningar/{ids['audit']}", f"/rekommendationer/{ids['rec']}/steg/reassign",
                       "/atgarder/importera", f"/granskningar/{ids['audit']}/andra",
                       f"/granskningar/{ids['audit']}/steg/start_drafting"],
@@ -315,5 +322,35 @@ def test_axe_on_the_sign_in_page_with_a_provider(browser, live_with_provider):
     page.get_by_role("button", name="Logga in", exact=True).click()
     page.get_by_text("Inloggning med lösenord är avstängd").wait_for()
     violations += _axe(page)
+    context.close()
+    assert violations == []
+
+
+def test_evidence_upload_in_the_browser(browser, live):
+    """The progress form sends files as a browser does (names with quotes and Unicode survive), a bad file gets its
+    message on the field, the page lists the file, and the link downloads the same bytes; axe on both answers."""
+    from tests.evidence_files import pdf_bytes
+
+    pdf = pdf_bytes()
+    name = 'Beslut "RS" § 81 – åäö.pdf'
+    context, page = signed_in(browser, live, "owner", axe=True)
+    page.goto(f"/atgarder/{live.ids['measure']}")
+    page.get_by_label("Vad är gjort?").fill("Beslutet är fattat.")
+    page.get_by_label("Underlag (valfritt)").set_input_files({"name": "beslut.docx", "buffer": pdf,
+                                                               "mimeType": "application/pdf"})
+    page.get_by_role("button", name="Spara lägesrapport").click()
+    page.get_by_text("filändelsen ska stämma").wait_for()
+    violations = _axe(page)
+    assert page.get_by_label("Vad är gjort?").input_value() == "Beslutet är fattat."
+    page.get_by_label("Underlag (valfritt)").set_input_files({"name": name, "buffer": pdf, "mimeType": "application/pdf"})
+    page.get_by_role("button", name="Spara lägesrapport").click()
+    page.get_by_text("Lägesrapporten är sparad").wait_for()
+    violations += _axe(page)
+    link = page.get_by_role("link", name=name).first
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == name.replace('"', "_")  # Chromium saves no quotes in a file name
+    with open(download.value.path(), "rb") as saved:
+        assert saved.read() == pdf
     context.close()
     assert violations == []

@@ -64,6 +64,8 @@ ROWS = [
     Row("measures.propose", "GET", "/atgarder/ny", everyone(200)),
     Row("measures.propose", "POST", "/atgarder/ny", everyone(422), {"title": ""}),
     Row("measures.measure_page", "GET", "/atgarder/{decided}", everyone(200)),
+    # An evidence file: anyone signed in, like the case it belongs to.
+    Row("evidence.download", "GET", "/underlag/{attachment}", everyone(200)),
     Row("measures.edit", "GET", "/atgarder/{decided}/andra", only({"owner": 200, "steering": 200, "registrar": 200})),
     Row("measures.edit", "POST", "/atgarder/{decided}/andra", only({"owner": 422, "steering": 422, "registrar": 422}),
         {"title": "", "version": "{decided_version}"}),
@@ -182,9 +184,22 @@ def _cases(session, users, make_user):
     victim = make_user("victim", "contributor")
     service = create_user(session, users["admin"], username="integration", role="council", service_account=True)
     job = finished_job(session, users["owner"])
-    return {"job": job.id, "decided": decided.id, "decided_version": decided.version, "audit": audit.id,
+    attachment = _attachment(session, users)
+    return {"attachment": attachment, "job": job.id, "decided": decided.id, "decided_version": decided.version, "audit": audit.id,
             "audit_version": audit.version, "rec": rec.id,
             "rec_version": rec.version, "victim": victim.id, "service": service.id}
+
+
+def _attachment(session, users) -> int:
+    from kfflow.evidence import Upload
+    from kfflow.services.evidence import attachments_of
+    from kfflow.services.measures import add_progress_report
+    from tests.evidence_files import pdf_bytes
+
+    measure = measure_in_state(session, users, "decided", title="Med underlag")
+    add_progress_report(session, users["owner"], measure.id, done="Gjort.", ongoing=None, planned=None,
+                        attachments=[Upload("beslut.pdf", pdf_bytes())])
+    return attachments_of(session, "measure", measure.id)[0].id
 
 
 def _clients(app, session, users, make_user) -> dict:

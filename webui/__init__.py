@@ -84,6 +84,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.register_blueprint(imports_bp)
     from webui.jobs import bp as jobs_bp
     app.register_blueprint(jobs_bp)
+    # Evidence files (issue 13): their download, and the request limit of the routes that take them.
+    from webui import evidence
+    evidence.init_app(app)
 
     # The JSON API (/api/v1); exempts itself from CSRF when CSRFProtect is installed.
     from webui import api

@@ -14,6 +14,7 @@ from kfflow.workflow.fields import to_record
 from webui.auth import current_actor
 from webui.db import get_session
 from webui.errors import status_for
+from webui.evidence import uploads_from_request
 
 
 def form_value(value):
@@ -76,12 +77,14 @@ def transition_form(kind: str, case_id: int, trigger: str, case_endpoint: str, c
                 **context, "message": _("Du kan inte göra detta i ärendet just nu."), "unavailable": True}), 403
         return render_template("cases/transition.html", **context)
     values = form_data()
+    values.pop("csrf_token", None)
     context.update(values=values, version=request.form.get("version", ""))
     version = read_version()
     try:
         if version is None:
             raise StaleCase("")
-        fire(session, actor, (kind, case_id), trigger, values, expected_version=version)
+        fire(session, actor, (kind, case_id), trigger, values, expected_version=version,
+             attachments=uploads_from_request())
     except ValidationError as exc:
         return render_template("cases/transition.html", **{**context, "errors": exc.fields,
                                                             "message": exc.message}), 422

@@ -4,6 +4,7 @@ Every model module is imported here so that the metadata (and Alembic) sees ever
 """
 from kfflow.db import Base
 from kfflow.models.api_token import ApiToken
+from kfflow.models.attachment import Attachment, AttachmentIsImmutable
 from kfflow.models.audit import Audit, Recommendation, RecommendationMeasure
 from kfflow.models.calendar import CalendarToken
 from kfflow.models.comment import Comment
@@ -24,7 +25,8 @@ from kfflow.models.user import AccountEvent, Body, User, UserRoleChange
 
 __all__ = [
     "Base",
-    "AccountEvent", "ApiToken", "Audit", "Recommendation", "RecommendationMeasure", "CalendarToken",
+    "AccountEvent", "ApiToken", "Attachment", "AttachmentIsImmutable", "Audit", "Recommendation",
+    "RecommendationMeasure", "CalendarToken",
     "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly", "Indicator", "Job",
     "LagesbildSnapshot",
     "LoginSession", "Measure", "Measurement", "ProgressReport", "Notification", "NotificationPreference",

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, Float, ForeignKey, Integer, ScalarSelect, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kfflow.db import Base, UTCDateTime, utcnow
+from kfflow.db import Base, UTCDateTime, days_after, utcnow
 from kfflow.models.user import User
 
 
@@ -49,3 +49,13 @@ class Measurement(Base):
 
     indicator: Mapped[Indicator] = relationship(back_populates="measurements")
     entered_by: Mapped[User | None] = relationship()
+
+
+def next_value_due(measure_id) -> ScalarSelect:
+    """SQL: the first day one of the measure's indicators is due a new value — its latest measurement (the
+    baseline until there is one) plus its frequency; NULL without indicators. Reminders count from it
+    (`indicator_due` in workflows/reminders.yaml); after this day the indicator is stale."""
+    last = (select(func.max(Measurement.measured_on)).where(Measurement.indicator_id == Indicator.id)
+            .correlate(Indicator).scalar_subquery())
+    due = days_after(func.coalesce(last, Indicator.baseline_date), Indicator.frequency_days)
+    return select(func.min(due)).where(Indicator.measure_id == measure_id).scalar_subquery()

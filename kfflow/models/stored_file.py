@@ -21,6 +21,7 @@ class StoredFile(Base):
     PURPOSE_DOCUMENT = "document"            # a registered document (the register row refers to it)
     PURPOSE_IMPORT_UPLOAD = "import_upload"  # a spreadsheet between preview and confirm
     PURPOSE_REPORT = "report"                # a generated report kept for its reader
+    PURPOSE_EVIDENCE = "evidence"            # a file attached to a case as evidence (an `attachment` row)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     purpose: Mapped[str] = mapped_column(String(40))

@@ -18,7 +18,8 @@ from kfflow.kinds import KINDS
 REMINDERS_FILE = "reminders.yaml"
 MEETING_ANCHOR = "steering_meeting"
 # Per case kind with a due date: the anchor dates a rule may count from (its due date, the meeting dates).
-ANCHORS = {kind.name: (kind.due.anchor, MEETING_ANCHOR) for kind in KINDS.values() if kind.due}
+ANCHORS = {kind.name: (kind.due.anchor, MEETING_ANCHOR, *(a.name for a in kind.anchors))
+           for kind in KINDS.values() if kind.due}
 RULE_KEYS = {"name", "case", "states", "anchor", "days_before", "days_after", "repeat_every_days",
              "recipients", "subject", "reason"}
 TOP_KEYS = {"timezone", "digest", "delivery", "steering_meetings", "rules"}

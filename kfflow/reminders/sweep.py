@@ -126,7 +126,8 @@ class Decision(NamedTuple):
     """One occurrence of one rule due now for one case, before it is expanded into recipients.
 
     A named tuple rather than a dataclass: a sweep makes one per (rule, case) in its hot loop.
-    `row` is the case's row from its kind's `case_rows` (id, state, owner_id, due date, title columns…)."""
+    `row` is the case's row from its kind's `case_rows` (id, state, owner_id, due date, title columns…, the
+    further anchors the sweep reads…); `anchor` is the date this rule counted from."""
 
     entry: RuleEntry
     row: tuple
@@ -204,7 +205,13 @@ def plan_due(conn: Connection, rules: ReminderRules, now: datetime, audience: Au
         kind_rules = rules.for_case(kind.name)
         if not kind_rules or kind.due is None:
             continue
-        query, model, anchor_col = kind.case_rows(), kind.model, kind.due.column
+        # Further anchors are read only when a rule counts from them (each is a subquery per case).
+        extras = tuple(a for a in kind.anchors if any(rule.anchor == a.name for rule in kind_rules))
+        query, model = kind.case_rows(extras), kind.model
+        # Where each anchor sits in a row of `case_rows(extras)`, and its SQL expression.
+        anchor_at = {kind.due.anchor: (3, kind.due.column)}
+        for i, extra in enumerate(extras):
+            anchor_at[extra.name] = (4 + len(kind.title_columns) + i, extra.column)
         conditions, date_rules, meeting_rules = [], [], []
         for rule in kind_rules:
             in_states = model.state.in_(rule.states)
@@ -216,6 +223,7 @@ def plan_due(conn: Connection, rules: ReminderRules, now: datetime, audience: Au
                     conditions.append(in_states)
                 continue
             date_rules.append(entry)
+            anchor_col = anchor_at[rule.anchor][1]
             lo, hi = rule.anchor_window()
             cond = [in_states, anchor_col.is_not(None), anchor_col <= today - timedelta(days=lo)]
             if hi is not None:
@@ -223,27 +231,27 @@ def plan_due(conn: Connection, rules: ReminderRules, now: datetime, audience: Au
             conditions.append(and_(*cond))
         if not conditions:
             continue
-        # Rules that share their states form a group with one memo: days since the anchor → the
+        # Rules that share their anchor and states form a group with one memo: days since the anchor → the
         # (rule, offset) pairs due. Cases share few distinct due dates, so a row costs one dict lookup.
-        groups: dict[frozenset, list[RuleEntry]] = {}
+        groups: dict[tuple[int, frozenset], list[RuleEntry]] = {}
         for entry in date_rules:
-            groups.setdefault(entry.states, []).append(entry)
-        date_groups = [(states, entries, {}) for states, entries in groups.items()]
+            groups.setdefault((anchor_at[entry.rule.anchor][0], entry.states), []).append(entry)
+        date_groups = [(at, states, entries, {}) for (at, states), entries in groups.items()]
         stmt = query.where(or_(*conditions)).order_by(model.id)
         batch: list[Decision] = []
         add = batch.append
         for row in conn.execute(stmt, execution_options={"yield_per": BATCH}):
-            state, owner_id, anchor = row[1], row[2], row[3]
-            if anchor is not None:
-                days = today_ord - anchor.toordinal()
-                distance = days if days >= 0 else -days
-                for states, entries, memo in date_groups:
-                    if state in states:
-                        hits = memo.get(days)
-                        if hits is None:
-                            hits = memo[days] = _hits(entries, days)
-                        for entry, offset in hits:
-                            add(new_decision(Decision, (entry, row, anchor, offset, distance, owner_id)))
+            state, owner_id = row[1], row[2]
+            for at, states, entries, memo in date_groups:
+                anchor = row[at]
+                if anchor is not None and state in states:
+                    days = today_ord - anchor.toordinal()
+                    distance = days if days >= 0 else -days
+                    hits = memo.get(days)
+                    if hits is None:
+                        hits = memo[days] = _hits(entries, days)
+                    for entry, offset in hits:
+                        add(new_decision(Decision, (entry, row, anchor, offset, distance, owner_id)))
             for entry, (offset, meeting) in meeting_rules:
                 if state in entry.states:
                     add(Decision(entry, row, meeting, offset, abs(today_ord - meeting.toordinal()), owner_id))

@@ -134,6 +134,7 @@ class AvailableTransition:
     dest: str
     dest_label: str
     fields: tuple[FieldDef, ...]
+    evidence: bool = False  # takes evidence files (`evidence: true` in the lifecycle)
 
 
 def available_transitions(actor, case, *, now: datetime | None = None) -> list[AvailableTransition]:
@@ -150,7 +151,7 @@ def available_transitions(actor, case, *, now: datetime | None = None) -> list[A
         if check_guards(ctx, t, with_fields=False):
             continue
         dest = t.dest_from(case.state)
-        result.append(AvailableTransition(t.trigger, t.label, dest, wf.state_label(dest), t.fields))
+        result.append(AvailableTransition(t.trigger, t.label, dest, wf.state_label(dest), t.fields, t.evidence))
     return result
 
 

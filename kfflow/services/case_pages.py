@@ -14,6 +14,7 @@ from kfflow.errors import NotFound
 from kfflow.services.cases import available_transitions, history_of, read_case, transition_for
 from kfflow.services.comments import comments_on
 from kfflow.services.documents import registered_documents
+from kfflow.services.evidence import attachments_of
 from kfflow.services.indicators import indicator_statuses, may_follow_up
 from kfflow.services.timeline import TimelineItem, due_date_revisions, timeline
 from kfflow.services.users import Person, active_people
@@ -37,11 +38,14 @@ class CasePage:
     people: list[Person] = field(default_factory=list)             # whom the page's user pickers offer
     indicators: list = field(default_factory=list)                 # IndicatorStatus per indicator (measures)
     may_follow_up: bool = False                                    # may add indicators and measurements
+    attachments: list = field(default_factory=list)                # evidence files (AttachmentInfo), oldest first
 
 
 def _case_page(session: Session, actor, kind: str, case_id: int) -> CasePage:
     case = read_case(session, kind, case_id)
-    return CasePage(case, available_actions(actor, case), timeline(case, history_of(session, case)), local_today())
+    attachments = attachments_of(session, kind, case_id)
+    return CasePage(case, available_actions(actor, case), timeline(case, history_of(session, case), attachments),
+                    local_today(), attachments=attachments)
 
 
 def measure_page(session: Session, actor, measure_id: int) -> CasePage:

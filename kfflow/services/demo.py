@@ -13,6 +13,7 @@ from kfflow.services import demo_data as data
 from kfflow.services.audits import add_recommendation, register_audit, update_recommendation
 from kfflow.services.cases import fire
 from kfflow.services.indicators import add_indicator, add_measurement
+from kfflow.services.lagesbild_snapshots import freeze_lagesbild
 from kfflow.services.measures import add_progress_report, propose_measure, update_measure
 from kfflow.services.users import create_user, ensure_body
 from kfflow.security import hash_password
@@ -77,6 +78,8 @@ def load_demo(session: Session) -> bool:
         for days_ago, value, source in history:
             add_measurement(session, owner, ind.id, {"value": value, "date": today - timedelta(days=days_ago),
                                                      "source": source}, now=now)
+    # A lägesbild frozen before the last measures came, so /lagesbild/frysta has one and the page a trend to show.
+    freeze_lagesbild(session, steering, now=now)
     # An overdue measure, decided earlier, so reminders and the start page have something late to show.
     late = propose_measure(session, contributor, {"title": "Strukturerad inskolning inklusive utvärdering",
                                                   "working_group": "Utbildning", "category": "retain"}, now=now)

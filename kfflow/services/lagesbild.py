@@ -11,7 +11,9 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Date, and_, case, false, func, literal, or_, select, true
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.orm import Session
 
 from kfflow.clock import LOCAL_TZ, local_today
@@ -97,58 +99,81 @@ def parse_filter(raw: dict, *, today: date | None = None) -> LagesbildFilter:
     return LagesbildFilter(as_of, group)
 
 
-def wrong_way(direction: str, latest: float, compared: float) -> bool:
-    """Whether `latest` moved away from the target compared with `compared` (lower or higher is better)."""
-    return latest > compared if direction == "lower" else latest < compared
+class days_before(FunctionElement):
+    """`day` minus an integer column of days, as a date both databases compare with a date column."""
+    type = Date()
+    inherit_cache = True
 
 
-def measure_status(rule: StatusRule, today: date, due_date: date | None, last_report: date | None,
-                   stale_indicator: bool, wrong_way_indicator: bool = False) -> tuple[str, str | None]:
-    """One measure's status under the rule, and for at_risk the first reason (AT_RISK_REASONS)."""
-    if due_date is not None and due_date < today:
-        return "late", None
-    reported = last_report is not None and last_report >= today - timedelta(days=rule.report_within_days)
-    if due_date is not None and due_date <= today + timedelta(days=rule.warning_days) and not reported:
-        return "at_risk", "due_soon_unreported"
-    if rule.stale_indicator_is_at_risk and stale_indicator:
-        return "at_risk", "stale_indicator"
-    if rule.wrong_way_indicator_is_at_risk and wrong_way_indicator:
-        return "at_risk", "wrong_way_indicator"
-    return "on_track", None
+@compiles(days_before)
+def _days_before_postgresql(element, compiler, **kw):
+    day, days = element.clauses
+    return f"(CAST({compiler.process(day, **kw)} AS DATE) - {compiler.process(days, **kw)})"
 
 
-def _indicator_flags(session: Session, rule: StatusRule, running, today: date) -> tuple[set[int], set[int]]:
-    """(measures with a stale indicator, measures with an indicator moving the wrong way): one query over each
-    indicator's latest two values up to `today`."""
+@compiles(days_before, "sqlite")
+def _days_before_sqlite(element, compiler, **kw):
+    day, days = element.clauses
+    return f"date({compiler.process(day, **kw)}, '-' || {compiler.process(days, **kw)} || ' days')"
+
+
+def _indicator_flags(rule: StatusRule, running, today: date):
+    """Per running measure with indicators: `stale` (some indicator without a value within its frequency) and
+    `wrong_way` (some indicator whose latest value is further from the target than the value it is compared
+    with, in its direction), each 0 or 1; values after `today` do not count."""
+    window = dict(partition_by=Measurement.indicator_id,
+                  order_by=(Measurement.measured_on.desc(), Measurement.id.desc()))
     ranked = (select(Measurement.indicator_id, Measurement.value, Measurement.measured_on,
-                     func.row_number().over(partition_by=Measurement.indicator_id,
-                                            order_by=(Measurement.measured_on.desc(), Measurement.id.desc()))
-                     .label("rank"))
+                     func.row_number().over(**window).label("rank"), func.lead(Measurement.value).over(**window)
+                     .label("previous"))
               .join(Indicator, Indicator.id == Measurement.indicator_id)
               .where(Indicator.measure_id.in_(running), Measurement.measured_on <= today).subquery())
-    rows = session.execute(
-        select(Indicator.id, Indicator.measure_id, Indicator.direction, Indicator.baseline, Indicator.baseline_date,
-               Indicator.frequency_days, ranked.c.value, ranked.c.measured_on)
-        .outerjoin(ranked, and_(ranked.c.indicator_id == Indicator.id, ranked.c.rank <= 2))
-        .where(Indicator.measure_id.in_(running))
-        .order_by(Indicator.id, ranked.c.rank))
-    values: dict[int, list] = defaultdict(list)
-    meta = {}
-    for ind_id, measure_id, direction, baseline, baseline_date, frequency, value, measured_on in rows:
-        meta[ind_id] = (measure_id, direction, baseline, baseline_date, frequency)
-        if value is not None:
-            values[ind_id].append((value, measured_on))
-    stale, wrong = set(), set()
-    for ind_id, (measure_id, direction, baseline, baseline_date, frequency) in meta.items():
-        latest = values[ind_id]
-        last_date = latest[0][1] if latest else baseline_date
-        if (today - last_date).days > frequency:
-            stale.add(measure_id)
-        if latest:
-            compared = latest[1][0] if rule.wrong_way_compared_to == "previous" and len(latest) > 1 else baseline
-            if wrong_way(direction, latest[0][0], compared):
-                wrong.add(measure_id)
-    return stale, wrong
+    latest = select(ranked).where(ranked.c.rank == 1).subquery()
+    compared = (func.coalesce(latest.c.previous, Indicator.baseline) if rule.wrong_way_compared_to == "previous"
+                else Indicator.baseline)
+    moved_away = case((Indicator.direction == "lower", latest.c.value > compared), else_=latest.c.value < compared)
+    last = func.coalesce(latest.c.measured_on, Indicator.baseline_date)
+    return (select(Indicator.measure_id,
+                   func.max(case((last < days_before(literal(today, Date), Indicator.frequency_days), 1), else_=0))
+                   .label("stale"),
+                   func.max(case((and_(latest.c.value.is_not(None), moved_away), 1), else_=0)).label("wrong_way"))
+            .outerjoin(latest, latest.c.indicator_id == Indicator.id)
+            .where(Indicator.measure_id.in_(running)).group_by(Indicator.measure_id).subquery())
+
+
+def _status_counts(session: Session, rule: StatusRule, applies_to, in_scope, today: date,
+                   meeting: date | None) -> tuple[dict[str, int], dict[str, int], int]:
+    """(measures per status, at-risk measures per first reason, newly late): one query, the rule as a CASE."""
+    running = select(Measure.id).where(Measure.state.in_(applies_to), in_scope)
+    reports = (select(ProgressReport.measure_id, func.max(ProgressReport.reported_on).label("last"))
+               .where(ProgressReport.measure_id.in_(running), ProgressReport.reported_on <= today)
+               .group_by(ProgressReport.measure_id).subquery())
+    flags = _indicator_flags(rule, running, today)
+    newly = Measure.due_date > meeting if meeting is not None else false()
+    unreported = or_(reports.c.last.is_(None), reports.c.last < today - timedelta(days=rule.report_within_days))
+    verdict = case(
+        (and_(Measure.due_date < today, newly), "late:newly"),
+        (Measure.due_date < today, "late"),
+        (and_(Measure.due_date <= today + timedelta(days=rule.warning_days), unreported),
+         "at_risk:due_soon_unreported"),
+        (and_(true() if rule.stale_indicator_is_at_risk else false(), flags.c.stale == 1), "at_risk:stale_indicator"),
+        (and_(true() if rule.wrong_way_indicator_is_at_risk else false(), flags.c.wrong_way == 1),
+         "at_risk:wrong_way_indicator"),
+        else_="on_track")
+    status = dict.fromkeys(STATUSES, 0)
+    reasons = dict.fromkeys(AT_RISK_REASONS, 0)
+    newly_late = 0
+    for found, n in session.execute(
+            select(verdict, func.count(Measure.id)).select_from(Measure)
+            .outerjoin(reports, reports.c.measure_id == Measure.id).outerjoin(flags, flags.c.measure_id == Measure.id)
+            .where(Measure.state.in_(applies_to), in_scope).group_by(verdict)):
+        name, _, reason = found.partition(":")
+        status[name] += n
+        if name == "at_risk":
+            reasons[reason] += n
+        elif reason == "newly":
+            newly_late += n
+    return status, reasons, newly_late
 
 
 def last_meeting_before(meetings, as_of: date) -> date | None:
@@ -160,7 +185,7 @@ def _local_midnight(day: date) -> datetime:
 
 
 def _since(session: Session, rules: LagesbildRules, scope, meeting: date | None, as_of: date,
-           running_due: list[date | None]) -> SinceLastMeeting:
+           newly_late: int) -> SinceLastMeeting:
     if meeting is None:
         return SinceLastMeeting(None)
     workflow = get_workflows().current("measure")
@@ -181,7 +206,6 @@ def _since(session: Session, rules: LagesbildRules, scope, meeting: date | None,
                HistoryEntry.at >= _local_midnight(meeting + timedelta(days=1)),
                HistoryEntry.at < _local_midnight(as_of + timedelta(days=1)),
                HistoryEntry.case_id.in_(scope))).one()
-    newly_late = sum(1 for due in running_due if due is not None and meeting < due < as_of)
     return SinceLastMeeting(
         meeting, decided=int(row[0] or 0), implemented=int(row[1] or 0), evaluated=int(row[2] or 0),
         newly_late=newly_late, due_dates_moved=int(row[3] or 0))
@@ -201,14 +225,13 @@ _MEETINGS: dict[int, tuple[date, ...]] = {}
 
 def lagesbild(session: Session, *, as_of: date | None = None, working_group: str | None = None,
               meetings: tuple[date, ...] | None = None) -> Lagesbild:
-    """The lägesbild at `as_of` (today when None), for one working group or all; five queries."""
+    """The lägesbild at `as_of` (today when None), for one working group or all; three queries."""
     today = as_of or local_today()
     rules = lagesbild_rules()
     rule = rules.status
     applies_to = rule.applies_to.states(get_workflows().current("measure"))
-    in_scope = (Measure.working_group == working_group) if working_group else True
+    in_scope = (Measure.working_group == working_group) if working_group else true()
     scope = select(Measure.id).where(in_scope)
-    running = select(Measure.id).where(Measure.state.in_(applies_to), in_scope)
 
     counts: dict[str, int] = defaultdict(int)
     breakdowns = {name: defaultdict(lambda: defaultdict(int)) for name in BREAKDOWNS}
@@ -219,23 +242,8 @@ def lagesbild(session: Session, *, as_of: date | None = None, working_group: str
         for name, key in zip(BREAKDOWNS, keys):
             breakdowns[name][key or NONE_KEY][state] += n
 
-    last_reports = dict(session.execute(
-        select(ProgressReport.measure_id, func.max(ProgressReport.reported_on))
-        .where(ProgressReport.measure_id.in_(running), ProgressReport.reported_on <= today)
-        .group_by(ProgressReport.measure_id)).all())
-    stale, wrong = _indicator_flags(session, rule, running, today)
-    status = dict.fromkeys(STATUSES, 0)
-    reasons = dict.fromkeys(AT_RISK_REASONS, 0)
-    running_due = []
-    for measure_id, due_date in session.execute(select(Measure.id, Measure.due_date)
-                                                .where(Measure.state.in_(applies_to), in_scope)):
-        running_due.append(due_date)
-        found, reason = measure_status(rule, today, due_date, last_reports.get(measure_id), measure_id in stale,
-                                       measure_id in wrong)
-        status[found] += 1
-        if reason:
-            reasons[reason] += 1
     meeting = last_meeting_before(steering_meetings() if meetings is None else meetings, today)
-    since = _since(session, rules, scope, meeting, today, running_due)
+    status, reasons, newly_late = _status_counts(session, rule, applies_to, in_scope, today, meeting)
+    since = _since(session, rules, scope, meeting, today, newly_late)
     return Lagesbild(today, working_group, dict(counts), status, reasons, since,
                      **{name: {k: dict(v) for k, v in b.items()} for name, b in breakdowns.items()})

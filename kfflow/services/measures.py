@@ -13,7 +13,9 @@ from kfflow.errors import PermissionDenied, ValidationError
 from kfflow.models import Measure, ProgressReport
 from kfflow.services._common import (add_history, add_history_rows, bulk_insert, check_version, history_row,
                                      load_actor, load_actor_and_case, populate, reserve_ids)
+from kfflow.evidence import Upload
 from kfflow.services.access import may, refusal, require
+from kfflow.services.evidence import attach_in_transaction, check_evidence, evidence_record
 from kfflow.workflow import get_workflows
 from kfflow.workflow.attributes import PROGRESS
 from kfflow.workflow.fields import parse_date, parse_fields, to_record
@@ -106,11 +108,12 @@ def change_measure_in_transaction(session: Session, actor, measure: Measure, val
 
 def add_progress_report(session: Session, actor, measure_id: int, *, done: str | None, ongoing: str | None,
                         planned: str | None, reported_on: date | None = None, expected_version: int | None = None,
-                        now: datetime | None = None) -> ProgressReport:
+                        attachments: list[Upload] | None = None, now: datetime | None = None) -> ProgressReport:
     """"Vad är gjort? / Vad pågår? / Vad finns planerat?" on a running measure (`report_progress`).
 
     A report changes the measure: its version moves (StaleCase when the caller saw another) and the
-    history records the report.
+    history records the report. `attachments` are evidence files, kept with the report or, when one is
+    refused, neither.
     """
     now = now or utcnow()
     with write_transaction(session):
@@ -125,9 +128,11 @@ def add_progress_report(session: Session, actor, measure_id: int, *, done: str |
                 reported_on = parse_date(reported_on)
             except ValueError as exc:
                 errors["reported_on"] = f"Datum: {exc}"
+        files, file_errors = check_evidence(attachments)
+        errors.update(file_errors)
         if errors:
             raise ValidationError("Rapporten kunde inte sparas.", errors)
-        if not any(texts.values()):
+        if not any(texts.values()) and not files:
             raise ValidationError("Rapporten är tom.", {"done": "Fyll i minst en av frågorna."})
         if refused is not None:
             raise refused
@@ -137,5 +142,6 @@ def add_progress_report(session: Session, actor, measure_id: int, *, done: str |
                                 created_at=now, **{k: v or None for k, v in texts.items()})
         session.add(report)
         add_history(session, case=measure, trigger="report_progress", from_state=measure.state, actor=actor,
-                    at=now, fields={k: v for k, v in texts.items() if v})
+                    at=now, fields={**{k: v for k, v in texts.items() if v}, **evidence_record(files)})
+        attach_in_transaction(session, actor, measure, files, now=now, progress_report=report)  # flushed: has an id
     return report

@@ -3,7 +3,7 @@ with their labels, all from the case's lifecycle (workflows/*.yaml: its transiti
 services write besides them) and its kind's declared attributes (kfflow.kinds)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kfflow.kinds import kind_of
 from kfflow.services.cases import workflow_of
@@ -17,6 +17,7 @@ class TimelineItem:
     from_label: str
     to_label: str
     details: list[tuple[str, str]]
+    attachments: list = field(default_factory=list)  # evidence files the entry recorded (AttachmentInfo)
 
 
 def field_for(case, name: str) -> FieldDef | None:
@@ -47,7 +48,11 @@ def _show(value, f: FieldDef | None = None) -> str:
     return str(value)
 
 
-def timeline(case, entries) -> list[TimelineItem]:
+def timeline(case, entries, attachments=()) -> list[TimelineItem]:
+    """`attachments`: the case's evidence files (AttachmentInfo), each listed under the entry that recorded it."""
+    by_entry: dict[int, list] = {}
+    for a in attachments:
+        by_entry.setdefault(a.history_entry_id, []).append(a)
     wf = workflow_of(case)
     items = []
     for e in entries:
@@ -57,7 +62,8 @@ def timeline(case, entries) -> list[TimelineItem]:
         for name, value in (e.fields or {}).items():
             f = field_for(case, name)
             details.append((f.label if f else name, _show(value, f)))
-        items.append(TimelineItem(e, label, wf.state_label(e.from_state), wf.state_label(e.to_state), details))
+        items.append(TimelineItem(e, label, wf.state_label(e.from_state), wf.state_label(e.to_state), details,
+                                  by_entry.get(e.id, [])))
     return items
 
 

@@ -65,6 +65,7 @@ class TransitionDef:
     guards: tuple[str, ...] = ()
     effects: tuple[str, ...] = ()
     by_import: bool = False  # fired only by the spreadsheet import (history from before kfflow), never offered
+    evidence: bool = False   # takes evidence files (attachments) with its fields: pdf, docx, xlsx, odt, png, jpg
 
     def dest_from(self, source: str) -> str:
         return self.dest or source

@@ -114,6 +114,7 @@ class TransitionSpec(Strict):
     guards: Names = []
     effects: Names = []
     by_import: bool = False
+    evidence: bool = False
 
 
 class WorkflowFile(Strict):
@@ -433,7 +434,7 @@ def _parse_workflow(path: Path, data: dict, roles, relations, vocabularies, erro
         transitions.append(TransitionDef(
             trigger=t.trigger, label=t.label or t.trigger, sources=tuple(t.source), dest=t.dest,
             roles=frozenset(t.roles), relation=t.relation, fields=tuple(fields), guards=tuple(t.guards),
-            effects=tuple(t.effects), by_import=t.by_import))
+            effects=tuple(t.effects), by_import=t.by_import, evidence=t.evidence))
     triggers = {t.trigger for t in transitions}
     actions = {}
     for name, a in spec.actions.items():

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from flask import Blueprint, g, request
 from marshmallow import Schema
+from marshmallow.fields import Integer
 from marshmallow import ValidationError as SchemaError
 
 from kfflow.errors import NotAuthenticated, NotFound, ValidationError
@@ -20,6 +21,7 @@ from kfflow.workflow.fields import check_text
 from webui.api.dumping import dump
 from webui.api.schemas import MAX_ID
 from webui.db import get_session
+from webui.evidence import uploads_from_request
 from webui.limits import MAX_JSON_DEPTH, json_depth
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -49,6 +51,9 @@ class Operation:
     files: tuple[str, ...] = ()
     max_bytes: int | None = None   # the request's own size limit, instead of the app's
     too_large: str = ""            # the Swedish 413 message when it is passed
+    # Takes evidence files besides a JSON body: the body may instead be multipart/form-data, the same fields as
+    # text parts, the files in the part `attachments`.
+    attachments: bool = False
 
 
 OPERATIONS: list[Operation] = []
@@ -165,6 +170,23 @@ def _json_body() -> Any:
     return data
 
 
+def _text_parts(schema: Schema) -> dict:
+    """A multipart body's text parts as the JSON body would give them: lists for list fields, whole numbers
+    for integer fields (a form part is always text), everything else as sent."""
+    data: dict[str, Any] = {}
+    for name in request.form:
+        spec = schema.fields.get(name)
+        values = request.form.getlist(name)
+        value: Any = values if spec is not None and hasattr(spec, "inner") else values[-1]
+        if isinstance(spec, Integer) and isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
+            value = int(value)
+        data[name] = value
+    return data
+
+
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,18}")
+
+
 def _form_body(files: tuple[str, ...]) -> tuple[dict, dict]:
     """The text parts and the named file parts of a multipart body (a missing file part is None)."""
     if not (request.mimetype or "").startswith("multipart/form-data"):
@@ -186,12 +208,15 @@ def operation(rule: str, method: str, *, summary: str, tag: str, response: Schem
               status: int = 200, body: Schema | None = None, query: Schema | None = None,
               public: bool = False, errors: tuple[int, ...] = (), produces: tuple[str, ...] = (),
               headers: tuple[str, ...] = (), accepted: Schema | None = None, files: tuple[str, ...] = (),
-              max_bytes: int | None = None, too_large: str = "") -> Callable:
+              max_bytes: int | None = None, too_large: str = "", attachments: bool = False) -> Callable:
     """Declare an API operation. The view gets path values, `user` (unless public), `data` and `args`.
 
     With `files` the body is multipart/form-data: `data` holds its text parts (parsed with `body`) and the view
     also gets `files`, each named part's upload or None; `max_bytes` sets the request's size limit for it, and a
     larger request is answered 413 with `too_large`.
+
+    With `attachments` the body may also be multipart/form-data (the same fields as text parts) and the view gets
+    `attachments`, the evidence files of the part `attachments` (an empty list for a JSON body).
 
     With `produces` the view answers a file: it returns the Flask response itself (media type one of
     `produces`, status `status`, optional `headers`); otherwise what it returns is dumped with `response`.
@@ -206,7 +231,8 @@ def operation(rule: str, method: str, *, summary: str, tag: str, response: Schem
                                            | ({404} if "<int:" in rule else set()))),
                        description=(view.__doc__ or "").strip(),
                        path_params=tuple(_PATH_PARAM.findall(rule)), produces=produces, headers=headers,
-                       accepted=accepted, files=files, max_bytes=max_bytes, too_large=too_large)
+                       accepted=accepted, files=files, max_bytes=max_bytes, too_large=too_large,
+                       attachments=attachments)
 
         @functools.wraps(view)
         def handle(**path_values):
@@ -222,7 +248,11 @@ def operation(rule: str, method: str, *, summary: str, tag: str, response: Schem
                 form, kwargs["files"] = _form_body(files)
                 kwargs["data"] = load_with(body, form, "Ogiltiga uppgifter.") if body is not None else {}
             elif body is not None:
-                kwargs["data"] = load_with(body, _json_body(), "Ogiltiga uppgifter.")
+                multipart = attachments and (request.mimetype or "").startswith("multipart/form-data")
+                raw = _text_parts(body) if multipart else _json_body()
+                kwargs["data"] = load_with(body, raw, "Ogiltiga uppgifter.")
+                if attachments:
+                    kwargs["attachments"] = uploads_from_request() if multipart else []
             result = view(**kwargs)
             if produces:
                 return result

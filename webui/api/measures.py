@@ -13,6 +13,9 @@ from kfflow.services.ranking import ranking
 from kfflow.services.indicators import add_indicator, add_measurement, indicator_statuses
 from kfflow.services.measures import add_progress_report, propose_measure, update_measure
 from kfflow.clock import local_today
+from kfflow.evidence import EVIDENCE_TYPES
+from kfflow.services.evidence import attachments_of, read_attachment
+from webui.evidence import send_attachment
 from webui.api import schemas as s
 from webui.api.framework import operation
 from webui.db import get_session
@@ -24,8 +27,11 @@ TAG = "Åtgärder"
 def measure_detail(user, measure_id: int):
     session = get_session()
     measure = case_detail.measure_detail(session, measure_id)
+    attachments = attachments_of(session, "measure", measure_id)
     return s.With(measure, **s.offered(available_actions(user, measure)),
-                  indicators=indicator_statuses(session, measure_id))
+                  indicators=indicator_statuses(session, measure_id), attachments=attachments,
+                  progress_reports=[s.With(r, attachments=[a for a in attachments if a.progress_report_id == r.id])
+                                    for r in measure.progress_reports])
 
 
 def indicator_status(measure_id: int, indicator_id: int):
@@ -113,23 +119,36 @@ def update_measure_view(user, measure_id, data):
 
 
 @operation("/measures/<int:measure_id>/transitions", "POST", summary="Gör en övergång", tag=TAG,
-           body=s.FireSchema(), response=s.MeasureDetailSchema(), errors=(403, 409))
-def fire_measure(user, measure_id, data):
-    """`trigger`, `version` och övergångens fält med sina namn."""
+           body=s.FireSchema(), response=s.MeasureDetailSchema(), errors=(403, 409), attachments=True)
+def fire_measure(user, measure_id, data, attachments):
+    """`trigger`, `version` och övergångens fält med sina namn. En övergång med `evidence: true` tar emot
+    underlag: skicka då multipart/form-data med fälten som textdelar och filerna i `attachments`."""
     trigger, version = data.pop("trigger"), data.pop("version")
-    fire(get_session(), user, ("measure", measure_id), trigger, data, version)
+    fire(get_session(), user, ("measure", measure_id), trigger, data, version, attachments=attachments)
     return measure_detail(user, measure_id)
 
 
 @operation("/measures/<int:measure_id>/progress", "POST", summary="Rapportera läget", tag=TAG, status=201,
-           body=s.ProgressRequestSchema(), response=s.ProgressReportSchema(), errors=(403, 409))
-def report_progress(user, measure_id, data):
+           body=s.ProgressRequestSchema(), response=s.ProgressReportSchema(), errors=(403, 409), attachments=True)
+def report_progress(user, measure_id, data, attachments):
     """Vad är gjort, vad pågår, vad finns planerat — av åtgärdens ansvarig eller styrgruppen. Ange `version`
-    från senaste läsningen (409 om den är inaktuell); rapporten ger åtgärden en ny version."""
-    report = add_progress_report(get_session(), user, measure_id, done=data.get("done"),
+    från senaste läsningen (409 om den är inaktuell); rapporten ger åtgärden en ny version. Underlag: skicka
+    multipart/form-data med fälten som textdelar och filerna i `attachments` (högst 5)."""
+    session = get_session()
+    report = add_progress_report(session, user, measure_id, done=data.get("done"),
                                  ongoing=data.get("ongoing"), planned=data.get("planned"),
-                                 reported_on=data.get("reported_on"), expected_version=data["version"])
-    return s.With(report, measure_version=report.measure.version)
+                                 reported_on=data.get("reported_on"), expected_version=data["version"],
+                                 attachments=attachments)
+    return s.With(report, measure_version=report.measure.version,
+                  attachments=[a for a in attachments_of(session, "measure", measure_id)
+                               if a.progress_report_id == report.id])
+
+
+@operation("/attachments/<int:attachment_id>", "GET", summary="Hämta ett underlag", tag=TAG,
+           produces=tuple(EVIDENCE_TYPES), headers=("X-Document-SHA256",))
+def get_attachment(user, attachment_id):
+    """Filen som den laddades upp, som bilaga (Content-Disposition: attachment), med dess SHA-256."""
+    return send_attachment(read_attachment(get_session(), user, attachment_id))
 
 
 @operation("/measures/<int:measure_id>/indicators", "POST", summary="Lägg till en indikator", tag=TAG, status=201,

@@ -57,6 +57,12 @@ def _operation_spec(op: Operation) -> dict:
         spec["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": _upload_schema(op)}}}
     elif op.body is not None:
         spec["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
+        if op.attachments:
+            spec["requestBody"]["content"]["multipart/form-data"] = {"schema": {"allOf": [op.body, {
+                "type": "object", "properties": {"attachments": {
+                    "type": "array", "items": {"type": "string", "format": "binary"},
+                    "description": "Underlag: pdf, docx, xlsx, odt, png eller jpg (typen läses ur filens innehåll "
+                                   "och ska stämma med filändelsen)"}}}]}}
     ok: dict = {"description": "OK"}
     if op.produces:
         ok["content"] = {media: {"schema": {"type": "string", "format": "binary"}} for media in op.produces}

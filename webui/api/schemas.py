@@ -316,6 +316,8 @@ class TransitionSchema(ResponseSchema):
     dest_label = Text(required=True)
     required = fields.List(fields.Nested(FieldSchema), attribute="fields", required=True,
                            metadata={"description": "Fälten övergången tar emot; `required` säger om de måste anges"})
+    evidence = fields.Boolean(required=True, metadata={
+        "description": "Tar emot underlag: skicka då begäran som multipart/form-data med filerna i `attachments`"})
 
 
 class ActionSchema(ResponseSchema):
@@ -387,6 +389,19 @@ class HandoverResultSchema(ResponseSchema):
     dry_run = Boolean(required=True)
 
 
+class AttachmentSchema(ResponseSchema):
+    id = Integer(required=True, metadata={"description": "Hämtas med GET /attachments/{id}"})
+    filename = Text(required=True)
+    media_type = Text(required=True)
+    size = Integer(required=True, metadata={"description": "Byte"})
+    sha256 = Text(required=True)
+    uploaded_at = DateTime(required=True)
+    uploaded_by = Text(allow_none=True, required=True, metadata={"description": "Vem som laddade upp (namn)"})
+    trigger = Text(required=True, metadata={"description": "Händelsen underlaget hör till: report_progress, "
+                                                           "implement, evaluate …"})
+    progress_report_id = Integer(allow_none=True, required=True)
+
+
 class ProgressReportSchema(ResponseSchema):
     id = Integer(required=True)
     measure_version = Integer(required=True, metadata={"description": "Åtgärdens nya version"})
@@ -395,6 +410,7 @@ class ProgressReportSchema(ResponseSchema):
     done = Text(allow_none=True, required=True)
     ongoing = Text(allow_none=True, required=True)
     planned = Text(allow_none=True, required=True)
+    attachments = fields.List(fields.Nested(AttachmentSchema), required=True)
 
 
 class BodyRefSchema(ResponseSchema):
@@ -502,6 +518,8 @@ class MeasureDetailSchema(MeasureSchema):
                           metadata={"description": "Annat den inloggade får göra med åtgärden nu"})
     progress_reports = fields.List(fields.Nested(ProgressReportSchema), required=True)
     indicators = fields.List(fields.Nested(IndicatorSchema), required=True)
+    attachments = fields.List(fields.Nested(AttachmentSchema), required=True,
+                              metadata={"description": "Underlag till lägesrapporter och övergångar, äldst först"})
 
 
 class StatusCountsSchema(ResponseSchema):

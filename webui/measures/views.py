@@ -23,6 +23,7 @@ from webui.cases import create_form, form_data, form_value, read_version, transi
 from webui.db import get_session
 from webui.errors import status_for
 from webui.documents import send_document
+from webui.evidence import uploads_from_request
 from webui.jobs import request_document, web_document_answer
 from kfflow.workflow.measure_attributes import attribute_fields
 from webui.measures import bp
@@ -135,7 +136,7 @@ def _render_page(measure_id: int, status: int = 200, **extra):
         measure=measure, offer=page.offer, transitions=page.transitions, history=page.history,
         revisions=page.revisions, comments=page.comments, today=page.today,
         progress_fields=PROGRESS_FIELDS, progress_values={}, progress_errors={}, progress_stale=False,
-        comment_values={}, comment_errors={}, message=None,
+        comment_values={}, comment_errors={}, message=None, attachments=page.attachments,
         indicators=page.indicators, may_follow_up=page.may_follow_up, indicator_values={}, indicator_errors={},
         measurement_for=None, measurement_values={}, measurement_errors={})
     context.update(extra)
@@ -211,7 +212,8 @@ def progress(measure_id: int):
         measure_id, "progress",
         lambda values: add_progress_report(
             get_session(), current_actor(), measure_id, done=values.get("done"), ongoing=values.get("ongoing"),
-            planned=values.get("planned"), expected_version=_required_version()),
+            planned=values.get("planned"), expected_version=_required_version(),
+            attachments=uploads_from_request()),
         _("Lägesrapporten är sparad."), "lagesrapporter")
 
 
