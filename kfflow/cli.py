@@ -256,6 +256,13 @@ def workflows_check(ctx: Context, path):
     except WorkflowDefinitionError as exc:
         fail(f"Fel i lägesbildens statusregel i {folder}:\n{exc.message}", 1)
     click.echo(f"{LAGESBILD_FILE}: statusregel — OK")
+    from kfflow.services.recurring import FOLLOW_UP_FILE, load_follow_up_rules
+
+    try:
+        load_follow_up_rules(folder, loaded)
+    except WorkflowDefinitionError as exc:
+        fail(f"Fel i uppföljningens regler i {folder}:\n{exc.message}", 1)
+    click.echo(f"{FOLLOW_UP_FILE}: flaggor och återkommande rekommendationer — OK")
 
 
 # --- reminders (issue 6) ------------------------------------------------------------------------
@@ -367,7 +374,8 @@ def history_verify(ctx: Context):
               help="Lägre CPU-prioritet för processen, så att webbförfrågningar på samma värd går före")
 @pass_ctx
 def worker(ctx: Context, concurrency, once, nice):
-    """Kör jobben (rapporter) från kön i PostgreSQL tills processen stoppas (SIGTERM: efter pågående jobb)."""
+    """Kör jobben (rapporter, registreringar, importer, e-post) från kön i PostgreSQL tills processen stoppas
+    (SIGTERM: efter pågående jobb). En annan workers jobb tas över när den slutat höras av sig."""
     from kfflow.jobs.queue import WORKER, JobQueue
 
     if ctx.settings.jobs_mode != WORKER:
@@ -375,7 +383,7 @@ def worker(ctx: Context, concurrency, once, nice):
              "webbprocessen; då behövs ingen worker.", 2)
     if nice:
         os.nice(nice)  # a report can wait a moment; a page someone looks at should not
-    queue = JobQueue(ctx.db, WORKER, concurrency=concurrency)
+    queue = JobQueue(ctx.db, WORKER, concurrency=concurrency, settings=ctx.settings)
     click.echo(f"Jobbkön: {concurrency} jobb åt gången" + (", avslutar när kön är tom." if once else "."))
     queue.run_worker(wait=not once)
 
@@ -763,6 +771,35 @@ def import_measures_cmd(ctx: Context, file, dry_run, update, as_user):
     if result.differing:
         summary += f", {len(result.differing)} skiljer sig (läs in med --update för att uppdatera dem)"
     click.echo(summary + "." + (" Inget sparat (--dry-run)." if verb else ""))
+
+
+@import_group.command("measurements")
+@click.argument("indicator_id", type=click.IntRange(min=1))
+@click.argument("file")
+@click.option("--as", "as_user", required=True, metavar="ANVÄNDARNAMN", default=lambda: _settings().user,
+              help="Den som registrerar värdena (åtgärdens ansvarig eller styrgruppen); standard: $KFFLOW_USER")
+@pass_ctx
+def import_measurements_cmd(ctx: Context, indicator_id, file, as_user):
+    """Läs in mätvärden för indikatorn INDICATOR_ID från FILE (kolumnerna Datum, Värde, Källa, Kommentar): allt
+    eller inget."""
+    from kfflow.services.measurement_import import import_measurements
+
+    from kfflow.importing.readers import MAX_FILE_BYTES
+
+    if not os.path.isfile(file):
+        fail(f"Filen {file} finns inte.", 2)
+    if os.path.getsize(file) > MAX_FILE_BYTES:
+        fail(f"Filen {file} är större än {MAX_FILE_BYTES // 1024 // 1024} MB; dela upp den.", 2)
+    with open(file, "rb") as fh:
+        data = fh.read()
+    with _render_session(ctx) as session:
+        try:
+            done = import_measurements(session, _render_actor(session, as_user), indicator_id, data,
+                                       os.path.basename(file))
+        except KfflowError as exc:
+            _render_failed(exc)
+    click.echo(f"{done.count} mätvärden inlästa för indikator {done.indicator_id} (åtgärd {done.measure_id}), "
+               f"{done.first.isoformat()} – {done.last.isoformat()}.")
 
 
 @main.group("export")

@@ -123,11 +123,16 @@ class Settings(BaseSettings):
 
     jobs: Literal["embedded", "worker"] | None = _env(
         "KFFLOW_JOBS", "`embedded` on SQLite, `worker` on PostgreSQL", default=None,
-        description="where heavy jobs (reports) run: `embedded` on a thread of the web process; `worker`: in "
-                    "`kfflow worker` processes, from procrastinate's queue in PostgreSQL")
+        description="where heavy jobs (reports, yttrande registrations, import confirmations; mail delivery "
+                    "with `worker`) run: `embedded` on a thread of the web process; `worker`: in `kfflow worker` "
+                    "processes, from procrastinate's queue in PostgreSQL")
     jobs_per_user: int = _env(
         "KFFLOW_JOBS_PER_USER", default=2, ge=1,
         description="heavy jobs one user may have waiting at once; one more is answered 429")
+    jobs_stalled_after: float = _env(
+        "KFFLOW_JOBS_STALLED_AFTER", default=60.0, ge=1,
+        description="`kfflow worker`: seconds without a worker's heartbeat (sent every quarter of this) after "
+                    "which its running jobs are handed to another worker")
     scheduler: Literal["embedded", "separate"] | None = _env(
         "KFFLOW_SCHEDULER", "`embedded` on SQLite, `separate` on PostgreSQL", default=None,
         description="where the reminder sweep runs: `embedded` inside `kfflow serve` (one process holds the "

@@ -59,25 +59,25 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
-class days_after(FunctionElement):
-    """`date + n days` in SQL, a date on both databases (PostgreSQL adds an integer to a date; SQLite keeps dates
-    as ISO text and has date(d, '+n days'))."""
+class add_days(FunctionElement):
+    """`day + n days` in SQL (n may be negative), a date on both databases: PostgreSQL adds an integer to a date;
+    SQLite keeps dates as ISO text and moves them with date(d, 'n days')."""
 
     type = Date()
     inherit_cache = True
-    name = "days_after"
+    name = "add_days"
 
 
-@compiles(days_after)
-def _days_after_postgresql(element, compiler, **kw):
+@compiles(add_days)
+def _add_days_postgresql(element, compiler, **kw):
     day, days = element.clauses
-    return f"({compiler.process(day, **kw)} + {compiler.process(days, **kw)})"
+    return f"(CAST({compiler.process(day, **kw)} AS DATE) + {compiler.process(days, **kw)})"
 
 
-@compiles(days_after, "sqlite")
-def _days_after_sqlite(element, compiler, **kw):
+@compiles(add_days, "sqlite")
+def _add_days_sqlite(element, compiler, **kw):
     day, days = element.clauses
-    return f"date({compiler.process(day, **kw)}, '+' || {compiler.process(days, **kw)} || ' days')"
+    return f"date({compiler.process(day, **kw)}, ({compiler.process(days, **kw)}) || ' days')"
 
 
 def utcnow() -> datetime:

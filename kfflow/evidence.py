@@ -93,6 +93,15 @@ def _split(name: str) -> tuple[str, str]:
     return stem, "." + extension
 
 
+def size_text(size: int) -> str:
+    """A size as people read it, in Swedish: 980 byte, 12 kB, 1,4 MB, 10 MB."""
+    if size < 1024:
+        return f"{size} byte"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} kB"
+    return f"{size / 1024 / 1024:.1f}".removesuffix(".0").replace(".", ",") + " MB"
+
+
 def sniff(content: bytes) -> str | None:
     """The evidence type the bytes are, or None when they are none of them."""
     try:
@@ -132,7 +141,7 @@ def check_upload(upload: Upload) -> tuple[CheckedFile | None, str | None]:
     if not upload.content:
         return None, f"”{name}” är tom."
     if len(upload.content) > upload.limit:
-        return None, f"”{name}” är större än {upload.limit / 1024 / 1024:g} MB."
+        return None, f"”{name}” är större än {size_text(upload.limit)}."
     media = sniff(upload.content)
     if media is None:
         return None, f"”{name}” är inte en fil av tillåten typ ({ALLOWED_TEXT})."

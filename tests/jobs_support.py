@@ -54,3 +54,11 @@ def finished_job(session, owner, *, kind: str = "slutredovisning", content: byte
         session.flush()
         store_result(session, job, JobResult(content, f"{kind}.pdf", "application/pdf"))
     return job
+
+
+def api_job_done(api, accepted: dict, as_user: str) -> dict:
+    """A job an API request answered 202 with, run to its end and read back as its owner sees it."""
+    run_waiting_jobs(api.client.application)
+    status, job = api.call("GET", f"/jobs/{accepted['id']}", as_user=as_user)
+    assert status == 200 and job["state"] in ("done", "failed"), job
+    return job

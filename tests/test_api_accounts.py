@@ -53,6 +53,25 @@ def test_an_admin_manages_a_user_over_the_api_and_the_page_shows_it(api, make_we
     assert api.call("GET", "/admin/users", as_user="steering")[0] == 403
 
 
-def test_the_last_active_admin_cannot_be_deactivated_over_the_api(api, session, users):
+def test_the_last_active_admin_cannot_be_deactivated_or_lose_the_role_over_the_api(api, session, users):
     status, body = api.call("PUT", f"/admin/users/{users['admin'].id}/active", {"active": False}, as_user="admin")
     assert status == 422 and "minst en aktiv administratör" in body["error"]["message"]
+    status, body = api.call("PUT", f"/admin/users/{users['admin'].id}/role", {"role": "steering"}, as_user="admin")
+    assert status == 422 and "minst en aktiv administratör" in body["error"]["message"]
+
+
+def test_a_new_role_changes_what_the_api_and_the_page_let_the_user_do(api, make_web_app, session, users):
+    contributor = users["contributor"]
+    assert api.call("POST", "/audits", {"name": "G", "number": "1/2025", "subject": "Ämne"},
+                    as_user="contributor")[0] == 403
+    status, body = api.call("PUT", f"/admin/users/{contributor.id}/role", {"role": "kung"}, as_user="admin")
+    assert status == 422 and "Okänd roll ”kung”" in body["error"]["fields"]["role"]
+    status, changed = api.call("PUT", f"/admin/users/{contributor.id}/role", {"role": "registrar"}, as_user="admin")
+    assert status == 200 and changed["role"] == "registrar" and changed["role_label"] != "registrar"
+    assert api.call("POST", "/audits", {"name": "G", "number": "1/2025", "subject": "Ämne"},
+                    as_user="contributor")[0] == 201, "the same token, the new role's rights"
+    admin = sign_in(make_web_app(), session, users["admin"])
+    assert admin.post(f"/admin/anvandare/{contributor.id}/roll", data={"role": "contributor"}).status_code == 302
+    session.rollback()
+    assert api.call("POST", "/audits", {"name": "G", "number": "2/2025", "subject": "Ämne"},
+                    as_user="contributor")[0] == 403

@@ -11,6 +11,7 @@ from kfflow.services.audits import update_recommendation
 
 from tests.conftest import TEST_PASSWORD
 from tests.factories import measure_in_state
+from tests.jobs_support import api_job_done
 
 AUDIT = {"name": "Fördjupad granskning", "number": "7/2022", "subject": "Strategisk kompetensförsörjning",
          "diarienummer": "RS/351/2022", "received": "2022-11-15", "response_due": "2023-03-31"}
@@ -115,8 +116,12 @@ def test_an_audit_lives_its_whole_life_over_the_api_alone(api, users):
     st, err = fire(audit, "send", "registrar", sent_on="2023-03-30")
     assert st == 422 and "registrerat yttrande" in err["error"]["message"]  # not before it is registered
 
-    st, record = call("POST", f"/audits/{audit['id']}/yttrande", who="registrar")
-    assert st == 201 and record["version"] == 1 and record["diarienummer"] == "RS/351/2022"
+    st, job = call("POST", f"/audits/{audit['id']}/yttrande", who="registrar")  # registering is a job
+    assert st == 202 and job["kind"] == "yttrande" and job["state"] in ("queued", "running", "done")
+    job = api_job_done(api, job, "registrar")
+    record = job["outcome"]
+    assert job["state"] == "done" and record["version"] == 1 and record["diarienummer"] == "RS/351/2022"
+    assert job["result_url"] == f"/api/v1/audits/{audit['id']}/yttrande.pdf"
     st, listed = call("GET", f"/audits/{audit['id']}/documents", who="contributor")
     assert st == 200 and [d["sha256"] for d in listed] == [record["sha256"]]
     pdf = api.client.get(f"/api/v1/audits/{audit['id']}/yttrande.pdf",

@@ -179,6 +179,8 @@ FORMS = [
          lambda api, v: {"username": _fresh_name(api.session), "role": "contributor"}),
     Form("/admin/anvandare", "/admin/anvandare/{user_id}/aktiv", ("PUT", "/admin/users/<int:user_id>/active"),
          another_user, lambda api, v: {"active": False}),
+    Form("/admin/anvandare", "/admin/anvandare/{user_id}/roll", ("PUT", "/admin/users/<int:user_id>/role"),
+         another_user, lambda api, v: {"role": "owner"}),
     Form("/admin/anvandare", "/admin/anvandare/{user_id}/losenord", ("POST", "/admin/users/<int:user_id>/password"),
          another_user, lambda api, v: {}),
 ]

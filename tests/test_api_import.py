@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from kfflow.importing.readers import MAX_FILE_BYTES
 from kfflow.models import Measure, StoredFile
 from tests.api_support import Api
+from tests.jobs_support import api_job_done
 from tests.test_web_imports import GOOD, xlsx_bytes
 
 
@@ -40,9 +41,11 @@ def test_a_preview_names_the_stored_file_and_another_node_confirms_it(api, sessi
     assert status == 422 and "ingen förhandsgranskad fil" in stranger["error"]["message"]
     assert _counts(session) == (0, 1)
 
-    status, done = other_node.call("POST", path, {"sha256": preview["sha256"]}, as_user="registrar")
-    assert status == 200, done
-    assert done["imported"] is True and len(done["created_ids"]) == 3 and done["upload"] is None
+    status, job = other_node.call("POST", path, {"sha256": preview["sha256"]}, as_user="registrar")
+    assert status == 202 and job["kind"] == "import", job  # the import is a job; its outcome says what it did
+    done = api_job_done(other_node, job, "registrar")
+    assert done["state"] == "done" and done["result_url"] is None
+    assert done["outcome"]["created"] == 3 and len(done["outcome"]["created_measures"]) == 3
     assert _counts(session) == (3, 0), "imported, and the upload is used up"
     status, again = other_node.call("POST", path, {"sha256": preview["sha256"]}, as_user="registrar")
     assert status == 422 and _counts(session) == (3, 0)
@@ -89,8 +92,10 @@ def test_the_update_option_shows_what_would_change(api, session, users):
     status, preview = _upload(api, xlsx_bytes(GOOD[:1]), update="true")
     [changed] = preview["updated"]
     assert changed["changes"]["description"] == {"from": "Gammal text.", "to": GOOD[0][2]}
-    status, done = api.call("POST", f"/imports/{preview['upload']}", {"sha256": preview["sha256"], "update": True},
-                            as_user="registrar")
-    assert status == 200 and done["counts"]["updated"] == 1
+    status, job = api.call("POST", f"/imports/{preview['upload']}", {"sha256": preview["sha256"], "update": True},
+                           as_user="registrar")
+    assert status == 202
+    done = api_job_done(api, job, "registrar")
+    assert done["outcome"]["updated"] == 1 and done["outcome"]["updated_measures"][0]["changes"] == ["description"]
     session.rollback()
     assert session.scalar(select(Measure.description)) == GOOD[0][2]

@@ -222,9 +222,12 @@ ROWS += [
     Row("GET", "/audits/<int:audit_id>/yttrande.pdf", answered, None, "401 200 200 200 200 200 200 200 401"),
     Row("GET", "/audits/<int:audit_id>/yttrande/draft.pdf", answered, None, "401 200 200 200 200 200 200 200 401"),
     Row("GET", "/audits/<int:audit_id>/yttrande.docx", answered, None, "401 200 200 200 200 200 200 200 401"),
-    Row("POST", "/audits/<int:audit_id>/yttrande", decided_audit, None, "401 403 403 403 403 201 403 403 401",
-        note="only the registrar registers the final yttrande"),
+    Row("POST", "/audits/<int:audit_id>/yttrande", decided_audit, None, "401 403 403 403 403 202 403 403 401",
+        note="only the registrar registers the final yttrande (a job; refusals are told at once)"),
     Row("GET", "/audits/<int:audit_id>/documents", answered, None, "401 200 200 200 200 200 200 200 401"),
+    # The follow-up: the view_follow_up action in audit.yaml (all staff, as the yttrande).
+    Row("GET", "/audits/<int:audit_id>/follow-up", decided_audit, None, "401 200 200 200 200 200 200 200 401"),
+    Row("GET", "/audits/<int:audit_id>/uppfoljning.pdf", decided_audit, None, "401 200 200 200 200 200 200 200 401"),
     Row("GET", "/reports/delrapport.pdf", None, None, "401 202 202 202 202 202 202 202 401",
         query="?from=2026-01-01&to=2026-03-02", note="a job for each caller (held: none runs during the test)"),
     Row("GET", "/reports/slutredovisning.pdf", None, None, "401 202 202 202 202 202 202 202 401"),
@@ -263,6 +266,9 @@ ROWS += [
     Row("POST", "/indicators/<int:indicator_id>/measurements", measure_with_indicator,
         lambda v, who: {"value": 7.4, "date": "2025-06-30", "source": "HR-statistik"},
         "401 403 201 403 201 403 403 403 401"),
+    Row("POST", "/indicators/<int:indicator_id>/measurements/import", measure_with_indicator,
+        lambda v, who: {"file": (io.BytesIO("Datum;Värde\n2025-06-30;7,4\n".encode()), "varden.csv")},
+        "401 403 201 403 201 403 403 403 401", multipart=True, note="a sheet of measurements: follow_up"),
     Row("GET", "/lagesbild", None, None, "401 200 200 200 200 200 200 200 401"),
     # The ranked list: the bodies that prepare, decide and register (the rank action in measure.yaml).
     Row("GET", "/measures/ranking", prioritised_measure, None, "401 403 403 200 200 200 200 403 401"),
@@ -303,6 +309,8 @@ ROWS += [
         "401 403 403 403 403 403 201 403 401"),
     Row("PUT", "/admin/users/<int:user_id>/active", victim, lambda v, who: {"active": False},
         "401 403 403 403 403 403 200 403 401"),
+    Row("PUT", "/admin/users/<int:user_id>/role", victim, lambda v, who: {"role": "owner"},
+        "401 403 403 403 403 403 200 403 401"),
     Row("POST", "/admin/users/<int:user_id>/password", victim, lambda v, who: {},
         "401 403 403 403 403 403 200 403 401"),
     Row("GET", "/calendar-feed", None, None, "401 404 404 404 404 404 404 404 401", note="none made yet"),
@@ -312,7 +320,7 @@ ROWS += [
     Row("POST", "/imports", None, lambda v, who: {"file": (io.BytesIO(IMPORT_CSV), "plan.csv")},
         "401 403 403 403 201 201 403 403 401", multipart=True, note="the import action in measure.yaml"),
     Row("POST", "/imports/<int:upload_id>", registrars_upload, lambda v, who: {"sha256": v["sha256"]},
-        "401 403 403 403 422 200 403 403 401", note="only the uploader finds their preview"),
+        "401 403 403 403 422 202 403 403 401", note="only the uploader finds their preview; the import is a job"),
 ]
 
 

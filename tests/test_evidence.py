@@ -213,6 +213,29 @@ def test_a_bad_file_on_the_web_form_gets_its_message_on_the_field_and_nothing_is
     assert _counts(session) == before
 
 
+def test_the_size_limit_comes_from_the_settings(make_web_app, session, users):
+    """KFFLOW_EVIDENCE_MAX_MB: a file just over it gets the message on the field; a body far over every file's
+    limit is refused before it is read (413); nothing is saved either way."""
+    app = make_web_app({"evidence_max_mb": 0.05})  # 51,200 bytes a file
+    measure = measure_in_state(session, users, "decided")
+    owner = sign_in(app, session, users["owner"])
+    before = _counts(session)
+    over = pdf_bytes() + b"\0" * 60_000
+    r = owner.post(f"/atgarder/{measure.id}/lagesrapport", data={
+        "version": str(measure.version), "done": "Gjort.", "attachments": [(io.BytesIO(over), "stor.pdf")]},
+        content_type="multipart/form-data")
+    assert r.status_code == 422 and "större än 51 kB" in r.get_data(as_text=True)
+    # Built by hand: the test client would spool a big body to a temporary file it never closes.
+    boundary = "kfflowgrans"
+    huge = (f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; filename="enorm.pdf"\r\n'
+            f'Content-Type: application/pdf\r\n\r\n').encode() + b"\0" * (7 * 51_200 + 300 * 1024) \
+        + f"\r\n--{boundary}--\r\n".encode()
+    r = owner.post(f"/atgarder/{measure.id}/lagesrapport", data=huge,
+                   content_type=f"multipart/form-data; boundary={boundary}")
+    assert r.status_code == 413
+    assert _counts(session) == before
+
+
 def test_the_implement_form_takes_files(app, session, users):
     measure = measure_in_state(session, users, "decided")
     owner = sign_in(app, session, users["owner"])

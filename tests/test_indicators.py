@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from kfflow.errors import GuardFailed, PermissionDenied, ValidationError
 from kfflow.models import HistoryEntry, Indicator, Measurement
 from kfflow.services.cases import history_of
-from kfflow.services.indicators import add_indicator, add_measurement, indicator_statuses, parse_number
+from kfflow.services.indicators import add_indicator, add_measurement, indicator_statuses, parse_number, standing
 
 from tests.conftest import NOW
 from tests.factories import measure_in_state
@@ -145,6 +145,7 @@ def test_indicators_over_the_api(api, users, session):
     [shown] = detail["indicators"]
     assert (shown["id"], shown["name"], shown["baseline"], shown["target"]) == (ind["id"], SICK_LEAVE["name"], 7.9, 6.5)
     assert shown["latest"] == {"value": 7.2, "date": today} and len(shown["measurements"]) == 1
+    assert (shown["standing"], shown["verdict"]) == ("on_the_way", "På väg mot målet")
 
 
 def test_the_owner_follows_an_indicator_on_the_measure_page(make_web_app, session, users):
@@ -176,3 +177,42 @@ def test_the_owner_follows_an_indicator_on_the_measure_page(make_web_app, sessio
     assert "Lägg till en indikator" not in section, "a contributor is not offered the forms"
     assert contributor.post(f"/atgarder/{m.id}/indikatorer/{ind.id}/matvarden",
                             data={"value": "7", "date": today}).status_code == 403
+
+
+@pytest.mark.parametrize("direction, baseline, target, latest, expected", [
+    ("lower", 7.9, 6.5, None, "no_value"),
+    ("lower", 7.9, 6.5, 6.5, "reached"),          # at the target counts as reached
+    ("lower", 7.9, 6.5, 5.0, "reached"),
+    ("lower", 7.9, 6.5, 7.0, "on_the_way"),
+    ("lower", 7.9, 6.5, 7.9, "on_the_way"),       # no worse than the baseline
+    ("lower", 7.9, 6.5, 8.3, "wrong_way"),
+    ("higher", 40, 60, 60, "reached"),
+    ("higher", 40, 60, 45, "on_the_way"),
+    ("higher", 40, 60, 38, "wrong_way"),
+])
+def test_standing_against_the_target_follows_the_direction(direction, baseline, target, latest, expected):
+    indicator = Indicator(direction=direction, baseline=baseline, target=target)
+    assert standing(indicator, latest) == expected
+
+
+def test_the_evaluate_form_shows_where_each_indicator_stands(make_web_app, session, users):
+    from tests.web_support import sign_in
+
+    m = measure_in_state(session, users, "implemented")
+    sick = add_indicator(session, users["owner"], m.id, SICK_LEAVE, now=NOW)
+    add_measurement(session, users["owner"], sick.id, {"value": "8,4", "date": "2026-02-01"}, now=NOW)
+    add_indicator(session, users["owner"], m.id, {**SICK_LEAVE, "name": "Andel heltider", "direction": "higher",
+                                                  "baseline": 40, "target": 60}, now=NOW)
+    session.commit()
+    app = make_web_app()
+    steering = sign_in(app, session, users["steering"])
+    html = steering.get(f"/atgarder/{m.id}/steg/evaluate").get_data(as_text=True)
+    table = html.split('id="h-indikatorlage"')[1].split("</table>")[0]
+    rows = [row for row in table.split("<tr>")[2:]]
+    assert "Sjukfrånvaro bland sjuksköterskor" in rows[0] and "8,4" in rows[0] and "Går åt fel håll" in rows[0]
+    assert "6,5" in rows[0] and '<th scope="row">' in rows[0]
+    assert "Andel heltider" in rows[1] and "Inget mätvärde ännu" in rows[1]
+    assert table.index("Sjukfrånvaro") < table.index("Andel heltider")
+    other = steering.get(f"/atgarder/{m.id}/steg/reassign")
+    assert other.status_code == 200 and "<form" in other.get_data(as_text=True)
+    assert 'id="h-indikatorlage"' not in other.get_data(as_text=True), "only an evaluation shows the standings"

@@ -81,7 +81,7 @@ def test_per_user_limit_and_the_same_request_twice(database, session, users):
         request_document(session, owner, "slutredovisning", {}, queue)
         with pytest.raises(TooManyJobs) as refused:
             request_document(session, owner, "delrapport", {"from": "2026-02-01", "to": "2026-02-28"}, queue)
-        assert "Du har redan 2 rapporter som skapas" in refused.value.message
+        assert "Du har redan 2 jobb som pågår" in refused.value.message
         assert len(_jobs(session)) == 2
         # Another person is not held back by this one's jobs.
         request_document(session, users["council"], "delrapport", {"from": "2026-02-01", "to": "2026-02-28"}, queue)

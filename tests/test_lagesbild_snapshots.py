@@ -102,3 +102,33 @@ def test_the_demo_shows_every_status_and_a_frozen_lagesbild_with_its_trend(sessi
     assert [s.meeting_date for s in list_snapshots(session)] == [None]
     change = trend(view, previous_snapshot(session, None))
     assert change.counts["decided"] == 1 and change.counts["proposed"] == 1 and change.status["late"] == 1
+
+
+def test_two_nodes_freezing_the_same_meeting_at_once_freeze_it_once(database, session, users):
+    """Node A has frozen the meeting but not committed when node B sweeps: B's check cannot see A's row, so B's
+    INSERT … ON CONFLICT DO NOTHING (PostgreSQL: waits on A's unique key; SQLite: on the write lock) is what
+    keeps it to one."""
+    import threading
+    import time
+
+    from kfflow.db import write_transaction
+    from kfflow.services.lagesbild_snapshots import freeze_at_meetings
+
+    measure_in_state(session, users, "decided")
+    session.rollback()
+    meeting, now = date(2026, 3, 4), at(date(2026, 3, 4), 18)
+    froze: dict[str, int] = {}
+
+    def node_b():
+        with database.session() as b, write_transaction(b):
+            froze["b"] = freeze_at_meetings(b, (meeting,), now)
+
+    with database.session() as a:
+        with write_transaction(a):
+            froze["a"] = freeze_at_meetings(a, (meeting,), now)
+            other = threading.Thread(target=node_b)
+            other.start()
+            time.sleep(0.5)  # let B reach its INSERT (or the write lock) while A's row is uncommitted
+        other.join(60)
+    assert froze == {"a": 1, "b": 0}
+    assert session.scalar(select(func.count()).select_from(LagesbildSnapshot)) == 1

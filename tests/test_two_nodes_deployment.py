@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from kfflow.config import PROJECT_ROOT
 from kfflow.database import Database
-from kfflow.models import Measure
+from kfflow.models import Measure, OutboxMessage
 from kfflow.models.sign_in_failure import SignInFailure
 from kfflow.services.cases import fire
 from kfflow.services.measures import propose_measure
@@ -99,6 +99,12 @@ def _decided_measure_due_in(session, users, days: int, title: str) -> Measure:
     return measure
 
 
+def _outbox_waiting(db) -> int:
+    with db.session() as session:
+        return session.scalar(select(func.count()).select_from(OutboxMessage)
+                              .where(OutboxMessage.status.in_(("pending", "sending"))))
+
+
 def _sweeps(process: Process) -> int:
     return process.output.count(" svep: ")
 
@@ -139,15 +145,22 @@ def test_two_nodes_behind_tls_share_sessions_documents_and_previews_and_survive_
                            files={"fil": ("plan.xlsx", xlsx_bytes(GOOD))})
     assert preview.status_code == 200, preview.text
     browser.base = base_b
-    confirmed = browser.post("/atgarder/importera/bekrafta",
-                             data={"csrf_token": csrf_token(preview.text), "sha256": SHA.search(preview.text).group(1)})
-    assert confirmed.status_code == 200 and "3 skapade" in confirmed.text, confirmed.text
+    asked = browser.post("/atgarder/importera/bekrafta",
+                         data={"csrf_token": csrf_token(preview.text), "sha256": SHA.search(preview.text).group(1)})
+    assert asked.status_code == 303, asked.text  # a job, imported by `kfflow worker`; its page waits for it
+    confirmed = wait_until(lambda: (page := browser.get(asked.headers["Location"])).status_code == 200
+                           and "Importen är klar" in page.text and page, 60, "the import job")
+    assert "3 skapade" in confirmed.text, confirmed.text
 
     # A document registered on node A downloads from node B with the bytes the register hashed.
     created = requests.post(f"{base_a}/api/v1/audits/{d.audit_id}/yttrande", headers=_bearer(d.tokens["registrar"]),
                             timeout=60)
-    assert created.status_code == 201, created.text
-    record = created.json()
+    assert created.status_code == 202, created.text  # registered by `kfflow worker`, followed on node B
+    registered = wait_until(lambda: (j := requests.get(base_b + created.headers["Location"], timeout=10,
+                                                       headers=_bearer(d.tokens["registrar"])).json())["state"]
+                            in ("done", "failed") and j, 60, "the registration job")
+    assert registered["state"] == "done", registered
+    record = registered["outcome"]
     pdf = requests.get(f"{base_b}/api/v1/audits/{d.audit_id}/yttrande.pdf", headers=_bearer(d.tokens["owner"]),
                        timeout=30)
     assert pdf.status_code == 200 and hashlib.sha256(pdf.content).hexdigest() == record["sha256"]
@@ -172,6 +185,8 @@ def test_two_nodes_behind_tls_share_sessions_documents_and_previews_and_survive_
     leader = wait_until(lambda: next((s for s in schedulers if _sweeps(s)), None), 60, "a scheduler's first sweep")
     standby = next(s for s in schedulers if s is not leader)
     wait_until(lambda: "standby" in standby.output, 60, "the other scheduler to wait as standby")
+    # The sweep queued the mail; the worker's delivery job sends it.
+    wait_until(lambda: d.smtp.messages and _outbox_waiting(d.db) == 0, 60, "the worker to deliver the mail")
     first_wave = len(d.smtp.messages)
     assert first_wave > 0 and _sweeps(standby) == 0
 
@@ -193,7 +208,8 @@ def test_two_nodes_behind_tls_share_sessions_documents_and_previews_and_survive_
     with d.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Measure).where(Measure.title.in_([g[0] for g in GOOD]))) == 3
 
-    # The standby takes the lock when the leader's connection dies, sweeps at once and sends only the new one.
+    # The standby takes the lock when the leader's connection dies, sweeps at once, and the worker sends only the
+    # new one.
     wait_until(lambda: _sweeps(standby), 40, f"the standby to take over\n{standby.output}")
     wait_until(lambda: len(d.smtp.messages) > first_wave, 20, "the new reminder")
     sent = Counter((tuple(rcpt), m["Subject"]) for rcpt, m in d.smtp.messages)

@@ -18,6 +18,7 @@ from kfflow.services.tokens import grant_token
 
 from tests.audit_factories import answered_audit, decide
 from tests.conftest import WORKFLOWS_PATH
+from tests.jobs_support import run_waiting_jobs
 from tests.test_web_imports import GOOD, SHA, xlsx_bytes
 from tests.web_support import CsrfClient, csrf_token, sign_in
 
@@ -59,7 +60,10 @@ def test_an_import_previewed_on_one_node_is_confirmed_on_the_other(nodes, sessio
 
     browser_b = node_b.test_client()
     _move_browser(browser_a, browser_b)
-    done = browser_b.post("/atgarder/importera/bekrafta", data={"csrf_token": csrf_token(body), "sha256": sha})
+    asked = browser_b.post("/atgarder/importera/bekrafta", data={"csrf_token": csrf_token(body), "sha256": sha})
+    assert asked.status_code == 303, asked.get_data(as_text=True)  # the import is a job: its page waits for it
+    run_waiting_jobs(node_b)
+    done = browser_b.get(asked.headers["Location"])
     assert done.status_code == 200 and "3 skapade" in done.get_data(as_text=True), done.get_data(as_text=True)
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Measure)) == 3
@@ -74,8 +78,11 @@ def test_a_document_registered_on_one_node_downloads_from_the_other(nodes, sessi
     registrar = {"Authorization": f"Bearer {grant_token(session, users['registrar']).token}"}
     owner = {"Authorization": f"Bearer {grant_token(session, users['owner']).token}"}
     created = node_a.test_client().post(f"/api/v1/audits/{audit.id}/yttrande", headers=registrar)
-    assert created.status_code == 201, created.get_data(as_text=True)
-    record = created.get_json()
+    assert created.status_code == 202, created.get_data(as_text=True)
+    run_waiting_jobs(node_a)
+    job = node_b.test_client().get(created.headers["Location"], headers=registrar).get_json()
+    assert job["state"] == "done", job
+    record = job["outcome"]
 
     pdf = node_b.test_client().get(f"/api/v1/audits/{audit.id}/yttrande.pdf", headers=owner)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"

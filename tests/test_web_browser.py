@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 import openpyxl
 import pytest
 
-from kfflow.services.audits import add_recommendation, register_audit
+from kfflow.services.audits import add_recommendation, register_audit, update_recommendation
 from kfflow.services.cases import fire
 from kfflow.services.indicators import add_indicator, add_measurement
 from kfflow.services.lagesbild_snapshots import freeze_lagesbild
@@ -38,12 +38,21 @@ def live(tmp_path_factory, password_hash):
                 "baseline_date": (date.today() - timedelta(days=200)).isoformat(), "target": 6.5,
                 "target_date": (date.today() + timedelta(days=400)).isoformat(), "frequency_days": 90})
             add_measurement(s, users["owner"], indicator.id, {"value": 7.4, "date": date.today().isoformat()})
+            # An implemented measure with an indicator: the evaluate form shows where it stands.
+            implemented = measure_in_state(s, users, "implemented", title="Heltidsresan")
+            add_indicator(s, users["owner"], implemented.id, {
+                "name": "Andel heltider", "unit": "%", "direction": "higher", "baseline": 40,
+                "baseline_date": (date.today() - timedelta(days=200)).isoformat(), "target": 60,
+                "target_date": (date.today() + timedelta(days=400)).isoformat(), "frequency_days": 90})
             audit = register_audit(s, users["registrar"], {
                 "name": "Fördjupad granskning", "number": "7/2022", "subject": "Strategisk kompetensförsörjning",
                 "diarienummer": "RS/351/2022", "response_due": (date.today() + timedelta(days=10)).isoformat()})
             rec = add_recommendation(s, users["registrar"], audit.id, 1,
                                      "Regionstyrelsen bör säkerställa att beslutade åtgärder följs upp.")
             fire(s, users["registrar"], rec, "assign", {"owner": "owner"})
+            # Answered with the measure, so that the follow-up page shows its measure and indicator tables.
+            update_recommendation(s, users["registrar"], rec.id, {"answer": "Åtgärden följs upp.",
+                                                                  "measure_ids": [decided.id]}, None)
             # Measures awaiting a decision, one judged and one not, for the ranked list and the judgement forms.
             measure_in_state(s, users, "prioritised", title="Mer filmat utbildningsmaterial i KTC")
             proposed = measure_in_state(s, users, "proposed", title="Heltid som norm i vården")
@@ -52,7 +61,7 @@ def live(tmp_path_factory, password_hash):
             # Two frozen lägesbilder, so that axe sees the list, a frozen one and the trend.
             freeze_lagesbild(s, users["steering"])
             snapshot = freeze_lagesbild(s, users["steering"], working_group=None)
-            server.ids = {"measure": decided.id, "audit": audit.id, "rec": rec.id, "service": service.id,
+            server.ids = {"measure": decided.id, "implemented": implemented.id, "audit": audit.id, "rec": rec.id, "service": service.id,
                           "snapshot": snapshot.id, "proposed": proposed.id}
         sweep(server.database, datetime.now(timezone.utc))  # in-app notifications for the list page
         yield server
@@ -173,7 +182,7 @@ def _pages(live, role: str) -> list[str]:
     ids = live.ids
     by_role = ["/", "/atgarder", f"/atgarder/{ids['measure']}", f"/rekommendationer/{ids['rec']}"]
     extra = {
-        "contributor": ["/lagesbild", "/atgarder/ny", "/granskningar", f"/granskningar/{ids['audit']}", "/tillganglighet",
+        "contributor": ["/lagesbild", f"/granskningar/{ids['audit']}/uppfoljning", "/atgarder/ny", "/granskningar", f"/granskningar/{ids['audit']}", "/tillganglighet",
                         "/finns-inte", f"/atgarder/{ids['measure']}/andra"],  # the last two: 404 and 403 pages
         "owner": [f"/atgarder/{ids['measure']}/andra", f"/atgarder/{ids['measure']}/steg/implement",
                   "/aviseringar", "/installningar/aviseringar", "/konto"],
@@ -225,6 +234,11 @@ def test_axe_on_every_page_type(browser, live, role):
         form.get_by_label("Datum").fill(date.today().isoformat())
         page.get_by_role("button", name="Spara mätvärdet").click()
         page.get_by_text("Ange ett tal, t.ex. 7,9.").wait_for()
+        violations += _axe(page)
+    if role == "steering":  # the evaluate form with each indicator's standing against its target
+        page.goto(f"/atgarder/{live.ids['implemented']}/steg/evaluate")
+        standings = page.get_by_role("table", name="Indikatorernas läge mot målen")
+        assert standings.get_by_role("row", name="Andel heltider").get_by_text("Inget mätvärde ännu").count() == 1
         violations += _axe(page)
     if role == "owner":  # the calendar link, shown once after it is made
         page.goto("/installningar/aviseringar")

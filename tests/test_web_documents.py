@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from kfflow.models import Audit, DocumentRecord, Recommendation, StoredFile
 from kfflow.services.documents import read_registered
 from tests.audit_factories import RECOMMENDATIONS, answered_audit
-from tests.jobs_support import follow
+from tests.jobs_support import follow, hold_jobs, run_waiting_jobs
 from tests.pdf_checks import embedded_json, text
 from tests.web_support import csrf_token, sign_in
 
@@ -34,6 +34,7 @@ def _stored_files(session) -> int:
 
 def test_registrar_decides_in_the_browser_and_creates_the_yttrande(make_web_app, session, users, settings):
     app = make_web_app()
+    hold_jobs(app)  # the registration waits until run_waiting_jobs: the test sees its page first
     audit, _measures = answered_audit(session, users)
     page_url = f"/granskningar/{audit.id}"
     registrar = sign_in(app, session, users["registrar"])
@@ -55,13 +56,19 @@ def test_registrar_decides_in_the_browser_and_creates_the_yttrande(make_web_app,
 
     page = _page(registrar, page_url)
     assert "Skapa yttrande</button>" in page and "Yttrandet kan registreras" not in page
+    # Registering is a job: the answer is its waiting page (no script), which then comes back here.
     response = registrar.post(f"/granskningar/{audit.id}/yttrande", data={"csrf_token": csrf_token(page)})
-    assert response.status_code == 302
+    assert response.status_code == 303 and response.headers["Location"].startswith("/jobb/")
+    waiting = registrar.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Registrering av yttrande" in waiting and "<script" not in waiting
+    run_waiting_jobs(app)
+    done = registrar.get(response.headers["Location"])
+    assert done.status_code == 303 and done.headers["Location"] == page_url + "#yttrande"
     session.rollback()
     record = session.scalars(select(DocumentRecord)).one()
     assert (record.version, record.document_number, record.generated_by_id) == (1, 1, users["registrar"].id)
 
-    page = _page(registrar, response.headers["Location"])
+    page = _page(registrar, done.headers["Location"])
     assert (f"Yttrandet är registrerat som version 1, handling nr 1 i RS/351/2022 (SHA-256 {record.sha256})."
             in page)
     assert f'<code class="hash">{record.sha256}</code>' in page and "<td>Test registrar</td>" in page

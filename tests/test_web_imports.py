@@ -18,6 +18,7 @@ from kfflow.services.importing import import_measures
 from kfflow.services.measures import propose_measure
 from tests.conftest import NOW
 from tests.factories import measure_in_state
+from tests.jobs_support import run_waiting_jobs
 from tests.web_support import csrf_token, sign_in
 
 HEADINGS = ["Åtgärd", "Kategori", "Beskrivning"]
@@ -54,6 +55,17 @@ def upload(client, data: bytes, name="plan.xlsx", update=False, status=200, **ex
     return body
 
 
+def confirm(client, app, sha: str):
+    """Post "Bekräfta import": a refusal answers at once; otherwise the import is a job whose waiting page
+    becomes the result once it has run."""
+    response = client.post("/atgarder/importera/bekrafta", data={"sha256": sha})
+    if response.status_code != 303:
+        return response
+    assert response.headers["Location"].startswith("/jobb/")
+    run_waiting_jobs(app)
+    return client.get(response.headers["Location"])
+
+
 def stored(session) -> list:
     """The uploads kept in the database, by hash; and nothing in any node's instance folder."""
     session.rollback()
@@ -77,7 +89,7 @@ def test_a_good_file_is_previewed_then_imported_on_confirm(web, session, users, 
     assert stored(session) == [sha]
     assert not (settings.instance_path / "uploads").exists()
 
-    response = client.post("/atgarder/importera/bekrafta", data={"sha256": sha})
+    response = confirm(client, web, sha)
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "Importen är klar" in body
     assert "3 skapade, 0 uppdaterade, 0 oförändrade" in body
@@ -91,7 +103,7 @@ def test_a_good_file_is_previewed_then_imported_on_confirm(web, session, users, 
     assert stored(session) == [], "the stored file is removed once imported"
 
     # The confirmed preview is used up: posting it again imports nothing twice.
-    again = client.post("/atgarder/importera/bekrafta", data={"sha256": sha})
+    again = confirm(client, web, sha)
     assert again.status_code == 422 and "ingen förhandsgranskad fil" in again.get_data(as_text=True)
     assert counts(session)[0] == before[0] + 3
 
@@ -123,7 +135,7 @@ def test_confirm_with_another_sha256_than_previewed_is_refused(web, session, use
     page2 = upload(client, xlsx_bytes(GOOD[:1]))
     assert client.post("/atgarder/importera/bekrafta", data={"sha256": sha}).status_code == 422
     assert counts(session) == before
-    assert client.post("/atgarder/importera/bekrafta", data={"sha256": SHA.search(page2).group(1)}).status_code == 200
+    assert confirm(client, web, SHA.search(page2).group(1)).status_code == 200
     assert counts(session)[0] == before[0] + 1
 
 
@@ -135,7 +147,7 @@ def test_update_option_edits_matched_measures_through_the_service(web, session, 
     assert re.search(r"<dt>Skiljer sig men lämnas orörda</dt><dd>1</dd>", page) and "Bekräfta import" not in page
     page = upload(client, xlsx_bytes(GOOD[:1]), update=True)
     assert re.search(r"<dt>Uppdateras</dt><dd>1</dd>", page) and "Beskrivning" in page
-    done = client.post("/atgarder/importera/bekrafta", data={"sha256": SHA.search(page).group(1)})
+    done = confirm(client, web, SHA.search(page).group(1))
     assert done.status_code == 200 and "0 skapade, 1 uppdaterade" in done.get_data(as_text=True)
     session.expire_all()
     assert session.get(Measure, existing.id).description == GOOD[0][2]

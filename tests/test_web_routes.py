@@ -80,6 +80,8 @@ ROWS = [
     # No indicator 999999: found missing before anyone's right to it is judged.
     Row("measures.add_measurement", "POST", "/atgarder/{decided}/indikatorer/999999/matvarden", everyone(404),
         {"value": "7"}),
+    Row("measures.import_measurements", "POST", "/atgarder/{decided}/indikatorer/999999/matvarden/fil", everyone(404),
+        {}),
     Row("measures.lagesbild", "GET", "/lagesbild", everyone(200)),
     Row("measures.ranking", "GET", "/atgarder/rangordning",
         only({"council": 200, "steering": 200, "registrar": 200, "admin": 200})),
@@ -115,6 +117,8 @@ ROWS = [
     Row("audits.yttrande_draft", "GET", "/granskningar/{audit}/utkast.pdf", everyone(200)),
     Row("audits.yttrande_pdf", "GET", "/granskningar/{audit}/yttrande.pdf", everyone(200)),
     Row("audits.yttrande_docx", "GET", "/granskningar/{audit}/yttrande.docx", everyone(200)),
+    Row("audits.follow_up", "GET", "/granskningar/{audit}/uppfoljning", everyone(200)),
+    Row("audits.follow_up_pdf", "GET", "/granskningar/{audit}/uppfoljning.pdf", everyone(200)),
     # Not decided yet: the registrar is told so (422), the others may not register at all.
     Row("audits.yttrande_register", "POST", "/granskningar/{audit}/yttrande", only({"registrar": 422})),
     Row("audits.recommendation_add", "POST", "/granskningar/{audit}/rekommendationer", only({"registrar": 422}),
@@ -139,6 +143,7 @@ ROWS = [
     Row("admin.users", "GET", "/admin/anvandare", only({"admin": 200})),
     Row("admin.users", "POST", "/admin/anvandare", only({"admin": 422}), {"username": "X Y", "role": "nope"}),
     Row("admin.set_user_active", "POST", "/admin/anvandare/{victim}/aktiv", only({"admin": 302}), {"active": "0"}),
+    Row("admin.set_user_role", "POST", "/admin/anvandare/{victim}/roll", only({"admin": 302}), {"role": "owner"}),
     Row("admin.reset_user_password", "POST", "/admin/anvandare/{victim}/losenord", only({"admin": 200}),
         {"password": ""}),
     Row("admin.service_account_list", "GET", "/admin/tjanstekonton", only({"admin": 200})),

@@ -70,7 +70,8 @@ def transition_form(kind: str, case_id: int, trigger: str, case_endpoint: str, c
     transition = page.transition
     case_url = url_for(case_endpoint, **{case_arg: case_id})
     context = dict(case=page.case, transition=transition, case_url=case_url, people=page.people,
-                   values={}, errors={}, message=None, stale=False, version=page.case.version)
+                   values={}, errors={}, message=None, stale=False, version=page.case.version,
+                   indicators=page.indicators)
     if request.method == "GET":
         if not page.available:
             return render_template("cases/transition.html", **{

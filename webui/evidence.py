@@ -10,7 +10,7 @@ import re
 
 from flask import Blueprint, current_app, request
 
-from kfflow.evidence import EVIDENCE_TYPES, MAX_FILES, Upload
+from kfflow.evidence import EVIDENCE_TYPES, MAX_FILES, Upload, size_text
 from kfflow.services.evidence import FIELD, read_attachment
 from webui.auth import current_actor
 from webui.db import get_session
@@ -52,21 +52,12 @@ def _raise_request_limit(endpoint, values):
         request.max_content_length = (MAX_FILES + 1) * max_file_bytes() + ENVELOPE_BYTES
 
 
-def file_size(size: int) -> str:
-    """A file size as people read it, in Swedish: 980 byte, 12 kB, 1,4 MB."""
-    if size < 1024:
-        return f"{size} byte"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} kB"
-    return f"{size / 1024 / 1024:.1f} MB".replace(".", ",")
-
-
 def evidence_kind(media_type: str) -> str:
     return KIND_NAMES.get(media_type, media_type)
 
 
 def evidence_limits() -> dict:
-    return {"max_files": MAX_FILES, "max_mb": f"{max_file_bytes() / 1024 / 1024:g}".replace(".", ",")}
+    return {"max_files": MAX_FILES, "max_size": size_text(max_file_bytes())}
 
 
 @bp.route("/underlag/<int:attachment_id>")
@@ -84,7 +75,7 @@ def send_attachment(found):
 
 def init_app(app) -> None:
     app.url_value_preprocessor(_raise_request_limit)
-    app.add_template_filter(file_size)
+    app.add_template_filter(size_text, "file_size")
     app.add_template_filter(evidence_kind)
     app.add_template_global(evidence_limits)
     app.register_blueprint(bp)

@@ -12,6 +12,7 @@ from importlib.resources import files
 from io import BytesIO
 from pathlib import Path
 
+from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.css import ColorProfile
@@ -50,12 +51,17 @@ def sv_date(value: date | datetime | str | None) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
+def sv_number(value: float | None) -> str:
+    """7.9 → "7,9" (a Swedish decimal comma, as the pages show it)."""
+    return "–" if value is None else format_decimal(value, locale="sv_SE")
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(genitive=genitive, paragraphs=paragraphs, sv_date=sv_date)
+    env.filters.update(genitive=genitive, paragraphs=paragraphs, sv_date=sv_date, sv_number=sv_number)
     return env
 
 
@@ -147,3 +153,20 @@ def html_to_pdf(html: str, *, embedded: EmbeddedData | None = None, when: dateti
         # The file identifier follows the content, so the same document rendered twice has the same /ID.
         pdf_identifier=hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii"))
 
+
+
+def audit_document_html(template: str, data: dict, title: str) -> str:
+    """The finished HTML of a document about one audit (`data["audit"]`): the letterhead names the responding
+    body, the date and the diarienummer."""
+    a = data["audit"]
+    return render_html(template, {"d": data, "a": a, "title": title, "organisation": data["organisation"],
+                                  "draft": data.get("draft", False), "author": a["responding_body"],
+                                  "document_date": data["document_date"], "diarienummer": a["diarienummer"]})
+
+
+def audit_document_pdf(html: str, data: dict, *, when: datetime) -> bytes:
+    """The PDF of a document about one audit, its data embedded as `<kind>-<diarienummer>.json`."""
+    dnr = (data["audit"]["diarienummer"] or "utan-dnr").replace("/", "-")
+    embedded = EmbeddedData(name=f"{data['kind']}-{dnr}.json", data=data,
+                            description="Ärendets uppgifter i maskinläsbar form (JSON)")
+    return html_to_pdf(html, embedded=embedded, when=when)

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kfflow.clock import LOCAL_TZ, local_today
-from kfflow.documents.render import EmbeddedData, html_to_pdf, render_html
+from kfflow.documents.render import EmbeddedData, html_to_pdf, render_html, sv_number
 from kfflow.kinds import KINDS
 from kfflow.models import HistoryEntry, Measure, Recommendation, User
+from kfflow.services.indicators import indicator_statuses_by_measure
 from kfflow.workflow import get_workflows, is_late
 
 NO_CATEGORY = "Utan kategori"
@@ -121,6 +122,29 @@ def _measure_row(m: Measure, state_labels, category_labels) -> dict:
             "decision_ref": m.decision_ref}
 
 
+def indicator_tables(session: Session, measures: list[Measure], *, until: date) -> list[dict]:
+    """Per measure with indicators: each indicator's baseline, latest value up to `until`, target and where it
+    stands against the target (the same verdict as the evaluate form)."""
+    statuses = indicator_statuses_by_measure(session, [m.id for m in measures], today=until, until=until)
+    return [{"id": m.id, "title": m.title, "indicators": [{
+        "name": i.name, "unit": i.unit, "direction": i.direction,
+        "baseline": i.baseline, "baseline_date": i.baseline_date.isoformat(),
+        "latest": {"value": i.latest.value, "date": i.latest.measured_on.isoformat()} if i.latest else None,
+        "target": i.target, "target_date": i.target_date.isoformat(),
+        "standing": i.standing, "verdict": i.verdict, "chart": _indicator_chart(i)} for i in statuses[m.id]]}
+        for m in measures if statuses[m.id]]
+
+
+def _indicator_chart(status) -> dict:
+    """The measure page's line chart geometry, with its numbers in words for the tagged PDF's Figure."""
+    chart = status.chart
+    latest = status.latest.value if status.latest else status.baseline
+    alt = (f"Linjediagram: {status.name} från {sv_number(status.baseline)} till {sv_number(latest)} {status.unit}, "
+           f"mål {sv_number(status.target)} {status.unit} till {status.target_date.isoformat()}.")
+    return {"width": chart.width, "height": chart.height, "target_y": chart.target_y,
+            "points": [list(p) for p in chart.points], "alt": alt}
+
+
 # --- delrapport ---------------------------------------------------------------------------------
 
 def delrapport_data(session: Session, start: date, end: date, *, organisation: str,
@@ -168,6 +192,7 @@ def delrapport_data(session: Session, start: date, end: date, *, organisation: s
         "events": [{"label": PERIOD_EVENTS[k], "key": k, "rows": rows} for k, rows in events.items()],
         "overdue": [_measure_row(m, state_labels, category_labels) for m in overdue],
         "working_groups": working_group_status(measures, until=end),
+        "indicators": indicator_tables(session, measures, until=end),
     }
 
 
@@ -243,6 +268,7 @@ def slutredovisning_data(session: Session, *, organisation: str, diarienummer: s
         "working_groups": working_group_status(measures),
         "open_cases": open_cases,
         "handed_over": sum(1 for c in open_cases if c["handover"]),
+        "indicators": indicator_tables(session, [m for m in measures if adopted(m)], until=document_date),
     }
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from kfflow.documents.render import EmbeddedData, genitive, html_to_pdf, render_html
+from kfflow.documents.render import audit_document_html, audit_document_pdf, genitive
 
 TEMPLATES = {"board": "yttrande_board.html", "committee": "yttrande_committee.html"}
 DEFAULT_ORGANISATION = "Regionen"
@@ -45,15 +45,8 @@ def yttrande_title(data: dict) -> str:
 
 def yttrande_html(data: dict) -> str:
     """The finished HTML of the yttrande (the input WeasyPrint lays out)."""
-    a = data["audit"]
-    context = {"d": data, "a": a, "title": yttrande_title(data), "organisation": data["organisation"],
-               "draft": data["draft"], "author": a["responding_body"], "document_date": data["document_date"],
-               "diarienummer": a["diarienummer"]}
-    return render_html(TEMPLATES[a["template"]], context)
+    return audit_document_html(TEMPLATES[data["audit"]["template"]], data, yttrande_title(data))
 
 
 def yttrande_pdf(data: dict, *, when: datetime) -> bytes:
-    dnr = (data["audit"]["diarienummer"] or "utan-dnr").replace("/", "-")
-    embedded = EmbeddedData(name=f"yttrande-{dnr}.json", data=data,
-                            description="Ärendets uppgifter i maskinläsbar form (JSON)")
-    return html_to_pdf(yttrande_html(data), embedded=embedded, when=when)
+    return audit_document_pdf(yttrande_html(data), data, when=when)

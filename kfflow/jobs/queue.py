@@ -8,12 +8,18 @@
   waiting when that process stops is lost (its row is marked failed by the next sweep, see runner.py).
 
 Either way the task is the same function, `kfflow.jobs.runner.execute_job`.
+
+In worker mode two periodic tasks run as well (procrastinate defers each once per tick, whatever the number of
+workers): `kfflow.retry_stalled_jobs` hands the jobs of a worker whose heartbeat stopped (killed, its host
+gone) to the others, procrastinate's own recipe (`get_stalled_jobs` + `retry_job`); `kfflow.deliver_mail`
+sends what the outbox holds (the scheduler's sweep only queues mail in this mode and defers one delivery).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import threading
+from datetime import datetime, timezone
 from typing import Any
 
 import procrastinate
@@ -23,6 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from kfflow.database import Database
+from kfflow.db import utcnow
 from kfflow.operations import metric_source, readiness_check
 
 log = logging.getLogger(__name__)
@@ -30,6 +37,10 @@ log = logging.getLogger(__name__)
 EMBEDDED, WORKER = "embedded", "worker"
 QUEUE_NAME = "kfflow"
 TASK_NAME = "kfflow.run_job"
+RETRY_STALLED_TASK = "kfflow.retry_stalled_jobs"
+DELIVER_MAIL_TASK = "kfflow.deliver_mail"
+RETRY_STALLED_CRON = "* * * * * */5"   # every five seconds (croniter's sixth field is the second)
+DELIVER_MAIL_CRON = "* * * * *"        # every minute: retries after back-off go out without waiting for a sweep
 _AFTER_COMMIT = "kfflow_after_commit"
 
 
@@ -64,7 +75,7 @@ def create_queue_schema(connection) -> None:
 class JobQueue:
     """One per process: the procrastinate app, its one task, and (embedded) the worker thread."""
 
-    def __init__(self, db: Database, mode: str = EMBEDDED, *, concurrency: int = 1):
+    def __init__(self, db: Database, mode: str = EMBEDDED, *, concurrency: int = 1, settings=None):
         if mode not in (EMBEDDED, WORKER):
             raise ValueError(f"KFFLOW_JOBS must be {EMBEDDED!r} or {WORKER!r}, not {mode!r}")
         if mode == WORKER and db.engine.dialect.name != "postgresql":
@@ -73,16 +84,21 @@ class JobQueue:
         self.db = db
         self.mode = mode
         self.concurrency = concurrency
+        self.settings = settings
+        self.stalled_after = settings.jobs_stalled_after if settings is not None else 60.0
         connector = (InMemoryConnector() if mode == EMBEDDED
                      else procrastinate.PsycopgConnector(conninfo=libpq_url(db.url), min_size=1, max_size=4))
         self.app = procrastinate.App(connector=connector)
 
-        def run_job(job_id: int) -> None:
+        def run_job(context: procrastinate.JobContext, job_id: int) -> None:
             from kfflow.jobs.runner import execute_job
 
-            execute_job(self.db, job_id)
+            # attempts > 0: procrastinate delivers it again (retry_stalled_jobs), the row may say running.
+            execute_job(self.db, job_id, retry=bool(context.job and context.job.attempts))
 
-        self.task = self.app.task(name=TASK_NAME, queue=QUEUE_NAME)(run_job)
+        self.task = self.app.task(name=TASK_NAME, queue=QUEUE_NAME, pass_context=True)(run_job)
+        if mode == WORKER:
+            self._add_periodic_tasks()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -90,7 +106,46 @@ class JobQueue:
 
     @classmethod
     def from_settings(cls, db: Database, settings) -> "JobQueue":
-        return cls(db, settings.jobs_mode)
+        return cls(db, settings.jobs_mode, settings=settings)
+
+    def _add_periodic_tasks(self) -> None:
+        @self.app.periodic(cron=RETRY_STALLED_CRON)
+        @self.app.task(name=RETRY_STALLED_TASK, queue=QUEUE_NAME, queueing_lock=RETRY_STALLED_TASK,
+                       pass_context=True)
+        async def retry_stalled_jobs(context: procrastinate.JobContext, timestamp: int) -> int:
+            manager = context.app.job_manager
+            stalled = await manager.get_stalled_jobs(seconds_since_heartbeat=self.stalled_after)
+            for job in stalled:
+                log.warning("job %s (%s) stalled: its worker stopped sending heartbeats; retried",
+                            job.id, job.task_name)
+                await manager.retry_job(job)
+            return len(stalled)
+
+        @self.app.periodic(cron=DELIVER_MAIL_CRON)
+        @self.app.task(name=DELIVER_MAIL_TASK, queue=QUEUE_NAME, queueing_lock=DELIVER_MAIL_TASK)
+        def deliver_mail(timestamp: int | None = None) -> int:
+            from kfflow.reminders.runner import deliver_outbox
+
+            # What is due by now goes out, or by the sweep's time when that is later (a sweep "as of" a given
+            # time, `kfflow remind --now`); a periodic tick's timestamp is already past when the job runs.
+            now = utcnow()
+            if timestamp:
+                now = max(now, datetime.fromtimestamp(timestamp, timezone.utc))
+            return len(deliver_outbox(self.db, self.settings, now=now).sent)
+
+        self.deliver_mail = deliver_mail
+
+    def defer_mail_delivery(self, now: datetime) -> bool:
+        """Worker mode: one delivery of what is due by `now`, soon (False: one is already waiting, which will do)."""
+        from procrastinate.exceptions import AlreadyEnqueued
+
+        try:
+            with self.db.engine.begin() as conn:
+                self.deliver_mail.configure(connection=conn.connection.driver_connection).defer(
+                    timestamp=int(now.timestamp()))
+        except AlreadyEnqueued:
+            return False
+        return True
 
     # --- enqueueing ---------------------------------------------------------------------------
 
@@ -112,7 +167,10 @@ class JobQueue:
 
     def worker_options(self, **overrides: Any) -> dict:
         options = {"queues": [QUEUE_NAME], "concurrency": self.concurrency, "delete_jobs": "successful",
-                   "fetch_job_polling_interval": 1.0 if self.mode == EMBEDDED else 5.0}
+                   "fetch_job_polling_interval": 1.0 if self.mode == EMBEDDED else 5.0,
+                   # A killed worker's jobs are retried once its heartbeat is this old (retry_stalled_jobs).
+                   "update_heartbeat_interval": self.stalled_after / 4,
+                   "stalled_worker_timeout": self.stalled_after}
         options.update(overrides)
         return options
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, Float, ForeignKey, Integer, ScalarSelect, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kfflow.db import Base, UTCDateTime, days_after, utcnow
+from kfflow.db import Base, UTCDateTime, add_days, utcnow
 from kfflow.models.user import User
 
 
@@ -57,5 +57,5 @@ def next_value_due(measure_id) -> ScalarSelect:
     (`indicator_due` in workflows/reminders.yaml); after this day the indicator is stale."""
     last = (select(func.max(Measurement.measured_on)).where(Measurement.indicator_id == Indicator.id)
             .correlate(Indicator).scalar_subquery())
-    due = days_after(func.coalesce(last, Indicator.baseline_date), Indicator.frequency_days)
+    due = add_days(func.coalesce(last, Indicator.baseline_date), Indicator.frequency_days)
     return select(func.min(due)).where(Indicator.measure_id == measure_id).scalar_subquery()

@@ -1,4 +1,5 @@
-"""A job: work that takes longer than a request (a report over many measures), as users see it.
+"""A job: work that takes longer than a request (a report over many measures, registering a yttrande,
+confirming a large import), as users see it.
 
 The queue engine (procrastinate) only runs jobs; this row is what a user polls, what caches a result and
 what the per-user limit counts. It records who asked, for what, how far it got and how it ended.
@@ -35,6 +36,11 @@ class Job(Base):
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     state: Mapped[str] = mapped_column(String(20), default="queued")
     progress: Mapped[int] = mapped_column(Integer, default=0)  # per cent
+    # Raised by each run that claims the job: a run ends the job only while it still holds the latest attempt,
+    # so a retry after a killed worker and a run that was merely slow cannot both finish it.
+    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # What a job that writes did (the registered document, the import's counts), for its page and the API.
+    outcome: Mapped[dict | None] = mapped_column(JSONData)
     # The result's bytes in the blob store (kfflow.storage), stored in the transaction that ends the job.
     # A cached result expires; its file is then deleted and this goes back to NULL.
     result_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id", ondelete="SET NULL"))

@@ -113,3 +113,25 @@ def run_sweep(db: Database, rules: ReminderRules, now: datetime, *, mailer: Mail
         finally:
             mailer.close()
     return result
+
+
+def deliver_outbox(db: Database, settings, *, now: datetime | None = None) -> DeliveryReport:
+    """Send what the outbox holds now, without a sweep: `kfflow worker`'s mail delivery job.
+
+    Exactly-once is the outbox's own (delivery.py): each row is claimed by one conditional UPDATE before it
+    is sent, so any number of delivery jobs and sweeps may run at once. Without SMTP nothing is claimed.
+    """
+    from kfflow.reminders.mail import SmtpSettings
+    from kfflow.reminders.rules import load_reminder_rules
+    from kfflow.workflow import get_workflows
+
+    smtp = SmtpSettings.from_settings(settings)
+    if smtp is None:
+        return DeliveryReport()
+    rules = load_reminder_rules(settings.workflows_path, get_workflows())
+    mailer = Mailer(smtp)
+    try:
+        with db.session() as session:
+            return deliver_due(session, rules, now or utcnow(), mailer, base=base_url(settings))
+    finally:
+        mailer.close()

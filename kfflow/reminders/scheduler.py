@@ -164,25 +164,37 @@ def run_scheduler(db: Database, lock: SchedulerLock, sweep: Callable[[datetime],
     return runs
 
 
-# A job still waiting after this long has lost its process (an embedded job when the web process restarted,
-# or a worker killed mid-render): the sweep ends it with a message instead of leaving its page waiting.
+# A job still waiting after this long has lost its process (an embedded job when the web process restarted;
+# in worker mode a killed worker's jobs are retried, so this is the backstop): the sweep ends it with a message.
 LOST_JOB_AFTER = timedelta(hours=1)
 
 
 def periodic_sweep(db: Database, settings, rules, *, echo: Callable[[str], None] | None = None):
-    """What the scheduler runs every interval: the reminder sweep, then the lost-jobs cleanup."""
+    """What the scheduler runs every interval: the reminder sweep, then the lost-jobs cleanup.
+
+    With `KFFLOW_JOBS=worker` the sweep only queues mail (outbox rows) and defers one `kfflow.deliver_mail`
+    job: `kfflow worker` processes send it, so a slow or unreachable mail server never holds the scheduler.
+    Embedded, the sweep sends it itself."""
+    from kfflow.jobs.queue import WORKER, JobQueue
     from kfflow.jobs.runner import fail_lost_jobs
     from kfflow.reminders.mail import Mailer, SmtpSettings, base_url
     from kfflow.reminders.runner import run_sweep
 
     smtp = SmtpSettings.from_settings(settings)
+    queue = JobQueue(db, WORKER, settings=settings) if settings.jobs_mode == WORKER else None
 
     def sweep(now: datetime) -> None:
-        result = run_sweep(db, rules, now, mailer=Mailer(smtp) if smtp else None, base=base_url(settings))
+        mailer = Mailer(smtp) if smtp and queue is None else None
+        result = run_sweep(db, rules, now, mailer=mailer, base=base_url(settings))
+        if queue is not None and smtp is not None and result.waiting:
+            queue.defer_mail_delivery(now)
         fail_lost_jobs(db, older_than=LOST_JOB_AFTER, now=now)
         if echo is not None:
-            echo(f"{now:%Y-%m-%d %H:%M} svep: {len(result.delivery.sent)} skickade, "
-                 f"{len(result.delivery.failed)} misslyckade.")
+            if queue is None:
+                echo(f"{now:%Y-%m-%d %H:%M} svep: {len(result.delivery.sent)} skickade, "
+                     f"{len(result.delivery.failed)} misslyckade.")
+            else:
+                echo(f"{now:%Y-%m-%d %H:%M} svep: {result.waiting} i utkorgen, skickas av kfflow worker.")
     return sweep
 
 

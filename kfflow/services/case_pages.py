@@ -18,6 +18,7 @@ from kfflow.services.evidence import attachments_of
 from kfflow.services.indicators import indicator_statuses, may_follow_up
 from kfflow.services.timeline import TimelineItem, due_date_revisions, timeline
 from kfflow.services.users import Person, active_people
+from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import TransitionDef
 
 
@@ -77,13 +78,18 @@ class TransitionPage:
     transition: TransitionDef
     available: bool
     people: list[Person]
+    indicators: list = field(default_factory=list)  # IndicatorStatus per indicator, shown with an evaluation
 
 
 def transition_page(session: Session, actor, kind: str, case_id: int, trigger: str) -> TransitionPage:
-    """NotFound when the case's lifecycle has no transition `trigger`."""
+    """NotFound when the case's lifecycle has no transition `trigger`. A step into a state tagged `evaluated`
+    brings the case's indicators, so that whoever assesses the effect sees where each stands against its target."""
     case = read_case(session, kind, case_id)
     transition = transition_for(case, trigger)
     if transition is None:
         raise NotFound(f"Steget ”{trigger}” finns inte för det här ärendet.")
     available = any(t.trigger == trigger for t in available_transitions(actor, case))
-    return TransitionPage(case, transition, available, active_people(session))
+    lifecycle = get_workflows().get(case.workflow_name, case.workflow_version)
+    evaluates = kind == "measure" and lifecycle.has_tag(transition.dest, "evaluated")
+    return TransitionPage(case, transition, available, active_people(session),
+                          indicator_statuses(session, case_id) if evaluates else [])

@@ -81,7 +81,7 @@ def load_demo(session: Session) -> bool:
     # A lägesbild frozen before the last measures came, so /lagesbild/frysta has one and the page a trend to show.
     freeze_lagesbild(session, steering, now=now)
     # An overdue measure, decided earlier, so reminders and the start page have something late to show.
-    late = propose_measure(session, contributor, {"title": "Strukturerad inskolning inklusive utvärdering",
+    late = propose_measure(session, contributor, {"title": data.LATE_MEASURE,
                                                   "working_group": "Utbildning", "category": "retain"}, now=now)
     earlier = now - timedelta(days=60)
     fire(session, council, late, "prioritise", {"priority": 1, "category": "retain",
@@ -103,17 +103,41 @@ def load_demo(session: Session) -> bool:
         else:
             update_measure(session, steering, m.id, {"category": category, "scores": scores}, None, now=now)
 
+    measures[late.title] = late
+    measures[data.DROPPED_MEASURE] = propose_measure(session, steering, {"title": data.DROPPED_MEASURE}, now=now)
+    _earlier_audit(session, registrar, now)
     audit = register_audit(session, registrar, {**data.SAMPLE_AUDIT, "received": local_today(now) - timedelta(days=30),
                                                 "response_due": local_today(now) + timedelta(days=21)})
     for number, (text, answer, linked) in enumerate(data.SAMPLE_RECOMMENDATIONS, start=1):
         rec = add_recommendation(session, registrar, audit.id, number, text, now=now)
-        if answer:
-            fire(session, registrar, rec, "assign", {"owner": owner}, now=now)
-            update_recommendation(session, owner, rec.id, {
-                "answer": answer, "measure_ids": [measures[t].id for t in linked]}, None, now=now)
+        fire(session, registrar, rec, "assign", {"owner": owner}, now=now)
+        linked = linked + ([data.LATE_MEASURE] if number == data.SAMPLE_LATE_LINK else [])
+        update_recommendation(session, owner, rec.id, {
+            "answer": answer, "measure_ids": [measures[t].id for t in linked],
+            "no_measure_reason": data.SAMPLE_NO_MEASURE_REASONS.get(number)}, None, now=now)
+    # The board adopts the yttrande; afterwards the measure promised for recommendation 4 is rejected, so the
+    # follow-up (/granskningar/<id>/uppfoljning) shows a late, a missing and a dropped measure.
+    fire(session, registrar, audit, "start_drafting", {}, now=now)
+    fire(session, registrar, audit, "decide", {"body": "Regionstyrelsen", "meeting_date": local_today(now),
+                                               "paragraph": "§ 81"}, now=now)
+    fire(session, steering, measures[data.DROPPED_MEASURE], "reject",
+         {"reason": "Styrgruppen bereder rådets ärenden redan i dag."}, now=now + timedelta(minutes=1))
     with write_transaction(session):
         session.add(Setting(key=MARKER, value=now.isoformat()))
     return True
+
+
+def _earlier_audit(session: Session, registrar: User, now) -> None:
+    """An audit of 2019, answered without measures, that the sample audit's third recommendation repeats."""
+    audit = register_audit(session, registrar, {**data.EARLIER_AUDIT,
+                                                "received": local_today(now) - timedelta(days=3 * 365)}, now=now)
+    for number, text in enumerate(data.EARLIER_RECOMMENDATIONS, start=1):
+        rec = add_recommendation(session, registrar, audit.id, number, text, now=now)
+        update_recommendation(session, registrar, rec.id, {"answer": data.EARLIER_ANSWER,
+                                                           "no_measure_reason": data.EARLIER_REASON}, None, now=now)
+    fire(session, registrar, audit, "start_drafting", {}, now=now)
+    fire(session, registrar, audit, "decide", {"body": "Regionstyrelsen", "meeting_date": local_today(now) - timedelta(
+        days=3 * 365 - 60), "paragraph": "§ 112"}, now=now)
 
 
 def demo_summary(session: Session) -> list[tuple[str, str, str]]:

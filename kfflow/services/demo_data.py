@@ -132,12 +132,32 @@ SAMPLE_RECOMMENDATIONS = [
      "Arbetet övergår till HR-avdelningen från och med juli 2023. Ett kompetensförsörjningsråd återupptas under "
      "ledning av HR-direktören.", ["RAK (rätt använd kompetens)", "Karriärmodeller, fortsatt arbete"]),
     ("Regionstyrelsen bör verka för en långsiktig finansiering som möjliggör en fortsättning av pågående arbete.",
-     None, []),
+     "Finansieringen av arbetet prövas i regionens ordinarie budgetprocess.", []),
     ("Regionstyrelsen bör säkerställa att beslutade åtgärder följs upp och att deras effekt mäts.",
      "Varje beslutad åtgärd får ett mätetal och utvärderas av styrgruppen.", ["Förmånsportal, införande"]),
     ("Regionstyrelsen bör säkerställa att beslutsärenden från kompetensförsörjningsrådet lyfts till ett organ "
-     "med beslutsmandat.", None, []),
+     "med beslutsmandat.", "En beslutsordning för rådet tas fram så att dess förslag går till styrgruppen.",
+     ["Beslutsordning för kompetensförsörjningsrådet"]),
 ]
+
+# The follow-up of the sample audit shows every flag: recommendation 1 promises the late measure below, 2 takes
+# no measure (this reason), and the measure promised for 4 is proposed, then rejected after the answer.
+SAMPLE_NO_MEASURE_REASONS = {2: "Ingen särskild åtgärd: finansieringen beslutas i budgetprocessen, inte i programmet."}
+LATE_MEASURE = "Strukturerad inskolning inklusive utvärdering"
+SAMPLE_LATE_LINK = 1
+DROPPED_MEASURE = "Beslutsordning för kompetensförsörjningsrådet"
+
+# An earlier audit, so that recommendation 3 of the sample audit is "återkommande".
+EARLIER_AUDIT = {
+    "name": "Granskning", "number": "4/2019", "subject": "Personal- och kompetensförsörjning",
+    "diarienummer": "RS/612/2019", "addressee": "Regionens revisorer",
+}
+EARLIER_RECOMMENDATIONS = [
+    "Regionstyrelsen bör säkerställa att beslutade åtgärder följs upp och att effekterna av dem mäts och redovisas.",
+    "Regionstyrelsen bör ta fram en samlad plan för kompetensförsörjningen med tydliga och uppföljningsbara mål.",
+]
+EARLIER_ANSWER = "Uppföljningen sker inom den ordinarie verksamhetsplaneringen."
+EARLIER_REASON = "Åtgärderna ryms i verksamhetsplanen för 2020; ingen särskild åtgärd beslutas."
 
 # Seed 000: effect that can be ensured. Two indicators with a history on one decided measure; the values are
 # invented in the style of the region's HR statistics. (measure, indicator, [(days before today, value, source)])

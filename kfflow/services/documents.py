@@ -94,47 +94,64 @@ def draft_yttrande(session: Session, actor, audit_id: int, *, now: datetime | No
     return RenderedDocument(content, f"{stem}-yttrande-utkast.pdf", PDF)
 
 
+def _require_registrable(actor, audit: Audit) -> None:
+    try:
+        require(actor, "register_document", audit)
+    except GuardFailed:
+        raise GuardFailed("Yttrandet kan registreras först när beslutet om det har förts in. "
+                          "Förhandsgranska utkastet så länge.") from None
+    if not (audit.diarienummer or "").strip():
+        raise ValidationError("Granskningen saknar diarienummer.",
+                              {"diarienummer": "Ange diarienummer innan yttrandet registreras."})
+
+
+def check_registration(session: Session, actor, audit_id: int) -> None:
+    """Whether `actor` may register the audit's yttrande now: refused at once, before a job is queued."""
+    _require_registrable(load_actor(session, actor), _load_audit(session, audit_id))
+
+
 def register_yttrande(session: Session, actor, audit_id: int, *, now: datetime | None = None) -> DocumentRecord:
     """Render the final yttrande and register it, bytes and register row in one transaction."""
-    now = now or utcnow()
     with write_transaction(session):
-        actor = load_actor(session, actor)
-        audit = _load_audit(session, audit_id, lock=True)
-        try:
-            require(actor, "register_document", audit)
-        except GuardFailed:
-            raise GuardFailed("Yttrandet kan registreras först när beslutet om det har förts in. "
-                              "Förhandsgranska utkastet så länge.") from None
-        if not (audit.diarienummer or "").strip():
-            raise ValidationError("Granskningen saknar diarienummer.",
-                                  {"diarienummer": "Ange diarienummer innan yttrandet registreras."})
-        kind = DocumentRecord.KIND_YTTRANDE
-        version = 1 + (session.scalar(select(func.max(DocumentRecord.version)).where(
-            DocumentRecord.kind == kind, DocumentRecord.subject_kind == "audit",
-            DocumentRecord.subject_id == audit.id)) or 0)
-        number = 1 + (session.scalar(select(func.max(DocumentRecord.document_number)).where(
-            DocumentRecord.diarienummer == audit.diarienummer)) or 0)
-        data = yttrande_data(audit, organisation=organisation_name(session), draft=False,
-                             document_date=_letter_date(audit, now), document_number=number, version=version)
-        content = yttrande_pdf(data, when=now)
-        crash_point("register:rendered")
-        # The name is only offered on download; the register row's id, not the name, identifies the document.
-        stem = file_stem(audit.diarienummer)
-        stored = store_bytes(session, content, filename=f"{stem}-{number:04d}-{kind}-v{version}.pdf",
-                             media_type=PDF, purpose=StoredFile.PURPOSE_DOCUMENT, created_by=actor, now=now)
-        crash_point("register:stored")
-        record = DocumentRecord(
-            diarienummer=audit.diarienummer, document_number=number, kind=kind, subject_kind="audit",
-            subject_id=audit.id, version=version, document_date=local_today(now), sha256=stored.sha256,
-            size=stored.size, media_type=PDF, stored_file=stored, generated_by_id=actor.id, created_at=now)
-        session.add(record)
-        session.flush()
-        add_history(session, case=audit, trigger="register_document", from_state=audit.state, actor=actor,
-                    at=now, fields={"document": kind, "document_number": number, "version": version,
-                                    "sha256": record.sha256})
-        crash_point("register:recorded")
+        record = register_yttrande_in_transaction(session, actor, audit_id, now=now)
     crash_point("register:committed")
-    log.info("registered %s v%s of audit %s as %s nr %s", kind, version, audit_id, record.diarienummer, number)
+    return record
+
+
+def register_yttrande_in_transaction(session: Session, actor, audit_id: int, *,
+                                     now: datetime | None = None) -> DocumentRecord:
+    """The registration inside the caller's write transaction (the job's, which ends the job in the same
+    commit): nothing is committed here."""
+    now = now or utcnow()
+    actor = load_actor(session, actor)
+    audit = _load_audit(session, audit_id, lock=True)
+    _require_registrable(actor, audit)
+    kind = DocumentRecord.KIND_YTTRANDE
+    version = 1 + (session.scalar(select(func.max(DocumentRecord.version)).where(
+        DocumentRecord.kind == kind, DocumentRecord.subject_kind == "audit",
+        DocumentRecord.subject_id == audit.id)) or 0)
+    number = 1 + (session.scalar(select(func.max(DocumentRecord.document_number)).where(
+        DocumentRecord.diarienummer == audit.diarienummer)) or 0)
+    data = yttrande_data(audit, organisation=organisation_name(session), draft=False,
+                         document_date=_letter_date(audit, now), document_number=number, version=version)
+    content = yttrande_pdf(data, when=now)
+    crash_point("register:rendered")
+    # The name is only offered on download; the register row's id, not the name, identifies the document.
+    stem = file_stem(audit.diarienummer)
+    stored = store_bytes(session, content, filename=f"{stem}-{number:04d}-{kind}-v{version}.pdf",
+                         media_type=PDF, purpose=StoredFile.PURPOSE_DOCUMENT, created_by=actor, now=now)
+    crash_point("register:stored")
+    record = DocumentRecord(
+        diarienummer=audit.diarienummer, document_number=number, kind=kind, subject_kind="audit",
+        subject_id=audit.id, version=version, document_date=local_today(now), sha256=stored.sha256,
+        size=stored.size, media_type=PDF, stored_file=stored, generated_by_id=actor.id, created_at=now)
+    session.add(record)
+    session.flush()
+    add_history(session, case=audit, trigger="register_document", from_state=audit.state, actor=actor,
+                at=now, fields={"document": kind, "document_number": number, "version": version,
+                                "sha256": record.sha256})
+    crash_point("register:recorded")
+    log.info("registering %s v%s of audit %s as %s nr %s", kind, version, audit_id, record.diarienummer, number)
     return record
 
 

@@ -290,18 +290,52 @@ def upload_and_preview(session: Session, actor, stream: BinaryIO, filename: str,
     return stored, preview_upload(session, actor, stored.id, update=update, now=now)
 
 
+def check_confirm(session: Session, actor, upload_id: int, *, expected_sha256: str,
+                  now: datetime | None = None) -> StoredFile:
+    """Whether the actor's previewed upload can be confirmed: refused at once, before a job is queued."""
+    now = now or utcnow()
+    actor = load_actor(session, actor)
+    require_importer(actor)
+    stored = _pending_upload(session, actor, upload_id, now)
+    if expected_sha256 != stored.sha256:
+        raise ImportRejected(f"Filen {stored.filename} är inte den som förhandsgranskades; inget har sparats.",
+                             ["Ladda upp filen igen och granska förhandsvisningen innan du bekräftar."])
+    return stored
+
+
 def confirm_upload(session: Session, actor, upload_id: int, *, expected_sha256: str, update: bool = False,
                    now: datetime | None = None) -> ImportResult:
     """Import exactly the previewed upload and delete it, in one transaction: it cannot be imported twice."""
-    now = now or utcnow()
     with write_transaction(session):
-        actor = load_actor(session, actor)
-        require_importer(actor)
-        stored = _pending_upload(session, actor, upload_id, now)
-        result = _import(session, actor, read_bytes(session, stored), stored.filename, update=update,
-                         dry_run=False, now=now, expected_sha256=expected_sha256, progress=None)
-        delete_stored(session, stored)
-        return result
+        return confirm_upload_in_transaction(session, actor, upload_id, expected_sha256=expected_sha256,
+                                             update=update, now=now)
+
+
+def confirm_upload_in_transaction(session: Session, actor, upload_id: int, *, expected_sha256: str,
+                                  update: bool = False, now: datetime | None = None) -> ImportResult:
+    """The confirmation inside the caller's write transaction (the job's, which ends the job in the same
+    commit): the measures, their history and the upload's deletion commit together or not at all."""
+    now = now or utcnow()
+    actor = load_actor(session, actor)
+    require_importer(actor)
+    stored = _pending_upload(session, actor, upload_id, now)
+    result = _import(session, actor, read_bytes(session, stored), stored.filename, update=update,
+                     dry_run=False, now=now, expected_sha256=expected_sha256, progress=None)
+    delete_stored(session, stored)
+    return result
+
+
+def import_outcome(result: ImportResult) -> dict:
+    """What a confirmed import did, as plain data kept with its job (the result page and the API read it)."""
+    return {
+        "file_name": result.file_name, "sha256": result.sha256,
+        "created": len(result.created_ids), "updated": len(result.updated), "unchanged": len(result.unchanged),
+        "notes": result.notes[:PREVIEW_LISTED],
+        "created_measures": [{"id": measure_id, "row": plan.row, "title": plan.values["title"]}
+                             for measure_id, plan in zip(result.created_ids[:PREVIEW_LISTED], result.created)],
+        "updated_measures": [{"id": m.measure.id, "row": m.plan.row, "title": m.measure.title,
+                              "changes": sorted(m.changes)} for m in result.updated[:PREVIEW_LISTED]],
+    }
 
 
 def _record_earlier_states(session: Session, actor, ids: list[int], plans: list[RowPlan], now: datetime,

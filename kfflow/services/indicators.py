@@ -159,18 +159,32 @@ def add_measurement(session: Session, actor, indicator_id: int, data: dict,
     """The owner or steering records a value; one "add_measurement" history entry on the measure."""
     now = now or utcnow()
     with write_transaction(session):
-        actor = load_actor(session, actor)
-        indicator = session.get(Indicator, indicator_id) if _storable_id(indicator_id) else None
-        if indicator is None:
-            raise NotFound("Indikatorn finns inte.")
-        _, measure = load_actor_and_case(session, actor, "measure", indicator.measure_id)
-        require(actor, "follow_up", measure, denied="Bara åtgärdens ansvarig eller styrgruppen kan registrera mätvärden.")
+        actor, indicator, measure = load_indicator_to_measure(session, actor, indicator_id)
         values = parse_measurement(data, indicator, local_today(now))
-        measurement = Measurement(indicator_id=indicator.id, entered_by_id=actor.id, entered_at=now, **values)
-        session.add(measurement)
-        add_history(session, case=measure, trigger="add_measurement", from_state=measure.state, actor=actor,
-                    at=now, fields={"indicator": indicator.name, **{k: to_record(v) for k, v in values.items()
-                                                                   if v is not None}})
+        measurement = record_measurement(session, actor, indicator, measure, values, now)
+    return measurement
+
+
+def load_indicator_to_measure(session: Session, actor, indicator_id: int) -> tuple[Any, Indicator, Measure]:
+    """(actor, indicator, its measure) for recording values, inside the caller's transaction; NotFound, or
+    PermissionDenied unless the actor may follow the measure up."""
+    actor = load_actor(session, actor)
+    indicator = session.get(Indicator, indicator_id) if _storable_id(indicator_id) else None
+    if indicator is None:
+        raise NotFound("Indikatorn finns inte.")
+    _, measure = load_actor_and_case(session, actor, "measure", indicator.measure_id)
+    require(actor, "follow_up", measure, denied="Bara åtgärdens ansvarig eller styrgruppen kan registrera mätvärden.")
+    return actor, indicator, measure
+
+
+def record_measurement(session: Session, actor, indicator: Indicator, measure: Measure, values: dict,
+                       now: datetime) -> Measurement:
+    """Add parsed values (`parse_measurement`) and their history entry, inside the caller's transaction."""
+    measurement = Measurement(indicator_id=indicator.id, entered_by_id=actor.id, entered_at=now, **values)
+    session.add(measurement)
+    add_history(session, case=measure, trigger="add_measurement", from_state=measure.state, actor=actor,
+                at=now, fields={"indicator": indicator.name, **{k: to_record(v) for k, v in values.items()
+                                                               if v is not None}})
     return measurement
 
 
@@ -205,6 +219,28 @@ def chart_of(indicator: Indicator, measurements: list[Measurement]) -> Chart:
     return Chart(CHART_WIDTH, CHART_HEIGHT, points, y(indicator.target), low, high)
 
 
+def wrong_way(direction: str, latest: float, compared: float) -> bool:
+    """Whether `latest` moved away from the target compared with `compared` (lower or higher is better)."""
+    return latest > compared if direction == "lower" else latest < compared
+
+
+# Where an indicator stands against its target, as the evaluate form, the API and the reports say it.
+STANDINGS = {"reached": "Målet nått", "on_the_way": "På väg mot målet", "wrong_way": "Går åt fel håll",
+             "no_value": "Inget mätvärde ännu"}
+
+
+def standing(indicator: Indicator, latest: float | None) -> str:
+    """A key of STANDINGS: reached when the latest value is at or beyond the target in the better direction,
+    the wrong way when it is worse than the baseline, otherwise on the way."""
+    if latest is None:
+        return "no_value"
+    if not wrong_way(indicator.direction, latest, indicator.target):
+        return "reached"
+    if wrong_way(indicator.direction, latest, indicator.baseline):
+        return "wrong_way"
+    return "on_the_way"
+
+
 @dataclass(frozen=True)
 class IndicatorStatus:
     """An indicator as a page or the API shows it: its values in date order, the latest, whether it is stale."""
@@ -215,6 +251,14 @@ class IndicatorStatus:
 
     def __getattr__(self, name):  # id, name, unit, baseline, target, … of the indicator
         return getattr(self.indicator, name)
+
+    @property
+    def standing(self) -> str:
+        return standing(self.indicator, self.latest.value if self.latest else None)
+
+    @property
+    def verdict(self) -> str:
+        return STANDINGS[self.standing]
 
     @property
     def chart(self) -> Chart:
@@ -229,17 +273,29 @@ def is_stale(indicator: Indicator, latest: Measurement | None, today: date) -> b
 
 def indicator_statuses(session: Session, measure_id: int, *, today: date | None = None) -> list[IndicatorStatus]:
     """Every indicator of the measure with its measurements, in two queries."""
+    return indicator_statuses_by_measure(session, [measure_id], today=today)[measure_id]
+
+
+def indicator_statuses_by_measure(session: Session, measure_ids: list[int], *, today: date | None = None,
+                                  until: date | None = None) -> dict[int, list[IndicatorStatus]]:
+    """Every indicator of each measure with its measurements (those up to `until` when given), in two queries
+    whatever the number of measures."""
     today = today or local_today()
-    indicators = session.scalars(select(Indicator).where(Indicator.measure_id == measure_id)
+    statuses: dict[int, list[IndicatorStatus]] = {measure_id: [] for measure_id in measure_ids}
+    if not measure_ids:
+        return statuses
+    indicators = session.scalars(select(Indicator).where(Indicator.measure_id.in_(measure_ids))
                                  .order_by(Indicator.id)).all()
     by_indicator: dict[int, list[Measurement]] = {i.id: [] for i in indicators}
     if indicators:
-        for m in session.scalars(select(Measurement).where(Measurement.indicator_id.in_(by_indicator))
-                                 .order_by(Measurement.measured_on, Measurement.id)):
+        query = select(Measurement).where(Measurement.indicator_id.in_(by_indicator))
+        if until is not None:
+            query = query.where(Measurement.measured_on <= until)
+        for m in session.scalars(query.order_by(Measurement.measured_on, Measurement.id)):
             by_indicator[m.indicator_id].append(m)
-    statuses = []
     for indicator in indicators:
         values = by_indicator[indicator.id]
         latest = values[-1] if values else None
-        statuses.append(IndicatorStatus(indicator, values, latest, is_stale(indicator, latest, today)))
+        statuses[indicator.measure_id].append(IndicatorStatus(indicator, values, latest,
+                                                              is_stale(indicator, latest, today)))
     return statuses

@@ -1,8 +1,11 @@
-"""Jobs as users see them: ask for a heavy document, follow the job, fetch its result.
+"""Jobs as users see them: ask for heavy work, follow the job, fetch its result.
 
 `request_document` answers at once with a cached result when one was made from the same data, else with
 a job: the one this user already has waiting for the same thing, or a new one (within the per-user limit)
-whose queue entry commits with its row. The kinds of job are the registry `JOB_KINDS`.
+whose queue entry commits with its row. `request_registration` and `request_import` check the request at
+once (a refusal is told now, not by a failed job) and queue a job that *writes*: it registers the yttrande,
+or imports the previewed file, in the same transaction that ends the job, so a retry after a killed worker
+finds it either undone (and does it) or done (and skips it). The kinds of job are the registry `JOB_KINDS`.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from kfflow.errors import NotFound, TooManyJobs, ValidationError
 from kfflow.models import (Audit, Body, HistoryEntry, Job, Measure, ProgressReport, Recommendation, Setting,
                            StoredFile, User)
 from kfflow.models.job import WAITING_STATES
-from kfflow.services import documents
+from kfflow.services import documents, importing
 from kfflow.services._common import load_actor
 from kfflow.storage import get_stored, read_bytes, store_bytes
 
@@ -41,7 +44,11 @@ class JobResult:
 class JobKind:
     name: str
     label: str                                          # Swedish: what the waiting page says is being made
-    run: Callable[[Session, User, dict], JobResult]     # renders; raises KfflowError with a Swedish message
+    # Renders (a document: JobResult) or writes (anything else: the outcome, plain data); raises KfflowError
+    # with a Swedish message.
+    run: Callable[[Session, User, dict], "JobResult | dict"]
+    # Runs inside the transaction that ends the job: its changes and "done" commit together or not at all.
+    writes: bool = False
 
 
 def _run_delrapport(session: Session, actor: User, params: dict) -> JobResult:
@@ -55,9 +62,26 @@ def _run_slutredovisning(session: Session, actor: User, params: dict) -> JobResu
     return JobResult(content, "slutredovisning.pdf", documents.PDF)
 
 
+def _run_registration(session: Session, actor: User, params: dict) -> dict:
+    record = documents.register_yttrande_in_transaction(session, actor, params["audit_id"])
+    return {"audit_id": params["audit_id"], "document_id": record.id, "diarienummer": record.diarienummer,
+            "document_number": record.document_number, "kind": record.kind, "version": record.version,
+            "document_date": record.document_date.isoformat(), "sha256": record.sha256, "size": record.size,
+            "media_type": record.media_type}
+
+
+def _run_import(session: Session, actor: User, params: dict) -> dict:
+    result = importing.confirm_upload_in_transaction(session, actor, params["upload"],
+                                                     expected_sha256=params["sha256"], update=params["update"])
+    return importing.import_outcome(result)
+
+
+REGISTRATION, IMPORT = "yttrande", "import"
 JOB_KINDS: dict[str, JobKind] = {kind.name: kind for kind in (
     JobKind("delrapport", "Delrapport", _run_delrapport),
     JobKind("slutredovisning", "Slutredovisning", _run_slutredovisning),
+    JobKind(REGISTRATION, "Registrering av yttrande", _run_registration, writes=True),
+    JobKind(IMPORT, "Import av åtgärder", _run_import, writes=True),
 )}
 
 
@@ -133,19 +157,43 @@ def _diarienummer(session: Session, params: dict) -> str | None:
 def request_document(session: Session, actor, kind: str, params: dict, queue, *, limit: int = 2,
                      now: datetime | None = None) -> JobAnswer:
     """A finished result made from the same data, else a job that makes it (HTTP: 200, else 202)."""
-    now = now or utcnow()
     actor = load_actor(session, actor)
     params = document_params(session, kind, params)
+    return _request(session, actor, kind, params, queue, limit=limit, now=now, cached=True)
+
+
+def request_registration(session: Session, actor, audit_id: int, queue, *, limit: int = 2,
+                         now: datetime | None = None) -> JobAnswer:
+    """A job that registers the audit's final yttrande (HTTP 202). Refused at once when it could not."""
+    documents.check_registration(session, actor, audit_id)
+    return _request(session, load_actor(session, actor), REGISTRATION, {"audit_id": audit_id}, queue,
+                    limit=limit, now=now)
+
+
+def request_import(session: Session, actor, upload_id: int, *, expected_sha256: str, update: bool, queue,
+                   limit: int = 2, now: datetime | None = None) -> JobAnswer:
+    """A job that imports the previewed upload, all or nothing (HTTP 202). Refused at once when the upload
+    is not this person's pending one or not the file previewed."""
+    stored = importing.check_confirm(session, actor, upload_id, expected_sha256=expected_sha256, now=now)
+    params = {"upload": stored.id, "sha256": stored.sha256, "update": bool(update)}
+    return _request(session, load_actor(session, actor), IMPORT, params, queue, limit=limit, now=now)
+
+
+def _request(session: Session, actor: User, kind: str, params: dict, queue, *, limit: int,
+             now: datetime | None, cached: bool = False) -> JobAnswer:
+    now = now or utcnow()
     key = _params_key(kind, params)
     with write_transaction(session):
         # Serialises one user's requests (row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite): the limit holds.
         actor = session.get(User, actor.id, with_for_update=True, populate_existing=True)
-        version = data_version(session, now)
+        version = data_version(session, now) if cached else ""
         same = select(Job).where(Job.kind == kind, Job.params_key == key, Job.fingerprint == version)
-        cached = session.scalars(same.where(Job.state == "done", Job.result_file_id.is_not(None))
-                                 .order_by(Job.id.desc()).limit(1)).first()
-        if cached is not None:
-            return JobAnswer(cached, True)
+        if cached:
+            found = session.scalars(same.where(Job.state == "done", Job.result_file_id.is_not(None))
+                                    .order_by(Job.id.desc()).limit(1)).first()
+            if found is not None:
+                return JobAnswer(found, True)
+        # The same request again while it waits (a double click): the same job, never a second registration.
         waiting = session.scalars(same.where(Job.requested_by_id == actor.id, Job.state.in_(WAITING_STATES))
                                   .order_by(Job.id.desc()).limit(1)).first()
         if waiting is not None:
@@ -153,8 +201,8 @@ def request_document(session: Session, actor, kind: str, params: dict, queue, *,
         busy = session.scalar(select(func.count(Job.id)).where(Job.requested_by_id == actor.id,
                                                                 Job.state.in_(WAITING_STATES)))
         if busy >= limit:
-            raise TooManyJobs(f"Du har redan {busy} rapporter som skapas. Vänta tills någon av dem är klar "
-                              "och försök sedan igen.")
+            raise TooManyJobs(f"Du har redan {busy} jobb som pågår (rapporter, registreringar eller importer). "
+                              "Vänta tills något av dem är klart och försök sedan igen.")
         job = Job(kind=kind, params=params, params_key=key, fingerprint=version, requested_by_id=actor.id,
                   state="queued", progress=0, created_at=now)
         session.add(job)
@@ -183,7 +231,7 @@ def job_result(session: Session, actor, job_id: int) -> JobResult:
     """The finished job's document. A report is the same for every reader, so a cached one is anyone's."""
     load_actor(session, actor)
     job = session.get(Job, job_id, populate_existing=True)
-    if job is None or job.state != "done" or job.kind not in JOB_KINDS:
+    if job is None or job.state != "done" or job.kind not in JOB_KINDS or JOB_KINDS[job.kind].writes:
         raise NotFound("Resultatet finns inte (jobbet är inte klart).")
     if job.result_file_id is None:
         raise NotFound("Resultatet har rensats bort. Beställ rapporten igen.")
@@ -197,9 +245,13 @@ def job_result(session: Session, actor, job_id: int) -> JobResult:
 RESULT_LIFETIME = timedelta(days=2)
 
 
-def store_result(session: Session, job: Job, result: JobResult, *, now: datetime | None = None) -> None:
-    """Keep the result in the blob store, in the transaction that marks the job done."""
+def store_result(session: Session, job: Job, result: "JobResult | dict", *, now: datetime | None = None) -> None:
+    """Keep the result, in the transaction that marks the job done: a document in the blob store, what a
+    writing job did as its outcome."""
     now = now or utcnow()
+    if isinstance(result, dict):
+        job.outcome = result
+        return
     stored = store_bytes(session, result.content, filename=result.filename, media_type=result.media_type,
                          purpose=StoredFile.PURPOSE_REPORT, created_by=job.requested_by_id,
                          expires_at=now + RESULT_LIFETIME, now=now)

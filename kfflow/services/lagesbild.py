@@ -12,11 +12,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Date, and_, case, false, func, literal, or_, select, true
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.orm import Session
 
 from kfflow.clock import LOCAL_TZ, local_today
+from kfflow.db import add_days
 from kfflow.errors import ValidationError
 from kfflow.models import HistoryEntry, Indicator, Measure, Measurement, ProgressReport
 from kfflow.services.lagesbild_rules import (LAGESBILD_FILE, LagesbildRules, StatusRule,  # noqa: F401
@@ -99,24 +98,6 @@ def parse_filter(raw: dict, *, today: date | None = None) -> LagesbildFilter:
     return LagesbildFilter(as_of, group)
 
 
-class days_before(FunctionElement):
-    """`day` minus an integer column of days, as a date both databases compare with a date column."""
-    type = Date()
-    inherit_cache = True
-
-
-@compiles(days_before)
-def _days_before_postgresql(element, compiler, **kw):
-    day, days = element.clauses
-    return f"(CAST({compiler.process(day, **kw)} AS DATE) - {compiler.process(days, **kw)})"
-
-
-@compiles(days_before, "sqlite")
-def _days_before_sqlite(element, compiler, **kw):
-    day, days = element.clauses
-    return f"date({compiler.process(day, **kw)}, '-' || {compiler.process(days, **kw)} || ' days')"
-
-
 def _indicator_flags(rule: StatusRule, running, today: date):
     """Per running measure with indicators: `stale` (some indicator without a value within its frequency) and
     `wrong_way` (some indicator whose latest value is further from the target than the value it is compared
@@ -134,7 +115,7 @@ def _indicator_flags(rule: StatusRule, running, today: date):
     moved_away = case((Indicator.direction == "lower", latest.c.value > compared), else_=latest.c.value < compared)
     last = func.coalesce(latest.c.measured_on, Indicator.baseline_date)
     return (select(Indicator.measure_id,
-                   func.max(case((last < days_before(literal(today, Date), Indicator.frequency_days), 1), else_=0))
+                   func.max(case((last < add_days(literal(today, Date), -Indicator.frequency_days), 1), else_=0))
                    .label("stale"),
                    func.max(case((and_(latest.c.value.is_not(None), moved_away), 1), else_=0)).label("wrong_way"))
             .outerjoin(latest, latest.c.indicator_id == Indicator.id)

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic import ValidationError as PydanticError
+from pydantic import Field, field_validator
 
 from kfflow.errors import WorkflowDefinitionError
-from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import TAGS
+from kfflow.workflow.rule_files import StrictRules, cached_per_workflows, read_rule_file
 
 LAGESBILD_FILE = "lagesbild.yaml"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Strict = StrictRules
 
 
 class TagSelector(_Strict):
@@ -68,14 +65,7 @@ class LagesbildRules(_Strict):
 def load_lagesbild_rules(folder: Path | str, workflows) -> LagesbildRules:
     """The rules in `folder`/lagesbild.yaml, checked against the measure lifecycle's tags;
     WorkflowDefinitionError names the file and the bad key (`kfflow workflows check` shows it)."""
-    path = Path(folder) / LAGESBILD_FILE
-    try:
-        rules = LagesbildRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError) as exc:
-        raise WorkflowDefinitionError(f"{LAGESBILD_FILE}: {exc}") from None
-    except PydanticError as exc:
-        raise WorkflowDefinitionError("\n".join(
-            f"{LAGESBILD_FILE}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+    rules = read_rule_file(folder, LAGESBILD_FILE, LagesbildRules)
     unknown = sorted(t for t in rules.tags_used() if t not in TAGS)
     if unknown:
         raise WorkflowDefinitionError(f"{LAGESBILD_FILE}: no state tag {', '.join(unknown)} "
@@ -86,12 +76,4 @@ def load_lagesbild_rules(folder: Path | str, workflows) -> LagesbildRules:
     return rules
 
 
-_LOADED: dict[int, LagesbildRules] = {}  # per loaded set of lifecycles (id of the set)
-
-
-def lagesbild_rules() -> LagesbildRules:
-    """The rules beside the loaded lifecycles, read once per loaded set."""
-    workflows = get_workflows()
-    if id(workflows) not in _LOADED:
-        _LOADED[id(workflows)] = load_lagesbild_rules(workflows.path, workflows)
-    return _LOADED[id(workflows)]
+lagesbild_rules = cached_per_workflows(load_lagesbild_rules)  # () -> LagesbildRules beside the loaded lifecycles

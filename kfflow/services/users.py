@@ -124,6 +124,24 @@ def set_active(session: Session, actor: User, user_id: int, active: bool) -> Use
     return user
 
 
+def set_role(session: Session, actor: User, user_id: int, role: str) -> User:
+    """Give a user another role from roles.yaml; what they may do follows at their next request (rights are
+    read from the role each time). The last active admin keeps an admin role."""
+    from kfflow.services.credentials import keep_an_active_admin  # it imports this module
+
+    if role not in role_names():
+        raise ValidationError("Rollen kunde inte ändras.",
+                              {"role": f"Okänd roll ”{role}”. Välj en av: {', '.join(role_names())}."})
+    with write_transaction(session):
+        require(session.get(User, actor.id), "administer", denied="Din roll får inte hantera användare.")
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("Användaren finns inte.")
+        keep_an_active_admin(session, user, active=user.active, role=role)
+        user.role = role
+    return user
+
+
 def users_and_bodies(session: Session, actor: User) -> tuple[list[User], list[Body]]:
     """Every person (not the service accounts) by username, and every body by name, for those who administer
     users (the administration pages and the API)."""

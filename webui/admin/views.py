@@ -10,7 +10,7 @@ from kfflow.services.api_keys import recent_account_events
 from kfflow.services.outbox import failed_mail
 from kfflow.services.service_accounts import (create_service_account, create_service_key, revoke_service_key,
                                               service_account, service_accounts, set_service_account_active)
-from kfflow.services.users import create_user, set_active, users_and_bodies
+from kfflow.services.users import create_user, set_active, set_role, users_and_bodies
 from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import FieldDef, Option
 from webui.admin import bp
@@ -60,6 +60,17 @@ def set_user_active(user_id: int):
     user = set_active(get_session(), current_actor(), user_id, active)
     flash(_("%(name)s är aktiverad.", name=user.display_name) if active
           else _("%(name)s är inaktiverad och utloggad.", name=user.display_name), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/anvandare/<int:user_id>/roll", methods=["POST"])
+def set_user_role(user_id: int):
+    try:
+        user = set_role(get_session(), current_actor(), user_id, request.form.get("role", ""))
+    except ValidationError as exc:
+        return _render_users(message=exc.message, status=422, reset_errors={user_id: exc.fields.get("role")})
+    flash(_("%(name)s har nu rollen %(role)s.", name=user.display_name,
+            role=get_workflows().roles[user.role].label), "success")
     return redirect(url_for("admin.users"))
 
 

@@ -11,8 +11,8 @@ from webui.api.framework import REQUEST_LIMITS, BadRequest, bp
 from webui.errors import http_error_page, status_for
 
 # The operations register on import.
-from webui.api import (admin, api_keys, audits, calendar, documents, imports, jobs, lagesbild,  # noqa: E402,F401
-                       measures, notifications, openapi, tokens, users)
+from webui.api import (admin, api_keys, audits, calendar, documents, follow_up, imports, jobs,  # noqa: E402,F401
+                       lagesbild, measures, notifications, openapi, tokens, users)
 
 log = logging.getLogger(__name__)
 PREFIX = bp.url_prefix

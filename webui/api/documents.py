@@ -5,13 +5,15 @@ Thin: parse, call a service, send the file. The web pages call the same services
 """
 from __future__ import annotations
 
+from flask import url_for
+
 from kfflow.services import documents
 from webui.api import schemas as s
-from webui.api.framework import Answer, bp, operation
+from webui.api.framework import Answer, operation
 from webui.db import get_session
 from webui.api.jobs import JobSchema
 from webui.documents import send_document
-from webui.jobs import api_document_answer, request_document
+from webui.jobs import REFRESH_SECONDS, api_document_answer, request_document, request_registration
 
 DOCUMENTS = "Handlingar"
 
@@ -42,12 +44,14 @@ def yttrande_docx(user, audit_id):
     return _send(documents.yttrande_docx(get_session(), user, audit_id), attachment=True)
 
 
-@operation("/audits/<int:audit_id>/yttrande", "POST", summary="Registrera yttrandet", tag=DOCUMENTS, status=201,
-           response=s.DocumentRecordSchema(), headers=("Location",), errors=(403, 409, 422, 503))
+@operation("/audits/<int:audit_id>/yttrande", "POST", summary="Registrera yttrandet", tag=DOCUMENTS, status=202,
+           response=JobSchema(), headers=("Location", "Retry-After"), errors=(403, 409, 422, 429, 503))
 def register_yttrande(user, audit_id):
-    """”Skapa yttrande”: registratorn registrerar en ny version av det slutliga yttrandet när beslutet är infört."""
-    record = documents.register_yttrande(get_session(), user, audit_id)
-    return Answer(record, {"Location": f"{bp.url_prefix}/audits/{audit_id}/yttrande.pdf"})
+    """”Skapa yttrande”: registratorn registrerar en ny version av det slutliga yttrandet när beslutet är infört.
+    Svarar 202 med jobbet som registrerar (`Location`); när det är klart anger dess `outcome` handlingen och
+    `result_url` yttrandet. Den som inte får registrera nu får svar direkt (403, 422)."""
+    job = request_registration(user, audit_id).job
+    return Answer(job, {"Location": url_for("api.get_job", job_id=job.id), "Retry-After": str(REFRESH_SECONDS)})
 
 
 @operation("/audits/<int:audit_id>/documents", "GET", summary="Granskningens registrerade handlingar",

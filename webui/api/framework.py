@@ -187,12 +187,14 @@ def _text_parts(schema: Schema) -> dict:
 _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,18}")
 
 
-def _form_body(files: tuple[str, ...]) -> tuple[dict, dict]:
-    """The text parts and the named file parts of a multipart body (a missing file part is None)."""
+def _form_body(body: Schema | None, files: tuple[str, ...]) -> tuple[dict, dict]:
+    """The text parts (as `_text_parts` reads them) and the named file parts of a multipart body (a missing file
+    part is None)."""
     if not (request.mimetype or "").startswith("multipart/form-data"):
         raise ValidationError("Skicka filen som multipart/form-data.",
                               {name: "Filen saknas." for name in files})
-    return request.form.to_dict(), {name: request.files.get(name) for name in files}
+    text = _text_parts(body) if body is not None else {}
+    return text, {name: request.files.get(name) for name in files}
 
 
 def _query_args(schema: Schema) -> dict:
@@ -245,7 +247,7 @@ def operation(rule: str, method: str, *, summary: str, tag: str, response: Schem
             if query is not None:
                 kwargs["args"] = load_with(query, _query_args(query), "Ogiltiga parametrar.")
             if files:
-                form, kwargs["files"] = _form_body(files)
+                form, kwargs["files"] = _form_body(body, files)
                 kwargs["data"] = load_with(body, form, "Ogiltiga uppgifter.") if body is not None else {}
             elif body is not None:
                 multipart = attachments and (request.mimetype or "").startswith("multipart/form-data")

@@ -1,17 +1,20 @@
 """The spreadsheet import over the API, as on the page: upload → preview (the file kept in the database under
-an id, so any node can confirm) → confirm with the file's SHA-256. The same services and the same limits."""
+an id, so any node can confirm) → confirm with the file's SHA-256, which answers 202 and the job that imports
+(docs/architecture.md, "Jobs"). The same services and the same limits."""
 from __future__ import annotations
 
+from flask import url_for
 from marshmallow import fields, validate
 
 from kfflow.importing.readers import MAX_FILE_BYTES, ImportFileError
 from kfflow.errors import ValidationError
-from kfflow.services.importing import (PREVIEW_LISTED, ImportRejected, ImportResult, confirm_upload,
-                                      upload_and_preview)
+from kfflow.services.importing import PREVIEW_LISTED, ImportRejected, ImportResult, upload_and_preview
 from kfflow.workflow.fields import to_record
 from webui.api import schemas as s
 from webui.api.framework import Answer, operation
+from webui.api.jobs import JobSchema
 from webui.db import get_session
+from webui.jobs import REFRESH_SECONDS, request_import
 from webui.limits import MAX_UPLOAD_REQUEST_BYTES
 
 TAG = "Import"
@@ -113,14 +116,15 @@ def upload_import(user, data, files):
     return Answer(_result(result, stored.id), {"Location": f"/api/v1/imports/{stored.id}"})
 
 
-@operation("/imports/<int:upload_id>", "POST", summary="Bekräfta en förhandsgranskad import", tag=TAG,
-           body=ConfirmSchema(), response=ImportResultSchema(), errors=(403,))
+@operation("/imports/<int:upload_id>", "POST", summary="Bekräfta en förhandsgranskad import", tag=TAG, status=202,
+           body=ConfirmSchema(), response=JobSchema(), headers=("Location", "Retry-After"), errors=(403, 429, 503))
 def confirm_import(user, upload_id, data):
-    """Läser in exakt den förhandsgranskade filen (samma `sha256`) i en transaktion och tar bort den: den kan
-    inte läsas in två gånger. Bara den som laddade upp filen kan bekräfta den."""
+    """Läser in exakt den förhandsgranskade filen (samma `sha256`), allt eller inget, som ett jobb: 202 och
+    jobbet (`Location`); när det är klart anger dess `outcome` hur många åtgärder som skapades och uppdaterades
+    (och vilka). Filen tas bort i samma transaktion: den kan inte läsas in två gånger. Bara den som laddade upp
+    filen kan bekräfta den; en fil som inte kan bekräftas får svar direkt (422)."""
     try:
-        result = confirm_upload(get_session(), user, upload_id, update=data["update"],
-                                expected_sha256=data["sha256"])
+        job = request_import(user, upload_id, update=data["update"], expected_sha256=data["sha256"]).job
     except (ImportRejected, ImportFileError) as exc:
         raise _refused(exc) from None
-    return _result(result, None)
+    return Answer(job, {"Location": url_for("api.get_job", job_id=job.id), "Retry-After": str(REFRESH_SECONDS)})

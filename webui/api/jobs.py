@@ -1,4 +1,5 @@
-"""Jobs over the API: what a 202 points to. The result itself is `GET /api/v1/jobs/<id>/result`."""
+"""Jobs over the API: what a 202 points to. A document's result is `GET /api/v1/jobs/<id>/result`; a job that
+writes tells what it did in `outcome`."""
 from __future__ import annotations
 
 from marshmallow import Schema, fields
@@ -11,11 +12,16 @@ from webui.db import get_session
 
 class JobSchema(Schema):
     id = fields.Integer(metadata={"description": "Jobbets nummer"})
-    kind = fields.String(metadata={"description": "delrapport eller slutredovisning"})
+    kind = fields.String(metadata={"description": "delrapport, slutredovisning, yttrande (registrering) eller "
+                                                  "import"})
     state = fields.String(metadata={"description": "queued, running, done eller failed"})
     progress = fields.Integer(metadata={"description": "Hur långt jobbet har kommit, i procent"})
     result_url = fields.Method("_result_url", allow_none=True,
                                metadata={"description": "Var resultatet hämtas när jobbet är klart"})
+    outcome = fields.Dict(allow_none=True, metadata={
+        "description": "Vad ett jobb som skriver gjorde: det registrerade yttrandet (`document_id`, `diarienummer`, "
+                       "`document_number`, `version`, `sha256`) eller importens antal (`created`, `updated`, "
+                       "`unchanged`) och rader"})
     error = fields.String(allow_none=True, metadata={"description": "Varför jobbet misslyckades (svenska)"})
     created_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)

@@ -11,6 +11,7 @@ from kfflow.services.handover import hand_over
 from kfflow.services.documents import PDF, render_ranking
 from kfflow.services.ranking import ranking
 from kfflow.services.indicators import add_indicator, add_measurement, indicator_statuses
+from kfflow.services.measurement_import import import_measurements
 from kfflow.services.measures import add_progress_report, propose_measure, update_measure
 from kfflow.clock import local_today
 from kfflow.evidence import EVIDENCE_TYPES
@@ -167,6 +168,23 @@ def add_measurement_view(user, indicator_id, data):
     och kommentar. Svaret är indikatorn med alla värden."""
     measurement = add_measurement(get_session(), user, indicator_id, data)
     return indicator_status(measurement.indicator.measure_id, indicator_id)
+
+
+class MeasurementSheetForm(s.RequestSchema):
+    """A sheet upload has no text parts: the file is all."""
+
+
+@operation("/indicators/<int:indicator_id>/measurements/import", "POST", summary="Läs in mätvärden från en fil",
+           tag=TAG, status=201, body=MeasurementSheetForm(), files=("file",), response=s.IndicatorSchema(),
+           errors=(403, 409))
+def import_measurements_view(user, indicator_id, data, files):
+    """multipart/form-data med `file`: .xlsx eller .csv med kolumnerna Datum, Värde, Källa, Kommentar (Källa och
+    Kommentar får saknas). Allt eller inget: en rad med fel ger 422 med varje fels rad och kolumn i
+    `fields.file`, och inget sparas. Svaret är indikatorn med alla värden."""
+    upload = files["file"]
+    done = import_measurements(get_session(), user, indicator_id, upload.stream.read() if upload else None,
+                               upload.filename if upload else None)
+    return indicator_status(done.measure_id, indicator_id)
 
 
 @operation("/measures/<int:measure_id>/history", "GET", summary="En åtgärds historik", tag=TAG,

@@ -10,6 +10,7 @@ from marshmallow import ValidationError as MarshmallowError
 
 from kfflow.models.notification import DELIVERY_MODES
 from kfflow.services.audits import OWNER_VIA_REASSIGN
+from kfflow.services.indicators import STANDINGS
 from kfflow.workflow import get_workflows
 from kfflow.workflow.attributes import (ANSWER, AUDIT, COMMENT, HANDOVER, MEASURE, PROGRESS, RECOMMENDATION, Attribute,
                                        AttributeSet)
@@ -508,6 +509,10 @@ class IndicatorSchema(ResponseSchema):
     frequency_days = Integer(required=True)
     latest = Nested(LatestValueSchema, allow_none=True, required=True)
     stale = Boolean(required=True, metadata={"description": "Inget värde inom frequency_days"})
+    standing = Text(required=True, validate=validate.OneOf(list(STANDINGS)), metadata={
+        "description": "Läget mot målet: reached (målet nått), on_the_way (på väg mot målet), wrong_way (senaste "
+                       "värdet sämre än utgångsvärdet), no_value (inget mätvärde ännu)"})
+    verdict = Text(required=True, metadata={"description": "Läget mot målet i ord, t.ex. ”Målet nått”"})
     measurements = fields.List(fields.Nested(MeasurementSchema), required=True, metadata={"description": "Äldst först"})
 
 

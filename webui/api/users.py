@@ -1,11 +1,11 @@
-"""Managing users over the API, as on the administration pages: the list, a new user, (de)activation and a
-one-time password. The same services, which ask roles.yaml's `administer`."""
+"""Managing users over the API, as on the administration pages: the list, a new user, a role, (de)activation and
+a one-time password. The same services, which ask roles.yaml's `administer`."""
 from __future__ import annotations
 
 from marshmallow import fields
 
 from kfflow.services.credentials import reset_password
-from kfflow.services.users import create_user, set_active, users_and_bodies
+from kfflow.services.users import create_user, set_active, set_role, users_and_bodies
 from kfflow.workflow import get_workflows
 from webui.api import schemas as s
 from webui.api.framework import operation
@@ -60,6 +60,10 @@ class UserActiveSchema(s.RequestSchema):
     active = s.Boolean(required=True)
 
 
+class RoleSchema(s.RequestSchema):
+    role = s.text(40, required=True, metadata={"description": "En roll i roles.yaml"})
+
+
 class ResetSchema(s.RequestSchema):
     password = s.text(200, allow_none=True, metadata={"description": "Utelämnat: ett slumpas"})
 
@@ -91,6 +95,14 @@ def set_user_active(user, user_id, data):
     """Båda vägarna slutar alla användarens inloggningar, API-nycklar och kalenderlänkar gälla. Den sista aktiva
     administratören kan inte inaktiveras (422)."""
     return set_active(get_session(), user, user_id, data["active"])
+
+
+@operation("/admin/users/<int:user_id>/role", "PUT", summary="Byt en användares roll", tag=TAG,
+           body=RoleSchema(), response=UserSchema(), errors=(403,))
+def set_user_role(user, user_id, data):
+    """Vad användaren får göra följer den nya rollen från nästa anrop. Den sista aktiva administratören behåller
+    en administratörsroll (422)."""
+    return set_role(get_session(), user, user_id, data["role"])
 
 
 @operation("/admin/users/<int:user_id>/password", "POST", summary="Ge en användare ett engångslösenord", tag=TAG,

@@ -3,9 +3,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, ValidationError
+from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, TooManyJobs, ValidationError
 from kfflow.services import case_pages, documents
 from kfflow.services.access import available_actions, require
+from kfflow.services.audit_follow_up import audit_follow_up, follow_up_document
 from kfflow.services.audit_list import audits_with_counts
 from kfflow.services.audits import (ANSWER_FIELDS, AUDIT_FIELDS, RECOMMENDATION_FIELDS, add_recommendation,
                                    register_audit, update_audit, update_recommendation)
@@ -16,6 +17,7 @@ from webui.cases import create_form, form_value, read_version, transition_form
 from webui.db import get_session
 from webui.documents import send_document
 from webui.errors import status_for
+from webui.jobs import request_registration
 
 
 @bp.route("/granskningar")
@@ -169,15 +171,27 @@ def yttrande_docx(audit_id: int):
 
 @bp.route("/granskningar/<int:audit_id>/yttrande", methods=["POST"])
 def yttrande_register(audit_id: int):
-    """"Skapa yttrande": the service decides who may and when; the page only reports its answer."""
+    """"Skapa yttrande": the service decides who may and when, at once; the job registers, and its page
+    comes back here with the registration told."""
     try:
-        record = documents.register_yttrande(get_session(), current_actor(), audit_id)
+        answer = request_registration(current_actor(), audit_id)
     except ValidationError as exc:
         detail = " ".join([exc.message, *exc.fields.values()])
         return _render_audit(audit_id, 422, document_message=detail)
-    except (GuardFailed, PermissionDenied) as exc:
+    except (GuardFailed, PermissionDenied, TooManyJobs) as exc:
         return _render_audit(audit_id, status_for(exc), document_message=exc.message)
-    flash(_("Yttrandet är registrerat som version %(version)s, handling nr %(number)s i %(dnr)s "
-            "(SHA-256 %(sha)s).", version=record.version, number=record.document_number,
-            dnr=record.diarienummer, sha=record.sha256), "success")
-    return redirect(url_for("audits.audit_page", audit_id=audit_id) + "#yttrande")
+    return redirect(url_for("jobs.job_page", job_id=answer.job.id), 303)
+
+
+# --- the follow-up: each recommendation, its answer and where the promised measures stand now ------------
+
+@bp.route("/granskningar/<int:audit_id>/uppfoljning")
+def follow_up(audit_id: int):
+    view = audit_follow_up(get_session(), current_actor(), audit_id)
+    return render_template("audits/follow_up.html", view=view, audit=view.audit)
+
+
+@bp.route("/granskningar/<int:audit_id>/uppfoljning.pdf")
+def follow_up_pdf(audit_id: int):
+    found = follow_up_document(get_session(), current_actor(), audit_id)
+    return send_document(found.content, found.filename, found.media_type)

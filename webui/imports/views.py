@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import io
 
-from flask import render_template, request, send_file
+from flask import redirect, render_template, request, send_file, url_for
 from flask import session as flask_session
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
@@ -10,12 +10,14 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from kfflow.importing.export import EXPORT_TYPES, measures_file
 from kfflow.importing.mapping import measure_columns
 from kfflow.importing.readers import MAX_FILE_BYTES, ImportFileError
-from kfflow.services.importing import (PREVIEW_LISTED, ImportRejected, confirm_upload, require_importer,
+from kfflow.errors import TooManyJobs
+from kfflow.services.importing import (PREVIEW_LISTED, ImportRejected, require_importer,
                                       upload_and_preview)
 from kfflow.workflow import get_workflows
 from webui.auth import current_actor
 from webui.db import get_session
 from webui.imports import bp
+from webui.jobs import request_import
 from webui.limits import MAX_UPLOAD_REQUEST_BYTES
 from kfflow.services.measure_list import all_measures
 from webui.measures.listing import ListArgs
@@ -81,12 +83,20 @@ def confirm():
         return _upload_page(message=_("Det finns ingen förhandsgranskad fil att läsa in. Ladda upp filen igen."),
                             status=422)
     try:
-        result = confirm_upload(get_session(), actor, preview["upload"], update=preview["update"],
+        answer = request_import(actor, preview["upload"], update=preview["update"],
                                 expected_sha256=request.form.get("sha256", ""))
     except (ImportRejected, ImportFileError) as exc:
         return _refused(exc, preview["update"])
+    except TooManyJobs as exc:
+        return _upload_page(message=exc.message, update=preview["update"], status=429)
     flask_session.pop(PREVIEW_KEY, None)
-    return render_template("imports/result.html", result=result, **_table_context())
+    # The import runs as a job (all or nothing, in the transaction that ends it); its page shows the result.
+    return redirect(url_for("jobs.job_page", job_id=answer.job.id), 303)
+
+
+def import_result_page(outcome: dict):
+    """What a confirmed import did (its job's outcome)."""
+    return render_template("imports/result.html", result=outcome, **_table_context())
 
 
 def _table_context() -> dict:

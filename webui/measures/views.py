@@ -12,6 +12,7 @@ from kfflow.services.handover import hand_over
 from kfflow.services.access import available_actions, may
 from kfflow.services.indicators import add_indicator as add_indicator_service
 from kfflow.services.indicators import add_measurement as add_measurement_service
+from kfflow.services.measurement_import import import_measurements as import_measurements_service
 from kfflow.services.measure_list import measure_list_page
 from kfflow.services.documents import render_ranking
 from kfflow.services.ranking import ranking as ranking_service
@@ -138,7 +139,7 @@ def _render_page(measure_id: int, status: int = 200, **extra):
         progress_fields=PROGRESS_FIELDS, progress_values={}, progress_errors={}, progress_stale=False,
         comment_values={}, comment_errors={}, message=None, attachments=page.attachments,
         indicators=page.indicators, may_follow_up=page.may_follow_up, indicator_values={}, indicator_errors={},
-        measurement_for=None, measurement_values={}, measurement_errors={})
+        measurement_for=None, measurement_values={}, measurement_errors={}, sheet_errors={})
     context.update(extra)
     return render_template("measures/page.html", **context), status
 
@@ -229,6 +230,16 @@ def add_measurement(measure_id: int, indicator_id: int):
     return _submit(measure_id, "measurement",
                    lambda values: add_measurement_service(get_session(), current_actor(), indicator_id, values),
                    _("Mätvärdet är sparat."), f"indikator-{indicator_id}", measurement_for=indicator_id)
+
+
+@bp.route("/atgarder/<int:measure_id>/indikatorer/<int:indicator_id>/matvarden/fil", methods=["POST"])
+def import_measurements(measure_id: int, indicator_id: int):
+    def read_sheet(_values):
+        upload = request.files.get("file")
+        import_measurements_service(get_session(), current_actor(), indicator_id,
+                                    upload.stream.read() if upload else None, upload.filename if upload else None)
+    return _submit(measure_id, "sheet", read_sheet, _("Mätvärdena i filen är sparade."), f"indikator-{indicator_id}",
+                   measurement_for=indicator_id)
 
 
 @bp.route("/atgarder/<int:measure_id>/kommentar", methods=["POST"])
