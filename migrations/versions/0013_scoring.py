@@ -3,15 +3,15 @@
 The score itself is not stored: it is computed from the judgement and the current model when read, so a
 changed weight re-ranks every measure without a migration.
 
-Revision ID: 0012_scoring
-Revises: 0011_evidence
+Revision ID: 0013_scoring
+Revises: 0012_job_attempts
 Create Date: 2026-11-30 14:45:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0012_scoring'
-down_revision = '0011_evidence'
+revision = '0013_scoring'
+down_revision = '0012_job_attempts'
 branch_labels = None
 depends_on = None
 
