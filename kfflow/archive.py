@@ -8,6 +8,12 @@ A package is a folder named after its OBJID:
       metadata/preservation/premis.xml       PREMIS 3 objects, events (the case history) and agents
       representations/rep1/data/*.pdf        the registered documents, PDF/A as registered
       representations/rep1/data/underlag/*   evidence files attached to progress reports and transitions
+    and, only when something in the case is marked secret (OSL):
+      metadata/preservation/secrecy.xml      which subjects are marked, on which ground (not why)
+      representations/rep2-sekretess/data/   the restricted part: the case XML unmasked, the marked documents
+
+The open part (case.xml, premis.xml, METS LABEL, rep1) is written as a reader without `read_secret` sees the
+case: marked text reads "Uppgift omfattas av sekretess (OSL 39:3)" (kfflow.services.secrecy; docs/records.md).
 
 Versions followed and what is left out: docs/records.md ("Archive package"). The export streams: it reads the ids
 of the closed cases, then loads, writes and forgets one case at a time; each package is written to a
@@ -34,7 +40,8 @@ from kfflow import __version__ as KFFLOW_VERSION
 from kfflow.clock import local_today
 from kfflow.errors import KfflowError, NotFound
 from kfflow.kinds import KINDS
-from kfflow.models import Attachment, Audit, DocumentRecord, HistoryEntry, Measure, User
+from kfflow.models import Attachment, DocumentRecord, HistoryEntry, User
+from kfflow.services.secrecy import SecrecyLens
 from kfflow.storage import read_bytes
 from kfflow.workflow import get_workflows
 from kfflow.workflow.definition import WorkflowDef
@@ -55,6 +62,9 @@ for _prefix, _uri in (("mets", METS_NS), ("xlink", XLINK_NS), ("csip", CSIP_NS),
 # The kinds delivered as packages of their own; a recommendation travels inside its audit's package.
 ARCHIVED_KINDS = ("measure", "audit")
 DATA_DIR = "representations/rep1/data"
+RESTRICTED_DIR = "representations/rep2-sekretess/data"
+RESTRICTED_CASE_XML = f"{RESTRICTED_DIR}/case.xml"
+SECRECY_XML = "metadata/preservation/secrecy.xml"
 CASE_XML = "metadata/descriptive/case.xml"
 PREMIS_XML = "metadata/preservation/premis.xml"
 CHECKSUM_TYPE = "SHA-256"
@@ -198,31 +208,65 @@ def _write_package(session: Session, kind: str, case_id: int, to: Path, now: dat
     partial = to / f"{name}.partial"
     if partial.exists():
         shutil.rmtree(partial)
-    case = session.get(KINDS[kind].model, case_id)
-    history = session.scalars(select(HistoryEntry).where(
+    full = session.get(KINDS[kind].model, case_id)
+    full_history = session.scalars(select(HistoryEntry).where(
         HistoryEntry.case_kind == kind, HistoryEntry.case_id == case_id).order_by(HistoryEntry.seq)).all()
     records = session.scalars(select(DocumentRecord).where(
         DocumentRecord.subject_kind == kind, DocumentRecord.subject_id == case_id)
         .order_by(DocumentRecord.kind, DocumentRecord.version)).all()
+    # The open part is what a reader without the right to read secrets sees; the rest goes to rep2.
+    public = SecrecyLens(session, None, reveals=False)
+    case, history = public.view(full), public.history(full, full_history)
+    shown = [public.view(record, "document") for record in records]
 
     attachments = session.scalars(select(Attachment).where(
         Attachment.case_kind == kind, Attachment.case_id == case_id).order_by(Attachment.id)).all()
 
+    # What a reader without read_secret may see goes to rep1; what is marked, to the restricted rep2.
     data_files: list[DataFile] = []
-    for record in records:
-        relative = f"{DATA_DIR}/{_document_filename(record)}"
+    restricted_files: list[DataFile] = []
+    for record, seen in zip(records, shown):
+        relative = f"{RESTRICTED_DIR if seen.masked else DATA_DIR}/{_document_filename(record)}"
         _write_data(partial / relative, read_bytes(session, record.stored_file, expected_sha256=record.sha256))
-        data_files.append(DataFile(relative, record.sha256, record.size, record.media_type, "PDF/A"))
+        (restricted_files if seen.masked else data_files).append(
+            DataFile(relative, record.sha256, record.size, record.media_type, "PDF/A"))
+    hidden = {a.id: public.hides_attachment(a) for a in attachments if public.hides_attachment(a)}
     for attachment in attachments:
         stored = attachment.stored_file
-        relative = f"{DATA_DIR}/{_attachment_filename(attachment)}"
+        relative = _attachment_path(attachment, attachment.id in hidden)
         _write_data(partial / relative, read_bytes(session, stored))
-        data_files.append(DataFile(relative, stored.sha256, stored.size, stored.media_type, stored.media_type))
+        (restricted_files if attachment.id in hidden else data_files).append(
+            DataFile(relative, stored.sha256, stored.size, stored.media_type, stored.media_type))
 
-    _write_xml(_case_xml(case, kind, history, records, attachments), partial / CASE_XML)
+    open_xml = _case_xml(case, kind, history, records, attachments, hidden=hidden, open_part=True)
+    full_xml = _case_xml(full, kind, full_history, records, attachments, hidden=hidden)
+    secret = ET.tostring(open_xml) != ET.tostring(full_xml) or bool(restricted_files)
+    _write_xml(open_xml, partial / CASE_XML)
+    if secret:
+        _write_xml(full_xml, partial / RESTRICTED_CASE_XML)
+        _write_xml(_secrecy_xml(public, kind, full, records, attachments), partial / SECRECY_XML)
+        sha256, size = file_digest(partial / RESTRICTED_CASE_XML)
+        restricted_files.insert(0, DataFile(RESTRICTED_CASE_XML, sha256, size, "text/xml", "XML"))
     _write_xml(_premis_xml(name, kind, case, history, data_files), partial / PREMIS_XML)
-    _write_xml(_mets_xml(name, KINDS[kind].title(case), partial, data_files, now), partial / "METS.xml")
+    _write_xml(_mets_xml(name, KINDS[kind].title(case), partial, data_files, now, restricted_files),
+               partial / "METS.xml")
     os.replace(partial, to / name)
+
+
+def _secrecy_xml(public: SecrecyLens, kind: str, case, records, attachments) -> ET.Element:
+    """Which parts of the case are marked, on which ground: what the restricted part holds and why it is apart.
+    The reasons are left out (they may themselves say what is secret)."""
+    root = ET.Element(_n(CASE_NS, "secrecy"))
+    subjects = [(kind, case.id)] + [("document", r.id) for r in records]
+    subjects += [("progress_report", r.id) for r in getattr(case, "progress_reports", [])]
+    subjects += [("recommendation", r.id) for r in getattr(case, "recommendations", [])]
+    subjects += [("attachment", a.id) for a in attachments]
+    for subject, subject_id in subjects:
+        marking = public.marking(subject, subject_id)
+        if marking is not None:
+            _sub(root, CASE_NS, "marking", marking.label, subject=subject, subjectId=subject_id,
+                 ground=marking.ground, notice=marking.notice)
+    return root
 
 
 def _write_data(target: Path, content: bytes) -> None:
@@ -253,7 +297,19 @@ def _person(user: User | None) -> str:
 
 # --- descriptive: the case -------------------------------------------------------------------------
 
-def _case_xml(case, kind: str, history, records, attachments=()) -> ET.Element:
+def _attachment_path(attachment, hidden: bool) -> str:
+    """Where an evidence file lies in the package; a marked one in the restricted part, under a name that says
+    nothing (METS, which names it, is part of the open part)."""
+    if hidden:
+        return f"{RESTRICTED_DIR}/underlag/{attachment.id}.bin"
+    return f"{DATA_DIR}/{_attachment_filename(attachment)}"
+
+
+def _case_xml(case, kind: str, history, records, attachments=(), *, hidden: dict | None = None,
+              open_part: bool = False) -> ET.Element:
+    """The case as CITS ERMS-like XML; `open_part`: marked evidence files (`hidden`: id → notice) are named by
+    the notice."""
+    hidden = hidden or {}
     definition = get_workflows().get(case.workflow_name, case.workflow_version)
     root = ET.Element(_n(CASE_NS, "erms"))
     control = _sub(root, CASE_NS, "control")
@@ -275,9 +331,9 @@ def _case_xml(case, kind: str, history, records, attachments=()) -> ET.Element:
         _sub(_sub(agents, CASE_NS, "agent", agentType="responsible_person"), CASE_NS, "name", owner.display_name)
     for actor in {entry.actor_id: entry.actor for entry in history if entry.actor is not None}.values():
         _sub(_sub(agents, CASE_NS, "agent", agentType="participant"), CASE_NS, "name", actor.display_name)
-    if isinstance(case, Measure):
+    if kind == "measure":
         _measure_details(aggregation, case)
-    elif isinstance(case, Audit):
+    elif kind == "audit":
         _audit_details(aggregation, case)
     decisions = _sub(aggregation, CASE_NS, "decisions")
     for entry in history:
@@ -303,12 +359,12 @@ def _case_xml(case, kind: str, history, records, attachments=()) -> ET.Element:
     for attachment in attachments:
         stored = attachment.stored_file
         item = _sub(documents, CASE_NS, "record", recordType="evidence")
-        _sub(item, CASE_NS, "title", stored.filename)
+        _sub(item, CASE_NS, "title", hidden[attachment.id] if open_part and attachment.id in hidden else stored.filename)
         _sub(item, CASE_NS, "date", _iso(attachment.uploaded_at), dateType="received")
         _sub(item, CASE_NS, "agent", _person(attachment.uploaded_by))
         _sub(item, CASE_NS, "relation", f"{kind}:{case.id}:{seqs.get(attachment.history_entry_id)}",
              relationType="history_entry")
-        _sub(item, CASE_NS, "file", f"{DATA_DIR}/{_attachment_filename(attachment)}")
+        _sub(item, CASE_NS, "file", _attachment_path(attachment, attachment.id in hidden))
     return root
 
 
@@ -319,7 +375,7 @@ def _text_fields(parent: ET.Element, case, names: tuple[str, ...]) -> None:
             _sub(parent, CASE_NS, "field", value.isoformat() if isinstance(value, date) else value, name=attribute)
 
 
-def _measure_details(aggregation: ET.Element, measure: Measure) -> None:
+def _measure_details(aggregation: ET.Element, measure) -> None:
     _text_fields(_sub(aggregation, CASE_NS, "description"), measure, (
         "description", "category", "working_group", "strategic_area", "horizon", "governing_plans", "priority",
         "expected_effect", "indicator", "due_date", "decision_ref", "implementation_note", "evaluation",
@@ -331,7 +387,7 @@ def _measure_details(aggregation: ET.Element, measure: Measure) -> None:
         _text_fields(item, report, ("done", "ongoing", "planned"))
 
 
-def _audit_details(aggregation: ET.Element, audit: Audit) -> None:
+def _audit_details(aggregation: ET.Element, audit) -> None:
     _text_fields(_sub(aggregation, CASE_NS, "description"), audit, (
         "name", "number", "subject", "received", "response_due", "responding_body", "addressee", "summary",
         "body", "meeting_date", "paragraph", "sent_on", "follow_up_note"))
@@ -403,7 +459,7 @@ def _md_ref(parent: ET.Element, package: Path, relative: str, mdtype: str, creat
          **_checksum_attrs(package / relative, created))
 
 
-def _mets_xml(name: str, label: str, package: Path, data_files, now: datetime) -> ET.Element:
+def _mets_xml(name: str, label: str, package: Path, data_files, now: datetime, restricted_files=()) -> ET.Element:
     created = _iso(now)
     root = ET.Element(_n(METS_NS, "mets"), {
         "OBJID": name, "LABEL": label, "TYPE": "OTHER", _n(CSIP_NS, "OTHERTYPE"): "Ärende",
@@ -420,6 +476,9 @@ def _mets_xml(name: str, label: str, package: Path, data_files, now: datetime) -
     amd = _sub(root, METS_NS, "amdSec", ID="amd")
     digiprov = _sub(amd, METS_NS, "digiprovMD", ID="digiprov-premis", STATUS="CURRENT")
     _md_ref(digiprov, package, PREMIS_XML, "PREMIS", created)
+    if restricted_files:  # access rights: the restricted representation is covered by secrecy (OSL)
+        rights = _sub(amd, METS_NS, "rightsMD", ID="rights-secrecy", STATUS="CURRENT")
+        _md_ref(rights, package, SECRECY_XML, "OTHER", created, OTHERMDTYPE="kfflow-secrecy")
 
     file_sec = _sub(root, METS_NS, "fileSec", ID="filesec")
     group = _sub(file_sec, METS_NS, "fileGrp", ID="filegrp-rep1", USE="Representations/rep1/Data")
@@ -432,12 +491,29 @@ def _mets_xml(name: str, label: str, package: Path, data_files, now: datetime) -
         _sub(entry, METS_NS, "FLocat", LOCTYPE="URL",
              **{_n(XLINK_NS, "type"): "simple", _n(XLINK_NS, "href"): data.relative})
 
+    restricted_ids = []
+    if restricted_files:
+        group = _sub(file_sec, METS_NS, "fileGrp", ID="filegrp-rep2", USE="Representations/rep2-sekretess/Data",
+                     ADMID="rights-secrecy")
+        for index, data in enumerate(restricted_files, start=1):
+            file_id = f"file-sekretess-{index}"
+            restricted_ids.append(file_id)
+            entry = _sub(group, METS_NS, "file", ID=file_id, MIMETYPE=data.media_type, ADMID="rights-secrecy",
+                         **_checksum_attrs(package / data.relative, created))
+            _sub(entry, METS_NS, "FLocat", LOCTYPE="URL",
+                 **{_n(XLINK_NS, "type"): "simple", _n(XLINK_NS, "href"): data.relative})
+
     struct = _sub(root, METS_NS, "structMap", ID="structmap-csip", TYPE="PHYSICAL", LABEL="CSIP")
     top = _sub(struct, METS_NS, "div", ID="div-root", LABEL=name)
-    _sub(top, METS_NS, "div", ID="div-metadata", LABEL="Metadata", DMDID="dmd-case", ADMID="digiprov-premis")
+    _sub(top, METS_NS, "div", ID="div-metadata", LABEL="Metadata", DMDID="dmd-case",
+         ADMID="digiprov-premis rights-secrecy" if restricted_files else "digiprov-premis")
     rep = _sub(top, METS_NS, "div", ID="div-rep1", LABEL="Representations/rep1")
     for file_id in file_ids:
         _sub(rep, METS_NS, "fptr", FILEID=file_id)
+    if restricted_ids:
+        rep = _sub(top, METS_NS, "div", ID="div-rep2", LABEL="Representations/rep2-sekretess", ADMID="rights-secrecy")
+        for file_id in restricted_ids:
+            _sub(rep, METS_NS, "fptr", FILEID=file_id)
     return root
 
 

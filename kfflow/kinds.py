@@ -77,22 +77,27 @@ class CaseKind:
         return next((f for f in self.fields() if f.name == name), None)
 
 
+def _secrecy_fields() -> tuple[FieldDef, ...]:
+    from kfflow.services.secrecy import EVENT_FIELDS
+    return EVENT_FIELDS
+
+
 def _measure_fields() -> tuple[FieldDef, ...]:
     from kfflow.services.measures import PROGRESS_FIELDS
     from kfflow.services.evidence import EVIDENCE_FIELD
     from kfflow.workflow.measure_attributes import attribute_fields
-    return attribute_fields() + PROGRESS_FIELDS + (EVIDENCE_FIELD,)
+    return attribute_fields() + PROGRESS_FIELDS + (EVIDENCE_FIELD,) + _secrecy_fields()
 
 
 def _recommendation_fields() -> tuple[FieldDef, ...]:
     from kfflow.services.audits import ANSWER_FIELDS, RECOMMENDATION_FIELDS
-    return RECOMMENDATION_FIELDS + ANSWER_FIELDS
+    return RECOMMENDATION_FIELDS + ANSWER_FIELDS + _secrecy_fields()
 
 
 def _audit_fields() -> tuple[FieldDef, ...]:
     from kfflow.services.audits import AUDIT_FIELDS
     from kfflow.services.documents import DOCUMENT_EVENT_FIELDS
-    return AUDIT_FIELDS + DOCUMENT_EVENT_FIELDS
+    return AUDIT_FIELDS + DOCUMENT_EVENT_FIELDS + _secrecy_fields()
 
 
 KINDS: dict[str, CaseKind] = {kind.name: kind for kind in (

@@ -48,7 +48,7 @@ def finished_job(session, owner, *, kind: str = "slutredovisning", content: byte
     from kfflow.services.jobs import JobResult, store_result
 
     with write_transaction(session):
-        job = Job(kind=kind, params={"dnr": None}, params_key="test", fingerprint="test", requested_by_id=owner.id,
+        job = Job(kind=kind, params={"dnr": None}, params_key='{"secrets": false}', fingerprint="test", requested_by_id=owner.id,
                   state="done", progress=100)
         session.add(job)
         session.flush()

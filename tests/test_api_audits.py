@@ -46,7 +46,8 @@ def test_a_recommendation_is_registered_answered_and_its_answer_adopted_over_the
                        {"version": rec["version"], "answer": "Regionstyrelsen instämmer.", "measure_ids": [measure.id]},
                        as_user="owner")
     assert st == 200 and rec["answer"] == "Regionstyrelsen instämmer."
-    assert rec["measures"] == [{"id": measure.id, "title": measure.title, "state": "decided"}]
+    assert rec["measures"] == [{"id": measure.id, "title": measure.title, "state": "decided",
+                              "secrecy": None}]
 
     st, rec = api.call("POST", f"/recommendations/{rec['id']}/transitions",
                        {"trigger": "decide", "version": rec["version"], "decision_ref": "RS 2023-03-28 § 81"},

@@ -282,6 +282,15 @@ ROWS += [
     Row("POST", "/lagesbild/snapshots", None, lambda v, who: {}, "401 403 403 403 201 201 403 403 401"),
     Row("GET", "/lagesbild/snapshots", None, None, "401 200 200 200 200 200 200 200 401"),
     Row("GET", "/lagesbild/snapshots/<int:snapshot_id>", frozen_lagesbild, None, "401 200 200 200 200 200 200 200 401"),
+    # Secrecy (OSL): marking and lifting are the registrar's (mark_secrecy in roles.yaml). Nothing is marked
+    # yet, so lifting is refused as having nothing to lift.
+    Row("POST", "/secrecy", decided_measure,
+        lambda v, who: {"subject": "measure", "subject_id": v["measure_id"], "ground": "OSL 39:3",
+                        "reason": "Uppgifter om en enskild arbetstagare."},
+        "401 403 403 403 403 200 403 403 401"),
+    Row("POST", "/secrecy/lift", decided_measure,
+        lambda v, who: {"subject": "measure", "subject_id": v["measure_id"], "reason": "Prövat: offentlig."},
+        "401 403 403 403 403 422 403 403 401"),
 ]
 
 

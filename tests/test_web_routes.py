@@ -91,6 +91,12 @@ ROWS = [
     Row("measures.freeze", "POST", "/lagesbild/frys", only({"steering": 303, "registrar": 303}), {"working_group": ""}),
     Row("measures.snapshots", "GET", "/lagesbild/frysta", everyone(200)),
     Row("measures.snapshot", "GET", "/lagesbild/frysta/999999", everyone(404)),
+    # Secrecy (OSL): the marking form is the registrar's (mark_secrecy in roles.yaml); nothing is marked yet.
+    Row("secrecy.marking", "GET", "/sekretess/measure/{decided}", only({"registrar": 200})),
+    Row("secrecy.mark", "POST", "/sekretess/measure/{decided}", only({"registrar": 422}),
+        {"ground": "OSL 99:9", "reason": ""}),
+    Row("secrecy.lift", "POST", "/sekretess/measure/{decided}/hav", only({"registrar": 422}),
+        {"reason": "Prövat: offentlig."}),
     # Import from a file: steering and registrars (the service's rule); export: anyone who may read the list.
     Row("imports.upload", "GET", "/atgarder/importera", only({"steering": 200, "registrar": 200})),
     Row("imports.upload", "POST", "/atgarder/importera", only({"steering": 422, "registrar": 422}), {"uppdatera": "1"}),

@@ -84,6 +84,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.register_blueprint(imports_bp)
     from webui.jobs import bp as jobs_bp
     app.register_blueprint(jobs_bp)
+    from webui.secrecy import bp as secrecy_bp
+    app.register_blueprint(secrecy_bp)
     # Evidence files (issue 13): their download, and the request limit of the routes that take them.
     from webui import evidence
     evidence.init_app(app)

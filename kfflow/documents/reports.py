@@ -6,6 +6,7 @@ bulk so that a report over hundreds of measures stays a handful of queries.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select
@@ -147,13 +148,24 @@ def _indicator_chart(status) -> dict:
 
 # --- delrapport ---------------------------------------------------------------------------------
 
+def _as_read(obj, kind: str):
+    """Identity: what the reader may see is decided by the caller's `view` (kfflow.services.secrecy)."""
+    return obj
+
+
+def _notice(case) -> str | None:
+    """The secrecy notice when the reader may not read this (viewed) case, else None."""
+    marking = getattr(case, "secrecy", None)
+    return marking.notice if marking is not None and marking.masked else None
+
+
 def delrapport_data(session: Session, start: date, end: date, *, organisation: str,
-                    diarienummer: str | None, document_date: date) -> dict:
+                    diarienummer: str | None, document_date: date, view: Callable = _as_read) -> dict:
     wf = get_workflows().current("measure")
     state_labels = wf.state_label
     category_labels = _labels("categories")
     effect_labels = _labels("effects")
-    measures = _measures(session)
+    measures = view(_measures(session), "measure")
     by_id = {m.id: m for m in measures}
     states = [(s, st.label) for s, st in wf.states.items()]
     categories = _category_order()
@@ -173,6 +185,9 @@ def delrapport_data(session: Session, start: date, end: date, *, organisation: s
         if m is None:
             continue
         fields = e.fields or {}
+        hidden = _notice(m)
+        if hidden:
+            fields = {k: hidden for k in fields}
         events[e.trigger].append({
             "date": local_today(e.at).isoformat(), "title": m.title, "owner": owner_name(m),
             "category": category_labels.get(m.category, NO_CATEGORY),
@@ -198,7 +213,7 @@ def delrapport_data(session: Session, start: date, end: date, *, organisation: s
 
 # --- slutredovisning ----------------------------------------------------------------------------
 
-def _handovers(session: Session) -> dict[tuple[str, int], dict]:
+def _handovers(session: Session, hidden: Callable = lambda kind, case_id: None) -> dict[tuple[str, int], dict]:
     """The latest reassignment of each case, with whom it came from (the owner recorded before it)."""
     names = {u.username: u.display_name for u in session.scalars(select(User))}
     entries = session.scalars(select(HistoryEntry).where(HistoryEntry.case_kind.in_(("measure", "recommendation")))
@@ -211,7 +226,8 @@ def _handovers(session: Session) -> dict[tuple[str, int], dict]:
         if e.trigger == "reassign" and new_owner:
             previous = owners.get(key)
             result[key] = {"date": local_today(e.at).isoformat(), "from": names.get(previous, previous) or "–",
-                           "to": names.get(new_owner, new_owner), "reason": (e.fields or {}).get("reason")}
+                           "to": names.get(new_owner, new_owner),
+                           "reason": hidden(*key) or (e.fields or {}).get("reason")}
         if new_owner:
             owners[key] = new_owner
     return result
@@ -233,12 +249,12 @@ def _open_cases(session: Session) -> list:
 
 
 def slutredovisning_data(session: Session, *, organisation: str, diarienummer: str | None,
-                         document_date: date) -> dict:
+                         document_date: date, view: Callable = _as_read) -> dict:
     wf = get_workflows()
     state_label = {"measure": wf.current("measure").state_label,
                    "recommendation": wf.current("recommendation").state_label}
     category_labels = _labels("categories")
-    measures = _measures(session)
+    measures = view(_measures(session), "measure")
 
     def adopted(m: Measure) -> bool:
         """Counted as decided: decided, and everything a decision led to."""
@@ -250,9 +266,11 @@ def slutredovisning_data(session: Session, *, organisation: str, diarienummer: s
                 if adopted(m) and (m.category if m.category in category_labels else None) == value]
         if rows or value is not None:
             groups.append({"label": label, "measures": rows})
-    handovers = _handovers(session)
+    open_list = [view(case, case.case_kind) for case in _open_cases(session)]
+    notices = {(c.case_kind, c.id): _notice(c) for c in open_list}
+    handovers = _handovers(session, lambda kind, case_id: notices.get((kind, case_id)))
     open_cases = []
-    for case in _open_cases(session):
+    for case in open_list:
         key = (case.case_kind, case.id)
         if case.case_kind == "measure":
             title = case.title

@@ -17,6 +17,7 @@ from kfflow.models.login import LoginSession
 from kfflow.models.measure import Measure, ProgressReport
 from kfflow.models.notification import Notification, NotificationPreference
 from kfflow.models.outbox import OutboxMessage
+from kfflow.models.secrecy import SecrecyMarking
 from kfflow.models.setting import Setting
 from kfflow.models.sign_in_failure import SignInFailure
 from kfflow.models.stored_file import StoredFile, StoredFileIsImmutable
@@ -30,6 +31,6 @@ __all__ = [
     "Comment", "DocumentRecord", "DocumentRegisterIsAppendOnly", "HistoryEntry", "HistoryIsAppendOnly", "Indicator", "Job",
     "LagesbildSnapshot",
     "LoginSession", "Measure", "Measurement", "ProgressReport", "Notification", "NotificationPreference",
-    "OutboxMessage", "Setting", "SignInFailure", "StoredFile", "StoredFileIsImmutable", "ThinningLogEntry", "Body",
+    "OutboxMessage", "SecrecyMarking", "Setting", "SignInFailure", "StoredFile", "StoredFileIsImmutable", "ThinningLogEntry", "Body",
     "User", "UserRoleChange",
 ]

@@ -22,6 +22,7 @@ from kfflow.db import write_transaction
 from kfflow.models import NotificationPreference, OutboxMessage, User
 from kfflow.reminders.mail import MailItem, Mailer, compose
 from kfflow.reminders.rules import ReminderRules
+from kfflow.services.secrecy import SecrecyLens
 
 log = logging.getLogger(__name__)
 # Errors after which further sends in this run would fail the same way: stop and retry later.
@@ -126,10 +127,13 @@ def deliver_due(session: Session, rules: ReminderRules, now: datetime, mailer: M
         outbox = OutboxMessage.__table__
         rows = session.execute(select(outbox).where(outbox.c.claim_token == token)
                                .order_by(outbox.c.occurs_on, outbox.c.id)).all()
-        user = session.execute(select(User.email, User.display_name, User.active, NotificationPreference.mail_enabled,
+        user = session.execute(select(User.email, User.display_name, User.active, User.role,
+                                      NotificationPreference.mail_enabled,
                                       NotificationPreference.delivery)
                                .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
                                .where(User.id == recipient_id)).first()
+        # What this recipient may read of marked cases, as it stands when the mail leaves (not when queued).
+        lens = SecrecyLens(session, user).preload()
         session.rollback()
         keep, older = _latest_per_case(rows)
         if older:
@@ -142,9 +146,10 @@ def deliver_due(session: Session, rules: ReminderRules, now: datetime, mailer: M
         delivery = user.delivery or "immediate"
         groups = [keep] if delivery in ("daily", "weekly") else [[r] for r in keep]
         for group in groups:
-            subject = group[0].subject if len(group) == 1 else f"{len(group)} påminnelser"
+            subject = (lens.mail_texts(group[0].case_kind, group[0].case_id, group[0].case_title, group[0].subject)[1]
+                       if len(group) == 1 else f"{len(group)} påminnelser")
             try:
-                message = _build(user, group, base, delivery)
+                message = _build(user, group, base, delivery, lens)
                 mailer.send(message)
             except Exception as exc:  # noqa: BLE001 — one message's trouble must not stop the others
                 error = f"{exc.__class__.__name__}: {exc}"
@@ -171,9 +176,12 @@ def deliver_due(session: Session, rules: ReminderRules, now: datetime, mailer: M
     return report
 
 
-def _build(user, group, base: str, delivery: str):
-    """The message for one group of outbox rows; Undeliverable when it cannot be built from what is stored."""
-    items = [MailItem(r.case_kind, r.case_id, r.case_title, r.subject, r.reason, r.anchor_date.isoformat())
+def _build(user, group, base: str, delivery: str, lens: SecrecyLens):
+    """The message for one group of outbox rows; Undeliverable when it cannot be built from what is stored.
+
+    A case marked secret since the row was queued is named by the notice (kfflow.services.secrecy)."""
+    items = [MailItem(r.case_kind, r.case_id, *lens.mail_texts(r.case_kind, r.case_id, r.case_title, r.subject,
+                                                               r.reason), r.anchor_date.isoformat())
              for r in group]
     try:
         return compose(user.email, user.display_name, items, base,

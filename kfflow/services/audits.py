@@ -10,6 +10,7 @@ from kfflow.db import utcnow, write_transaction
 from kfflow.errors import GuardFailed, NotFound, PermissionDenied, ValidationError
 from kfflow.models import Audit, Measure, Recommendation, RecommendationMeasure
 from kfflow.services._common import add_history, check_version, load_actor, load_actor_and_case, populate
+from kfflow.services.secrecy import require_readable
 from kfflow.services.access import refusal, require
 from kfflow.workflow import get_workflows
 from kfflow.workflow.attributes import ANSWER, AUDIT, RECOMMENDATION
@@ -102,6 +103,7 @@ def update_recommendation(session: Session, actor, rec_id: int, changes: dict, e
         raise ValidationError("Ansvarig kan inte ändras här.", {"owner": OWNER_VIA_REASSIGN})
     with write_transaction(session):
         actor, rec = load_actor_and_case(session, actor, "recommendation", rec_id)
+        require_readable(session, actor, rec)
         refused = refusal(actor, "edit_answer", rec)
         if isinstance(refused, GuardFailed):
             raise GuardFailed("Svaret är antaget och kan inte längre ändras.")

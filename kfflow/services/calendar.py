@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import NotFound
+from kfflow.services.secrecy import SecrecyLens
 from kfflow.kinds import KINDS
 from kfflow.models import CalendarToken, User
 from kfflow.reminders.mail import base_url
@@ -88,6 +89,7 @@ def calendar_for_token(session: Session, token: str, *, base: str | None = None,
     cal.add("prodid", "-//kfflow//kalender//SV")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", f"kfflow: {user.display_name}")
+    seen = SecrecyLens(session, user)  # a marked case's title reads as the notice, as in the list
     for kind in KINDS.values():
         if kind.due is None:
             continue
@@ -98,7 +100,8 @@ def calendar_for_token(session: Session, token: str, *, base: str | None = None,
             kind.model.owner_id == user.id, kind.model.state.in_(open_states), due.is_not(None))
             .order_by(due, kind.model.id))
         for case_id, _state, _owner, day, *title in rows:
-            cal.add_component(_event(f"{kind.name}-{case_id}", f"{kind.due.calendar_label}: {kind.title_from(title)}",
+            cal.add_component(_event(f"{kind.name}-{case_id}", f"{kind.due.calendar_label}: "
+                                     f"{seen.title(kind.name, case_id, kind.title_from(title))}",
                                      day, kind.web_url(case_id, base), stamp))
     return cal.to_ical()
 

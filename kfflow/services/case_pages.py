@@ -16,6 +16,7 @@ from kfflow.services.comments import comments_on
 from kfflow.services.documents import registered_documents
 from kfflow.services.evidence import attachments_of
 from kfflow.services.indicators import indicator_statuses, may_follow_up
+from kfflow.services.secrecy import SecrecyLens, lens
 from kfflow.services.timeline import TimelineItem, due_date_revisions, timeline
 from kfflow.services.users import Person, active_people
 from kfflow.workflow import get_workflows
@@ -39,28 +40,34 @@ class CasePage:
     people: list[Person] = field(default_factory=list)             # whom the page's user pickers offer
     indicators: list = field(default_factory=list)                 # IndicatorStatus per indicator (measures)
     may_follow_up: bool = False                                    # may add indicators and measurements
+    secrecy: SecrecyLens | None = None                             # how this reader meets marked content
     attachments: list = field(default_factory=list)                # evidence files (AttachmentInfo), oldest first
 
 
 def _case_page(session: Session, actor, kind: str, case_id: int) -> CasePage:
+    """The case as this reader may see it: what secrecy covers reads as the notice (kfflow.services.secrecy)."""
     case = read_case(session, kind, case_id)
-    attachments = attachments_of(session, kind, case_id)
-    return CasePage(case, available_actions(actor, case), timeline(case, history_of(session, case), attachments),
-                    local_today(), attachments=attachments)
+    seen = lens(session, actor)
+    attachments = seen.view(attachments_of(session, kind, case_id), "attachment", case=(kind, case_id))
+    history = timeline(case, seen.history(case, history_of(session, case)), attachments)
+    page = CasePage(seen.view(case), available_actions(actor, case), history, local_today(), secrecy=seen,
+                    attachments=attachments)
+    page.comments = seen.comments(case, comments_on(session, case))
+    return page
 
 
 def measure_page(session: Session, actor, measure_id: int) -> CasePage:
     page = _case_page(session, actor, "measure", measure_id)
     page.revisions = due_date_revisions(page.history)
-    page.comments = comments_on(session, page.case)
-    page.indicators = indicator_statuses(session, measure_id, today=page.today)
+    # An indicator's name and a measurement's source say what the measure is about: hidden with it.
+    page.indicators = [] if page.case.masked else indicator_statuses(session, measure_id, today=page.today)
     page.may_follow_up = may_follow_up(actor, page.case)
     return page
 
 
 def audit_page(session: Session, actor, audit_id: int) -> CasePage:
     page = _case_page(session, actor, "audit", audit_id)
-    page.records = registered_documents(session, actor, audit_id)
+    page.records = page.secrecy.view(registered_documents(session, actor, audit_id), "document")
     return page
 
 

@@ -23,6 +23,7 @@ from kfflow.documents.yttrande import DEFAULT_ORGANISATION, yttrande_data, yttra
 from kfflow.errors import GuardFailed, NotFound, ValidationError
 from kfflow.faults import crash_point
 from kfflow.models import Audit, DocumentRecord, Setting, StoredFile
+from kfflow.services import secrecy
 from kfflow.services._common import add_history, load_actor
 from kfflow.services.access import require, workflow_of
 from kfflow.services.ranking import ranking
@@ -80,8 +81,8 @@ def _letter_date(audit: Audit, now: datetime) -> date:
 def preview_yttrande(session: Session, actor, audit_id: int, *, now: datetime | None = None) -> bytes:
     """The yttrande as it stands, marked UTKAST on every page. Anyone signed in may preview."""
     now = now or utcnow()
-    load_actor(session, actor)
-    audit = _load_audit(session, audit_id)
+    actor = load_actor(session, actor)
+    audit = secrecy.lens(session, actor).view(_load_audit(session, audit_id))  # marked text reads as the notice
     data = yttrande_data(audit, organisation=organisation_name(session), draft=True,
                          document_date=_letter_date(audit, now))
     return yttrande_pdf(data, when=now)
@@ -184,10 +185,11 @@ def verify_register(session: Session) -> tuple[int, list[str]]:
 
 def current_yttrande(session: Session, actor, audit_id: int, *, now: datetime | None = None) -> RenderedDocument:
     """The latest registered version of the yttrande, else a draft."""
-    load_actor(session, actor)
+    actor = load_actor(session, actor)
     audit = _load_audit(session, audit_id)
     record = session.scalar(DocumentRecord.latest_query(DocumentRecord.KIND_YTTRANDE, "audit", audit.id))
     if record is not None:
+        secrecy.require_document_readable(session, actor, record)
         return RenderedDocument(read_registered(session, record), record.stored_file.filename, PDF, record)
     return RenderedDocument(preview_yttrande(session, actor, audit_id, now=now),
                             f"{file_stem(audit.diarienummer)}-yttrande-utkast.pdf", PDF)
@@ -220,10 +222,11 @@ def render_delrapport(session: Session, actor, start, end, *, diarienummer: str 
                       now: datetime | None = None) -> bytes:
     """The interim report (lägesbild) for the period start..end, both days included."""
     now = now or utcnow()
-    load_actor(session, actor)
+    actor = load_actor(session, actor)
     first, last = delrapport_period(session, start, end)
     data = delrapport_data(session, first, last, organisation=organisation_name(session),
-                           diarienummer=_report_diarienummer(session, diarienummer), document_date=local_today(now))
+                           diarienummer=_report_diarienummer(session, diarienummer), document_date=local_today(now),
+                           view=secrecy.lens(session, actor).view)
     return report_pdf(data, when=now)
 
 
@@ -231,17 +234,18 @@ def render_slutredovisning(session: Session, actor, *, diarienummer: str | None 
                            now: datetime | None = None) -> bytes:
     """The final report: decided measures by category, the working groups' status, the handover."""
     now = now or utcnow()
-    load_actor(session, actor)
+    actor = load_actor(session, actor)
     data = slutredovisning_data(session, organisation=organisation_name(session),
-                                diarienummer=_report_diarienummer(session, diarienummer), document_date=local_today(now))
+                                diarienummer=_report_diarienummer(session, diarienummer), document_date=local_today(now),
+                                view=secrecy.lens(session, actor).view)
     return report_pdf(data, when=now)
 
 
 def yttrande_docx(session: Session, actor, audit_id: int, *, now: datetime | None = None) -> RenderedDocument:
     """The yttrande as .docx for the registrar to edit wording before the meeting; a draft until decided."""
     now = now or utcnow()
-    load_actor(session, actor)
-    audit = _load_audit(session, audit_id)
+    actor = load_actor(session, actor)
+    audit = secrecy.lens(session, actor).view(_load_audit(session, audit_id))  # marked text reads as the notice
     data = yttrande_data(audit, organisation=organisation_name(session),
                          draft=not is_adopted(audit), document_date=_letter_date(audit, now))
     suffix = "-utkast" if data["draft"] else ""

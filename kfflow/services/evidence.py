@@ -96,9 +96,12 @@ class AttachmentFile:
 
 def read_attachment(session: Session, actor, attachment_id: int) -> AttachmentFile:
     """The checked bytes of an attachment, for anyone signed in; NotFound when there is none."""
-    load_actor(session, actor)
+    actor = load_actor(session, actor)
     attachment = session.get(Attachment, attachment_id)
     if attachment is None:
         raise NotFound("Underlaget finns inte.")
+    from kfflow.services.secrecy import require_attachment_readable  # secrecy reads this module's AttachmentInfo
+
+    require_attachment_readable(session, actor, attachment)
     stored = attachment.stored_file
     return AttachmentFile(read_bytes(session, stored), stored.filename, stored.media_type, stored.sha256)

@@ -27,6 +27,7 @@ from kfflow.models import (Audit, Body, HistoryEntry, Job, Measure, ProgressRepo
                            StoredFile, User)
 from kfflow.models.job import WAITING_STATES
 from kfflow.services import documents, importing
+from kfflow.services.secrecy import may_read_secrets
 from kfflow.services._common import load_actor
 from kfflow.storage import get_stored, read_bytes, store_bytes
 
@@ -133,8 +134,20 @@ def data_version(session: Session, now: datetime | None = None) -> str:
 
 # --- asking for a document ------------------------------------------------------------------------
 
-def _params_key(kind: str, params: dict) -> str:
-    return json.dumps({"kind": kind, **params}, sort_keys=True, ensure_ascii=False)
+def _params_key(kind: str, params: dict, *, reveals_secrets: bool) -> str:
+    """What makes two requests ask for the same document. A report shows marked cases in full only to readers
+    with `read_secret`, so whether the reader has it is part of the key: a cached report made for one is never
+    served to the other."""
+    return json.dumps({"kind": kind, **params, "secrets": reveals_secrets}, sort_keys=True, ensure_ascii=False)
+
+
+def _made_with_secrets(job: Job) -> bool:
+    """Whether the result may show marked cases in full; a key that does not say (older jobs) counts as yes."""
+    try:
+        key = json.loads(job.params_key)
+    except ValueError:
+        return True
+    return not isinstance(key, dict) or key.get("secrets", True) is not False
 
 
 def document_params(session: Session, kind: str, params: dict) -> dict:
@@ -182,7 +195,7 @@ def request_import(session: Session, actor, upload_id: int, *, expected_sha256: 
 def _request(session: Session, actor: User, kind: str, params: dict, queue, *, limit: int,
              now: datetime | None, cached: bool = False) -> JobAnswer:
     now = now or utcnow()
-    key = _params_key(kind, params)
+    key = _params_key(kind, params, reveals_secrets=may_read_secrets(actor))
     with write_transaction(session):
         # Serialises one user's requests (row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite): the limit holds.
         actor = session.get(User, actor.id, with_for_update=True, populate_existing=True)
@@ -228,10 +241,13 @@ def job_label(job: Job) -> str:
 
 
 def job_result(session: Session, actor, job_id: int) -> JobResult:
-    """The finished job's document. A report is the same for every reader, so a cached one is anyone's."""
-    load_actor(session, actor)
+    """The finished job's document. A report is the same for every reader with the same right to read marked
+    cases, so a cached one is anyone's who shares it; one made with secrets is no one else's (404, not 403:
+    that it exists says nothing)."""
+    actor = load_actor(session, actor)
     job = session.get(Job, job_id, populate_existing=True)
-    if job is None or job.state != "done" or job.kind not in JOB_KINDS or JOB_KINDS[job.kind].writes:
+    if job is None or job.state != "done" or job.kind not in JOB_KINDS or JOB_KINDS[job.kind].writes or (
+            _made_with_secrets(job) and not may_read_secrets(actor)):
         raise NotFound("Resultatet finns inte (jobbet är inte klart).")
     if job.result_file_id is None:
         raise NotFound("Resultatet har rensats bort. Beställ rapporten igen.")

@@ -16,6 +16,7 @@ from kfflow.services._common import (add_history, add_history_rows, bulk_insert,
 from kfflow.evidence import Upload
 from kfflow.services.access import may, refusal, require
 from kfflow.services.evidence import attach_in_transaction, check_evidence, evidence_record
+from kfflow.services.secrecy import require_readable
 from kfflow.workflow import get_workflows
 from kfflow.workflow.attributes import PROGRESS
 from kfflow.workflow.fields import parse_date, parse_fields, to_record
@@ -85,6 +86,7 @@ def update_measure(session: Session, actor, measure_id: int, changes: dict, expe
         actor, measure = load_actor_and_case(session, actor, "measure", measure_id)
         if not may(actor, "edit", measure):  # a proposer's edit ends with the proposal, as if never given
             raise PermissionDenied("Du får inte ändra den här åtgärden.")
+        require_readable(session, actor, measure)
         values, errors = parse_measure_attributes(session, changes, partial=True)
         if errors:
             raise ValidationError("Ändringen kunde inte sparas.", errors)

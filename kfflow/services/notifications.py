@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from kfflow.db import utcnow, write_transaction
 from kfflow.errors import NotFound, PermissionDenied, ValidationError
+from kfflow.services.secrecy import SecrecyLens
 from kfflow.models import Notification, NotificationPreference, User
 from kfflow.models.notification import DELIVERY_MODES
 from kfflow.services._common import load_actor
@@ -60,7 +61,8 @@ def list_notifications(session: Session, actor: User, *, limit: int = 50, unread
     stmt = select(Notification).where(Notification.user_id == actor.id)
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
-    return list(session.scalars(stmt.order_by(Notification.id.desc()).limit(limit)))
+    notes = list(session.scalars(stmt.order_by(Notification.id.desc()).limit(limit)))
+    return SecrecyLens(session, actor).notifications(notes)
 
 
 def mark_notifications_read(session: Session, actor: User, ids: list[int] | None = None, *,

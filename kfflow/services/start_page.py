@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from kfflow.clock import local_today
 from kfflow.kinds import KINDS, CaseKind
 from kfflow.models import Audit, Measure, Recommendation, User
+from kfflow.services.secrecy import SecrecyLens
 from kfflow.services.access import available_transitions, may, workflow_of
 from kfflow.workflow import get_workflows
 
@@ -55,6 +56,7 @@ def _waiting_states(wf, actor: User) -> list[str]:
 
 def waiting_for(session: Session, actor: User) -> list[WaitingCase]:
     """Cases of every kind the start page lists where this user's role may take a forward step now."""
+    seen = SecrecyLens(session, actor)  # a marked case's title reads as the notice
     found = []
     for kind in KINDS.values():
         if not kind.waits_on_start_page:
@@ -69,7 +71,7 @@ def waiting_for(session: Session, actor: User) -> list[WaitingCase]:
             steps = [t for t in available_transitions(actor, case)
                      if _forward(wf, wf.find(t.trigger, case.state), case.state)]
             if steps:
-                found.append(WaitingCase(kind, case, kind.title(case), steps))
+                found.append(WaitingCase(kind, case, seen.title(kind.name, case.id, kind.title(case)), steps))
     return found
 
 
@@ -89,5 +91,7 @@ def start_page(session: Session, actor: User) -> StartPage:
                .order_by(Audit.response_due, Recommendation.number))
     if not may(actor, "follow_answers", kind="recommendation"):
         answers = answers.where(Recommendation.owner_id == actor.id)
-    return StartPage(today=today, my_measures=list(my_measures), waiting=waiting_for(session, actor),
-                     answers=list(session.scalars(answers)))
+    seen = SecrecyLens(session, actor)
+    return StartPage(today=today, my_measures=seen.view(list(my_measures), "measure"),
+                     waiting=waiting_for(session, actor),
+                     answers=seen.view(list(session.scalars(answers)), "recommendation"))

@@ -12,7 +12,7 @@ from webui.errors import http_error_page, status_for
 
 # The operations register on import.
 from webui.api import (admin, api_keys, audits, calendar, documents, follow_up, imports, jobs,  # noqa: E402,F401
-                       lagesbild, measures, notifications, openapi, tokens, users)
+                       lagesbild, measures, notifications, openapi, secrecy, tokens, users)
 
 log = logging.getLogger(__name__)
 PREFIX = bp.url_prefix

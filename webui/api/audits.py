@@ -8,7 +8,7 @@ from kfflow.services.access import available_actions
 from kfflow.services.cases import fire
 from webui.api import schemas as s
 from webui.api.framework import operation
-from webui.api.measures import case_history
+from webui.api.measures import case_history, seen
 from webui.db import get_session
 
 AUDITS, RECOMMENDATIONS = "Granskningar", "Rekommendationer"
@@ -16,12 +16,13 @@ AUDITS, RECOMMENDATIONS = "Granskningar", "Rekommendationer"
 
 def audit_detail(user, audit_id: int):
     audit = case_detail.audit_detail(get_session(), audit_id)
-    return s.With(audit, **s.offered(available_actions(user, audit)))
+    return s.With(seen(user).view(audit), **s.offered(available_actions(user, audit)))
 
 
 def recommendation_detail(user, rec_id: int):
     rec = case_detail.recommendation_detail(get_session(), rec_id)
-    return s.With(rec, measures=rec.measures, **s.offered(available_actions(user, rec)))
+    lens = seen(user)
+    return s.With(lens.view(rec), measures=lens.view(rec.measures, "measure"), **s.offered(available_actions(user, rec)))
 
 
 @operation("/audits", "GET", summary="Lista granskningar", tag=AUDITS, query=s.PageQuerySchema(),
@@ -29,7 +30,7 @@ def recommendation_detail(user, rec_id: int):
 def list_audits(user, args):
     """Nyast först."""
     items, total = audit_page(get_session(), limit=args["limit"], offset=args["offset"])
-    return {"items": items, "total": total}
+    return {"items": seen(user).view(items, "audit"), "total": total}
 
 
 @operation("/audits", "POST", summary="Registrera en granskning", tag=AUDITS, status=201,
@@ -71,7 +72,7 @@ def fire_audit(user, audit_id, data):
            response=s.HistorySchema())
 def audit_history(user, audit_id):
     """Varje händelse i ordning, även ändringar av uppgifterna (med från och till) och registrerade handlingar."""
-    return case_history("audit", audit_id)
+    return case_history(user, "audit", audit_id)
 
 
 @operation("/audits/<int:audit_id>/recommendations", "POST", summary="Registrera en rekommendation",
@@ -114,4 +115,4 @@ def fire_recommendation(user, rec_id, data):
            tag=RECOMMENDATIONS, response=s.HistorySchema())
 def recommendation_history(user, rec_id):
     """Varje händelse i ordning."""
-    return case_history("recommendation", rec_id)
+    return case_history(user, "recommendation", rec_id)

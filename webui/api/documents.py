@@ -12,6 +12,7 @@ from webui.api import schemas as s
 from webui.api.framework import Answer, operation
 from webui.db import get_session
 from webui.api.jobs import JobSchema
+from webui.api.measures import seen
 from webui.documents import send_document
 from webui.jobs import REFRESH_SECONDS, api_document_answer, request_document, request_registration
 
@@ -58,7 +59,7 @@ def register_yttrande(user, audit_id):
            tag=DOCUMENTS, response=s.DocumentRecordSchema(many=True))
 def audit_documents(user, audit_id):
     """Registrets poster för granskningen, äldsta versionen först."""
-    return documents.registered_documents(get_session(), user, audit_id)
+    return seen(user).view(documents.registered_documents(get_session(), user, audit_id), "document")
 
 
 @operation("/reports/delrapport.pdf", "GET", summary="Delrapport (lägesbild) för en period", tag=DOCUMENTS,

@@ -11,6 +11,7 @@ from kfflow.services.handover import hand_over
 from kfflow.services.documents import PDF, render_ranking
 from kfflow.services.ranking import ranking
 from kfflow.services.indicators import add_indicator, add_measurement, indicator_statuses
+from kfflow.services import secrecy
 from kfflow.services.measurement_import import import_measurements
 from kfflow.services.measures import add_progress_report, propose_measure, update_measure
 from kfflow.clock import local_today
@@ -25,41 +26,55 @@ from webui.documents import send_document
 TAG = "Åtgärder"
 
 
+def seen(user) -> secrecy.SecrecyLens:
+    """Marked content as this caller may read it (kfflow.services.secrecy)."""
+    return secrecy.lens(get_session(), user)
+
+
 def measure_detail(user, measure_id: int):
     session = get_session()
     measure = case_detail.measure_detail(session, measure_id)
-    attachments = attachments_of(session, "measure", measure_id)
-    return s.With(measure, **s.offered(available_actions(user, measure)),
-                  indicators=indicator_statuses(session, measure_id), attachments=attachments,
+    lens = seen(user)
+    shown = lens.view(measure)
+    attachments = lens.view(attachments_of(session, "measure", measure_id), "attachment", case=("measure", measure_id))
+    return s.With(shown, **s.offered(available_actions(user, measure)),
+                  indicators=[] if shown.masked else indicator_statuses(session, measure_id), attachments=attachments,
                   progress_reports=[s.With(r, attachments=[a for a in attachments if a.progress_report_id == r.id])
-                                    for r in measure.progress_reports])
+                                    for r in shown.progress_reports])
 
 
 def indicator_status(measure_id: int, indicator_id: int):
     return next(i for i in indicator_statuses(get_session(), measure_id) if i.id == indicator_id)
 
 
-def case_history(kind: str, case_id: int) -> dict:
-    return {"items": case_detail.history_with_actors(get_session(), kind, case_id)}
+def case_history(user, kind: str, case_id: int) -> dict:
+    session = get_session()
+    entries = case_detail.history_with_actors(session, kind, case_id)
+    return {"items": seen(user).history(read_case(session, kind, case_id), entries)}
 
 
-def _filter(args) -> MeasureFilter:
+def _filter(args, lens: secrecy.SecrecyLens) -> MeasureFilter:
     return MeasureFilter(states=args.get("state") or [], category=args.get("category"),
                          working_group=args.get("working_group"), owner=args.get("owner"),
-                         overdue=bool(args.get("overdue")), q=args.get("q"), today=local_today())
+                         overdue=bool(args.get("overdue")), q=args.get("q"), today=local_today(),
+                         text_hidden_in=lens.hidden_ids("measure"))
 
 
 @operation("/measures", "GET", summary="Lista åtgärder", tag=TAG, query=s.MeasureQuerySchema(),
            response=s.MeasurePageSchema())
 def list_measures_view(user, args):
     """Filter som i webbgränssnittet; `limit`/`offset` bläddrar, `sort` sorterar (`-` först för fallande)."""
-    items, total = list_measures(get_session(), _filter(args), limit=args["limit"], offset=args["offset"], sort=args["sort"])
-    return {"items": items, "total": total}
+    lens = seen(user)
+    items, total = list_measures(get_session(), _filter(args, lens), limit=args["limit"], offset=args["offset"],
+                                 sort=args["sort"])
+    return {"items": lens.view(items, "measure"), "total": total}
 
 
-def _export(args, fmt: str):
+def _export(user, args, fmt: str):
     session = get_session()
-    data = measures_file(session, all_measures(session, _filter(args), sort=args["sort"]), fmt)
+    lens = seen(user)
+    data = measures_file(session, lens.view(all_measures(session, _filter(args, lens), sort=args["sort"]), "measure"),
+                         fmt)
     return send_document(data, f"atgarder-{local_today().isoformat()}.{fmt}", EXPORT_TYPES[fmt], attachment=True)
 
 
@@ -85,14 +100,14 @@ def get_ranking_pdf(user):
            query=s.MeasureExportQuerySchema(), produces=(EXPORT_TYPES["xlsx"],))
 def export_measures_xlsx(user, args):
     """Alla åtgärder som matchar filtren (som för listan, utan sidor) i importens kolumner."""
-    return _export(args, "xlsx")
+    return _export(user, args, "xlsx")
 
 
 @operation("/measures/export.csv", "GET", summary="Exportera åtgärder som CSV", tag=TAG,
            query=s.MeasureExportQuerySchema(), produces=(EXPORT_TYPES["csv"],))
 def export_measures_csv(user, args):
     """Som Excel-exporten, som CSV i UTF-8 med BOM och semikolon."""
-    return _export(args, "csv")
+    return _export(user, args, "csv")
 
 
 @operation("/measures", "POST", summary="Föreslå en åtgärd", tag=TAG, status=201,
@@ -140,15 +155,20 @@ def report_progress(user, measure_id, data, attachments):
                                  ongoing=data.get("ongoing"), planned=data.get("planned"),
                                  reported_on=data.get("reported_on"), expected_version=data["version"],
                                  attachments=attachments)
-    return s.With(report, measure_version=report.measure.version,
-                  attachments=[a for a in attachments_of(session, "measure", measure_id)
-                               if a.progress_report_id == report.id])
+    lens = seen(user)
+    return s.With(lens.view(report, "progress_report", within=lens.marking("measure", measure_id)),
+                  measure_version=report.measure.version,
+                  attachments=lens.view([a for a in attachments_of(session, "measure", measure_id)
+                                         if a.progress_report_id == report.id], "attachment",
+                                        case=("measure", measure_id)))
 
 
 @operation("/attachments/<int:attachment_id>", "GET", summary="Hämta ett underlag", tag=TAG,
            produces=tuple(EVIDENCE_TYPES), headers=("X-Document-SHA256",))
 def get_attachment(user, attachment_id):
-    """Filen som den laddades upp, som bilaga (Content-Disposition: attachment), med dess SHA-256."""
+    """Filen som den laddades upp, som bilaga (Content-Disposition: attachment), med dess SHA-256. Ett
+    sekretessmarkerat underlag (eller ett i ett markerat ärende eller en markerad lägesrapport) lämnas bara ut
+    till den som får läsa det (403)."""
     return send_attachment(read_attachment(get_session(), user, attachment_id))
 
 
@@ -191,7 +211,7 @@ def import_measurements_view(user, indicator_id, data, files):
            response=s.HistorySchema())
 def measure_history(user, measure_id):
     """Varje händelse i ordning: vem, när, från vilket läge till vilket, med vilka uppgifter."""
-    return case_history("measure", measure_id)
+    return case_history(user, "measure", measure_id)
 
 
 @operation("/measures/<int:measure_id>/comments", "GET", summary="En åtgärds kommentarer", tag=TAG,
@@ -199,7 +219,8 @@ def measure_history(user, measure_id):
 def measure_comments(user, measure_id):
     """Äldst först."""
     session = get_session()
-    return {"items": comments_on(session, read_case(session, "measure", measure_id))}
+    measure = read_case(session, "measure", measure_id)
+    return {"items": seen(user).comments(measure, comments_on(session, measure))}
 
 
 @operation("/measures/<int:measure_id>/comments", "POST", summary="Kommentera en åtgärd", tag=TAG, status=201,

@@ -390,6 +390,57 @@ class HandoverResultSchema(ResponseSchema):
     dry_run = Boolean(required=True)
 
 
+# --- secrecy (OSL) ---------------------------------------------------------------------------------
+
+def _subjects() -> list[str]:
+    from kfflow.services.secrecy import SUBJECTS
+
+    return list(SUBJECTS)
+
+
+def _grounds() -> list[str]:
+    return [o.value for o in get_workflows().vocabulary("secrecy_grounds")]
+
+
+class SecrecySchema(ResponseSchema):
+    """How a marked case, progress report or document reaches this caller."""
+
+    ground = Text(required=True, metadata={"description": "Kapitel och paragraf i OSL, t.ex. OSL 39:3"})
+    label = Text(required=True)
+    notice = Text(required=True, metadata={"description": "Det som visas i stället: Uppgift omfattas av sekretess (…)"})
+    reason = Text(allow_none=True, required=True, metadata={"description": "Bara för den som får läsa uppgiften"})
+    masked = Boolean(required=True, metadata={"description": "Sant när de hemliga fälten är ersatta med notice"})
+
+
+def secrecy_field() -> Nested:
+    return Nested(SecrecySchema, allow_none=True, required=True,
+                  metadata={"description": "Sekretessmarkering (OSL), null om uppgiften inte är markerad"})
+
+
+class MarkSecrecySchema(RequestSchema):
+    subject = Text(required=True, validate=validate.OneOf(_subjects(), error="Okänd typ av uppgift."),
+                   metadata={"enum": _subjects()})
+    subject_id = case_id(required=True)
+    ground = Text(required=True, validate=validate.OneOf(_grounds(), error="Välj en sekretessgrund ur listan."),
+                  metadata={"enum": _grounds()})
+    reason = text(2000, required=True)
+
+
+class LiftSecrecySchema(RequestSchema):
+    subject = Text(required=True, validate=validate.OneOf(_subjects(), error="Okänd typ av uppgift."),
+                   metadata={"enum": _subjects()})
+    subject_id = case_id(required=True)
+    reason = text(2000, required=True)
+
+
+class SecrecyMarkingSchema(ResponseSchema):
+    subject = Text(required=True, attribute="subject_kind")
+    subject_id = Integer(required=True)
+    case_kind = Text(required=True)
+    case_id = Integer(required=True)
+    secrecy = secrecy_field()
+
+
 class AttachmentSchema(ResponseSchema):
     id = Integer(required=True, metadata={"description": "Hämtas med GET /attachments/{id}"})
     filename = Text(required=True)
@@ -401,10 +452,12 @@ class AttachmentSchema(ResponseSchema):
     trigger = Text(required=True, metadata={"description": "Händelsen underlaget hör till: report_progress, "
                                                            "implement, evaluate …"})
     progress_report_id = Integer(allow_none=True, required=True)
+    secrecy = secrecy_field()
 
 
 class ProgressReportSchema(ResponseSchema):
     id = Integer(required=True)
+    secrecy = secrecy_field()
     measure_version = Integer(required=True, metadata={"description": "Åtgärdens nya version"})
     reported_on = Date(required=True)
     author = Nested(UserRefSchema, allow_none=True, required=True)
@@ -428,6 +481,7 @@ class CaseSchema(ResponseSchema):
     owner = Nested(UserRefSchema, allow_none=True, required=True)
     created_at = DateTime(required=True)
     updated_at = DateTime(required=True)
+    secrecy = secrecy_field()
 
 
 class OutcomeSchema(CaseSchema):
@@ -707,6 +761,7 @@ class UpdateRecommendationSchema(request_schema(ANSWER, "AnswerSchema", partial=
 class MeasureRefSchema(ResponseSchema):
     id = Integer(required=True)
     title = Text(required=True)
+    secrecy = secrecy_field()
     state = Text(required=True)
 
 
@@ -763,6 +818,7 @@ class DocumentRecordSchema(ResponseSchema):
     """One entry of the document register (OSL ch. 5): what was registered, when, by whom, with which hash."""
 
     id = Integer(required=True)
+    secrecy = secrecy_field()
     diarienummer = Text(required=True)
     document_number = Integer(required=True)
     kind = Text(required=True)

@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kfflow.errors import GuardFailed, PermissionDenied, StaleCase, TooManyJobs, ValidationError
-from kfflow.services import case_pages, documents
+from kfflow.services import case_pages, documents, secrecy
 from kfflow.services.access import available_actions, require
 from kfflow.services.audit_follow_up import audit_follow_up, follow_up_document
 from kfflow.services.audit_list import audits_with_counts
@@ -22,7 +22,8 @@ from webui.jobs import request_registration
 
 @bp.route("/granskningar")
 def audit_list():
-    return render_template("audits/list.html", rows=audits_with_counts(get_session()),
+    seen = secrecy.lens(get_session(), current_actor())
+    return render_template("audits/list.html", rows=[(seen.view(a), n) for a, n in audits_with_counts(get_session())],
                            offer=available_actions(current_actor(), kind="audit"))
 
 

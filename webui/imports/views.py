@@ -17,6 +17,7 @@ from kfflow.workflow import get_workflows
 from webui.auth import current_actor
 from webui.db import get_session
 from webui.imports import bp
+from kfflow.services import secrecy
 from webui.jobs import request_import
 from webui.limits import MAX_UPLOAD_REQUEST_BYTES
 from kfflow.services.measure_list import all_measures
@@ -112,7 +113,9 @@ def export_measures(fmt: str):
     if fmt not in EXPORT_TYPES:
         raise NotFound()
     session = get_session()
-    listed = ListArgs.parse(request.args)
-    data = measures_file(session, all_measures(session, listed.filter, sort=listed.sort_key), fmt)
+    seen = secrecy.lens(session, current_actor())
+    listed = ListArgs.parse(request.args, seen.hidden_ids("measure"))
+    data = measures_file(session, seen.view(all_measures(session, listed.filter, sort=listed.sort_key), "measure"),
+                         fmt)
     return send_file(io.BytesIO(data), mimetype=EXPORT_TYPES[fmt], as_attachment=True,
                      download_name=f"atgarder-{local_today().isoformat()}.{fmt}")

@@ -24,13 +24,14 @@ class ListArgs:
         return ("-" if self.descending else "") + self.sort
 
     @classmethod
-    def parse(cls, args) -> "ListArgs":
+    def parse(cls, args, text_hidden_in: list[int] = ()) -> "ListArgs":
         sort = args.get("sortera", "id")
         state = args.get("lage", "").strip()
         f = MeasureFilter(states=[state] if state else [], category=args.get("kategori", "").strip() or None,
                           working_group=args.get("arbetsgrupp", "").strip() or None,
                           owner=args.get("ansvarig", "").strip() or None, overdue=args.get("forsenad") == "1",
-                          q=args.get("q", "").strip()[:200] or None, today=local_today())
+                          q=args.get("q", "").strip()[:200] or None, today=local_today(),
+                          text_hidden_in=list(text_hidden_in))
         return cls(f, sort if sort in SORTS else "id", args.get("ordning") == "fallande",
                    max(args.get("sida", 1, type=int) or 1, 1))
 

@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kfflow.errors import GuardFailed, KfflowError, PermissionDenied, StaleCase, ValidationError
-from kfflow.services import case_pages
+from kfflow.services import case_pages, secrecy
 from kfflow.services.audits import update_recommendation
 from kfflow.services.cases import read_case
 from kfflow.services.comments import add_comment
@@ -33,8 +33,9 @@ from webui.measures.listing import ListArgs
 
 def _render_list(handover_values=None, handover_errors=None, status=200, **reports):
     actor = current_actor()
-    f = ListArgs.parse(request.args)
-    page = measure_list_page(get_session(), f.filter, page=f.page, sort=f.sort_key)
+    seen = secrecy.lens(get_session(), actor)
+    f = ListArgs.parse(request.args, seen.hidden_ids("measure"))
+    page = measure_list_page(get_session(), f.filter, page=f.page, sort=f.sort_key, lens=seen)
     return render_template(
         "measures/list.html", page=page, f=f, states=get_workflows().current("measure").states,
         vocab=get_workflows().vocabulary, offer=available_actions(actor, kind="measure"),
@@ -161,6 +162,7 @@ def edit(measure_id: int):
     measure = read_case(session, "measure", measure_id)
     if not may(actor, "edit", measure):
         raise PermissionDenied(_("Du får inte ändra den här åtgärden."))
+    secrecy.require_readable(session, actor, measure)
     fields = attribute_fields()
     context = dict(measure=measure, fields=fields, errors={}, message=None, stale=False)
     if request.method == "GET":
