@@ -3,15 +3,15 @@
 The score itself is not stored: it is computed from the judgement and the current model when read, so a
 changed weight re-ranks every measure without a migration.
 
-Revision ID: 0013_scoring
-Revises: 0012_job_attempts
+Revision ID: 0014_scoring
+Revises: 0013_secrecy
 Create Date: 2026-11-30 14:45:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0013_scoring'
-down_revision = '0012_job_attempts'
+revision = '0014_scoring'
+down_revision = '0013_secrecy'
 branch_labels = None
 depends_on = None
 
