@@ -69,6 +69,7 @@ bench: install postgres
 	$(PY) benchmarks/bench_heavy.py
 	$(PY) benchmarks/bench_archive.py
 	$(PY) benchmarks/bench_lagesbild.py
+	$(PY) benchmarks/bench_ranking.py
 
 # Locust against two nodes behind Caddy on loopback (benchmarks/loadtest.py); its figures are in the README.
 LOADTEST_USERS ?= 50

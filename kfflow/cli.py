@@ -222,6 +222,9 @@ def workflows_check(ctx: Context, path):
         wf = loaded.current(name)
         click.echo(f"{wf.source_file.name}: {name} version {wf.version}, "
                    f"{len(wf.states)} lägen, {len(wf.transitions)} övergångar, {len(wf.actions)} andra behörigheter — OK")
+    if loaded.scoring is not None:
+        click.echo(f"{loaded.scoring.source_file.name}: {len(loaded.scoring.criteria)} kriterier, "
+                   f"högst {loaded.scoring.maximum} poäng — OK")
     from kfflow.importing.mapping import MAPPING_FILE, load_import_mapping
 
     try:

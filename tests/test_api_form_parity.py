@@ -46,8 +46,8 @@ class FormFields(HTMLParser):
                 self._by_id[a["id"]] = self._current
         elif tag in ("input", "select", "textarea") and a.get("name") and a.get("type") != "submit":
             owner = self._by_id.get(a["form"]) if a.get("form") else self._current
-            if owner is not None:
-                self.forms[owner].add(a["name"])
+            if owner is not None:  # `scores.effect`: one step of the object the API takes as `scores`
+                self.forms[owner].add(a["name"].partition(".")[0])
 
     def handle_endtag(self, tag):
         if tag == "form":

@@ -270,6 +270,9 @@ ROWS += [
         lambda v, who: {"file": (io.BytesIO("Datum;Värde\n2025-06-30;7,4\n".encode()), "varden.csv")},
         "401 403 201 403 201 403 403 403 401", multipart=True, note="a sheet of measurements: follow_up"),
     Row("GET", "/lagesbild", None, None, "401 200 200 200 200 200 200 200 401"),
+    # The ranked list: the bodies that prepare, decide and register (the rank action in measure.yaml).
+    Row("GET", "/measures/ranking", prioritised_measure, None, "401 403 403 200 200 200 200 403 401"),
+    Row("GET", "/measures/ranking.pdf", prioritised_measure, None, "401 403 403 200 200 200 200 403 401"),
     # Evidence files are read by anyone signed in, like the case they belong to.
     Row("GET", "/attachments/<int:attachment_id>", measure_with_attachment, None,
         "401 200 200 200 200 200 200 200 401"),

@@ -7,7 +7,7 @@ from kfflow.models import Measure
 from kfflow.services.users import set_active
 
 from tests.api_support import days_ahead
-from tests.factories import measure_in_state
+from tests.factories import SCORES, measure_in_state
 
 
 def test_a_measure_lives_its_whole_life_over_the_api(api, users):
@@ -25,7 +25,8 @@ def test_a_measure_lives_its_whole_life_over_the_api(api, users):
     assert {"value": "retain", "label": "Behålla"} in category["options"]
 
     steps = [
-        ("council", "prioritise", {"priority": 1, "category": "retain", "expected_effect": "Färre slutar."}),
+        ("council", "prioritise", {"priority": 1, "category": "retain", "expected_effect": "Färre slutar.",
+                                   "scores": SCORES}),
         ("steering", "decide", {"owner": "owner", "due_date": days_ahead(), "decision_ref": "RS § 81"}),
     ]
     for username, trigger, fields in steps:

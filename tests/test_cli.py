@@ -40,8 +40,9 @@ def test_upgrade_demo_once_and_users(env):
 
     import sqlite3
     db = sqlite3.connect(env["KFFLOW_DATABASE_URL"].removeprefix("sqlite:///"))
-    # 25 decided, 11 plan activities, one late, one proposal, one promised to the auditors and then rejected.
-    assert db.execute("select count(*) from measure").fetchone()[0] == 25 + 11 + 3
+    # 25 decided, 11 plan activities, one late, one proposal, one promised to the auditors and then
+    # rejected, and five proposals to rank.
+    assert db.execute("select count(*) from measure").fetchone()[0] == 25 + 11 + 3 + 5
     assert db.execute("select count(*) from measure where state = 'decided'").fetchone()[0] >= 25
     # The sample audit's four and the earlier audit's two (whose first the sample audit repeats).
     assert db.execute("select count(*) from recommendation").fetchone()[0] == 4 + 2

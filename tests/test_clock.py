@@ -9,6 +9,7 @@ import time_machine
 from kfflow.clock import local_today
 from kfflow.services.cases import fire
 from kfflow.services.measures import add_progress_report, propose_measure
+from tests.factories import SCORES
 from tests.conftest import NOW
 from tests.web_support import sign_in
 
@@ -19,7 +20,7 @@ JUST_AFTER_MIDNIGHT = datetime(2026, 3, 2, 23, 30, tzinfo=timezone.utc)
 def _due_on_2_march(session, users):
     m = propose_measure(session, users["contributor"], {"title": "Förmånsportal, införande"}, now=NOW)
     fire(session, users["steering"], m, "prioritise", {"priority": 1, "category": "retain",
-                                                       "expected_effect": "Fler stannar."}, now=NOW)
+                                                       "expected_effect": "Fler stannar.", "scores": SCORES}, now=NOW)
     fire(session, users["steering"], m, "decide", {"owner": users["owner"].username, "due_date": "2026-03-02",
                                                    "decision_ref": "RS § 81"}, now=NOW)
     return m

@@ -10,6 +10,7 @@ from kfflow.models import HistoryEntry, Measure
 from kfflow.services.cases import fire
 from kfflow.services.measures import propose_measure
 
+from tests.factories import SCORES
 from tests.conftest import NOW
 
 WRITERS = 8
@@ -28,7 +29,8 @@ def test_eight_writers_one_winner(database, users):
             barrier.wait()
             try:
                 fire(s, users["steering"], ("measure", measure.id), "prioritise",
-                     {"priority": 1 + i % 5, "category": "retain", "expected_effect": f"Skrivare {i}"},
+                     {"priority": 1 + i % 5, "category": "retain", "expected_effect": f"Skrivare {i}",
+                      "scores": SCORES},
                      version, now=NOW)
                 result: object = "ok"
             except Exception as exc:  # noqa: BLE001 - the test sorts every outcome below

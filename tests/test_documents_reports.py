@@ -11,7 +11,7 @@ from kfflow.services.handover import hand_over
 from kfflow.services.measures import add_progress_report, propose_measure, update_measure
 
 from tests.conftest import NOW
-from tests.factories import measure_in_state
+from tests.factories import SCORES, measure_in_state
 from tests.pdf_checks import (assert_in_order, embedded_json, first_page_ink, pdfa_part, qpdf_check, reader,
                               text)
 
@@ -23,7 +23,8 @@ def overdue_measure(session, users):
     """Decided two months ago with a due date that has now passed."""
     m = propose_measure(session, users["contributor"], {"title": "Löneöversyn för sjuksköterskor"}, now=EARLY)
     fire(session, users["steering"], m, "prioritise",
-         {"priority": 1, "category": "recruit", "expected_effect": "Fler sökande."}, now=EARLY)
+         {"priority": 1, "category": "recruit", "expected_effect": "Fler sökande.",
+          "scores": SCORES}, now=EARLY)
     fire(session, users["steering"], m, "decide",
          {"owner": "owner", "due_date": (EARLY + timedelta(days=10)).date().isoformat(),
           "decision_ref": "Styrgruppen SLK 2026-01-01"}, now=EARLY)

@@ -19,6 +19,7 @@ from kfflow.services.start_page import start_page
 from kfflow.services.timeline import timeline
 from kfflow.workflow import get_workflows
 from kfflow.workflow.loader import _case_attributes
+from tests.factories import SCORES
 from tests.audit_factories import registered_audit
 from tests.conftest import NOW
 from tests.web_support import sign_in
@@ -28,7 +29,7 @@ from webui.notifications.views import case_link
 def _measure(session, users):
     m = propose_measure(session, users["contributor"], {"title": "Förmånsportal, införande"}, now=NOW)
     fire(session, users["steering"], m, "prioritise", {"priority": 1, "category": "retain",
-                                                       "expected_effect": "Fler stannar."}, now=NOW)
+                                                       "expected_effect": "Fler stannar.", "scores": SCORES}, now=NOW)
     fire(session, users["steering"], m, "decide", {"owner": users["owner"].username, "decision_ref": "RS § 81",
                                                    "due_date": (NOW + timedelta(days=30)).date().isoformat()},
          now=NOW)

@@ -27,6 +27,7 @@ from kfflow.services.calendar import calendar_for_token, issue_calendar_token
 from kfflow.services.cases import fire
 from kfflow.services.measures import propose_measure
 
+from tests.factories import SCORES
 from tests.api_support import Api
 from tests.web_support import sign_in
 
@@ -85,7 +86,7 @@ def _measure_outputs(out: Outputs, title: str, description: str, tmp_path) -> No
         return
     title, measure_id = measure.title, measure.id  # as stored
     fire(session, users["council"], ("measure", measure_id), "prioritise",
-         {"priority": 1, "category": "retain", "expected_effect": description or "Effekt."})
+         {"priority": 1, "category": "retain", "expected_effect": description or "Effekt.", "scores": SCORES})
     fire(session, users["steering"], ("measure", measure_id), "decide",
          {"owner": "owner", "due_date": "2031-01-31", "decision_ref": "RS § 1"})
 

@@ -25,6 +25,7 @@ from kfflow.services.measures import propose_measure
 from kfflow.services.tokens import grant_token
 from kfflow.services.users import create_user
 
+from tests.factories import SCORES
 from tests.audit_factories import answered_audit, decide
 from tests.conftest import ROLES, TEST_PASSWORD
 from tests.deploy_support import (KFFLOW, Browser, Process, clean_env, free_port, fresh_pg_database,
@@ -92,7 +93,7 @@ def _decided_measure_due_in(session, users, days: int, title: str) -> Measure:
     due = (now.astimezone(STOCKHOLM).date() + timedelta(days=days)).isoformat()
     measure = propose_measure(session, users["contributor"], {"title": title}, now=now)
     fire(session, users["steering"], measure, "prioritise",
-         {"priority": 1, "category": "retain", "expected_effect": "Färre slutar."}, now=now)
+         {"priority": 1, "category": "retain", "expected_effect": "Färre slutar.", "scores": SCORES}, now=now)
     fire(session, users["steering"], measure, "decide",
          {"owner": users["owner"].username, "due_date": due, "decision_ref": "RS § 12"}, now=now)
     return measure

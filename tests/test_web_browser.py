@@ -53,13 +53,16 @@ def live(tmp_path_factory, password_hash):
             # Answered with the measure, so that the follow-up page shows its measure and indicator tables.
             update_recommendation(s, users["registrar"], rec.id, {"answer": "Åtgärden följs upp.",
                                                                   "measure_ids": [decided.id]}, None)
+            # Measures awaiting a decision, one judged and one not, for the ranked list and the judgement forms.
+            measure_in_state(s, users, "prioritised", title="Mer filmat utbildningsmaterial i KTC")
+            proposed = measure_in_state(s, users, "proposed", title="Heltid som norm i vården")
             service = create_user(s, users["admin"], username="hr.system", role="council",
                                   display_name="HR-systemet", service_account=True)
             # Two frozen lägesbilder, so that axe sees the list, a frozen one and the trend.
             freeze_lagesbild(s, users["steering"])
             snapshot = freeze_lagesbild(s, users["steering"], working_group=None)
             server.ids = {"measure": decided.id, "implemented": implemented.id, "audit": audit.id, "rec": rec.id, "service": service.id,
-                          "snapshot": snapshot.id}
+                          "snapshot": snapshot.id, "proposed": proposed.id}
         sweep(server.database, datetime.now(timezone.utc))  # in-app notifications for the list page
         yield server
 
@@ -136,7 +139,9 @@ def test_a_measure_through_its_whole_life(browser, live):
     page.goto(measure_url)
     assert page.get_by_role("link", name="Besluta").count() == 0, "the council has no mandate to decide"
     _step(page, "Prioritera", {"Prioritet": "1", "Förväntad effekt": "Färre slutar första året; mäts med omsättning."},
-          {"Kategori": "Behålla"}, expect="Prioriterad", shot=shots / "2-council-prioritises.png")
+          {"Kategori": "Behålla", "Effektens storlek": "3 – Stor",
+           "Säkerställd effekt": "4 – Mätbar och uppföljd med indikator", "Kostnad och insats": "1 – Låg",
+           "Tid till effekt": "2 – Inom ett år"}, expect="Prioriterad", shot=shots / "2-council-prioritises.png")
     ctx.close()
 
     # 3. Steering decides with owner and due date.
@@ -181,9 +186,11 @@ def _pages(live, role: str) -> list[str]:
                         "/finns-inte", f"/atgarder/{ids['measure']}/andra"],  # the last two: 404 and 403 pages
         "owner": [f"/atgarder/{ids['measure']}/andra", f"/atgarder/{ids['measure']}/steg/implement",
                   "/aviseringar", "/installningar/aviseringar", "/konto"],
-        "council": ["/atgarder?lage=decided&sortera=title&ordning=fallande",
+        "council": ["/atgarder?lage=decided&sortera=title&ordning=fallande", "/atgarder/rangordning",
+                    f"/atgarder/{ids['proposed']}/steg/prioritise", "/atgarder?sortera=score&ordning=fallande",
                     "/atgarder/delrapport.pdf?from=2026-13-01&to=2026-01-01"],  # the report form with errors
-        "steering": [f"/atgarder/{ids['measure']}/steg/reassign", "/atgarder?forsenad=1", "/atgarder/importera",
+        "steering": [f"/atgarder/{ids['measure']}/steg/reassign", f"/atgarder/{ids['proposed']}/andra",
+                     "/atgarder?forsenad=1", "/atgarder/importera",
                      "/lagesbild", "/lagesbild/frysta", f"/lagesbild/frysta/{ids['snapshot']}",
                      "/lagesbild?as_of=2026-02-30&working_group=Ingen"],  # the last: the filters with errors
         "registrar": ["/granskningar/ny", f"/granskningar/{ids['audit']}", f"/rekommendationer/{ids['rec']}/steg/reassign",

@@ -21,9 +21,24 @@ def form_value(value):
     """A case attribute as a form input shows it."""
     if value is None:
         return ""
+    if isinstance(value, dict):  # a judgement {criterion: step}: the form picks each step
+        return value
     if isinstance(value, list) and all(isinstance(v, dict) for v in value):  # signatories, one a line
         return "\n".join(f"{v['name']}, {v['title']}" if v.get("title") else v["name"] for v in value)
     return str(to_record(value))
+
+
+def form_data() -> dict:
+    """The posted form as the services take it: `name.key` fields (a judgement's steps, `scores.effect`)
+    become one object `{name: {key: value}}`, as the API sends them."""
+    values: dict = {}
+    for key, value in request.form.to_dict().items():
+        name, dot, sub = key.partition(".")
+        if dot and sub and not isinstance(values.get(name, {}), str):
+            values.setdefault(name, {})[sub] = value
+        elif not dot:
+            values[key] = value
+    return values
 
 
 def read_version() -> int | None:
@@ -37,7 +52,7 @@ def create_form(title: str, submit: str, fields: tuple[FieldDef, ...], create, d
     context = dict(title=title, submit=submit, intro=intro, fields=fields, values={}, errors={}, message=None)
     if request.method == "GET":
         return render_template("create.html", **context)
-    values = request.form.to_dict()
+    values = form_data()
     try:
         obj = create(values)
     except ValidationError as exc:
@@ -62,7 +77,7 @@ def transition_form(kind: str, case_id: int, trigger: str, case_endpoint: str, c
             return render_template("cases/transition.html", **{
                 **context, "message": _("Du kan inte göra detta i ärendet just nu."), "unavailable": True}), 403
         return render_template("cases/transition.html", **context)
-    values = request.form.to_dict()
+    values = form_data()
     values.pop("csrf_token", None)
     context.update(values=values, version=request.form.get("version", ""))
     version = read_version()

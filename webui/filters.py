@@ -51,7 +51,13 @@ def state_label(case) -> str:
     return get_workflows().get(case.workflow_name, case.workflow_version).state_label(case.state)
 
 
+def scoring_model():
+    """The scoring model of workflows/scoring.yaml (forms draw a judgement's criteria from it)."""
+    return get_workflows().scoring
+
+
 def init_app(app) -> None:
+    app.add_template_global(scoring_model)
     for f in (sv_date, sv_long_date, sv_number, vocab_label, state_label, capitalize_first):
         app.add_template_filter(f)
     app.add_template_test(is_late, "late_on")  # {% if m is late_on(today) %}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kfflow.db import Base, UTCDateTime, utcnow
@@ -35,6 +35,8 @@ class Measure(CaseMixin, Base):
     evaluation: Mapped[str | None] = mapped_column(Text)
     effect: Mapped[str | None] = mapped_column(String(20))
     status_note: Mapped[str | None] = mapped_column(Text)
+    # The judgement under workflows/scoring.yaml, {criterion: step}; the score is computed from it, not kept.
+    scores: Mapped[dict | None] = mapped_column(JSON)
 
     owner_body: Mapped[Body | None] = relationship()
     proposer: Mapped[User | None] = relationship(foreign_keys=[proposer_id])

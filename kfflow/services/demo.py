@@ -14,7 +14,7 @@ from kfflow.services.audits import add_recommendation, register_audit, update_re
 from kfflow.services.cases import fire
 from kfflow.services.indicators import add_indicator, add_measurement
 from kfflow.services.lagesbild_snapshots import freeze_lagesbild
-from kfflow.services.measures import add_progress_report, propose_measure
+from kfflow.services.measures import add_progress_report, propose_measure, update_measure
 from kfflow.services.users import create_user, ensure_body
 from kfflow.security import hash_password
 
@@ -48,7 +48,8 @@ def load_demo(session: Session) -> bool:
     def decided(title, *, proposer, values, state, days):
         m = propose_measure(session, proposer, {"title": title, **values}, now=now)
         fire(session, council, m, "prioritise", {"priority": 2, "category": values.get("category") or "develop",
-             "expected_effect": values.get("expected_effect") or "Effekten följs upp av styrgruppen."}, now=now)
+             "expected_effect": values.get("expected_effect") or "Effekten följs upp av styrgruppen.",
+             "scores": data.DECIDED_SCORES}, now=now)
         fire(session, steering, m, "decide", {"owner": owner, "due_date": local_today(now) + timedelta(days=days),
              "decision_ref": "Styrgruppen SLK, slutredovisning RS/351/2022"}, now=now)
         if state in ("implemented", "evaluated"):
@@ -84,12 +85,23 @@ def load_demo(session: Session) -> bool:
                                                   "working_group": "Utbildning", "category": "retain"}, now=now)
     earlier = now - timedelta(days=60)
     fire(session, council, late, "prioritise", {"priority": 1, "category": "retain",
-         "expected_effect": "Fler nyanställda stannar första året; mäts som personalomsättning år 1."}, now=earlier)
+         "expected_effect": "Fler nyanställda stannar första året; mäts som personalomsättning år 1.",
+         "scores": data.DECIDED_SCORES}, now=earlier)
     fire(session, steering, late, "decide", {"owner": owner, "due_date": local_today(now) - timedelta(days=20),
          "decision_ref": "Styrgruppen SLK"}, now=earlier)
     propose_measure(session, contributor, {"title": "Enklare schemaläggning via app",
                                            "description": "Förslag från medarbetare: egen schemaläggning i mobilen."},
                     now=now)
+    # What the steering group ranks in its meeting: prioritised proposals judged at `prioritise`, proposals
+    # judged afterwards by an edit, and the app proposal above not judged yet.
+    for title, description, category, group, scores, prioritised in data.RANKING_PROPOSALS:
+        m = propose_measure(session, contributor, {"title": title, "description": description,
+                                                   "working_group": group}, now=now)
+        if prioritised:
+            fire(session, council, m, "prioritise", {"priority": 2, "category": category, "scores": scores,
+                 "expected_effect": "Bedöms av kompetensförsörjningsrådet."}, now=now)
+        else:
+            update_measure(session, steering, m.id, {"category": category, "scores": scores}, None, now=now)
 
     measures[late.title] = late
     measures[data.DROPPED_MEASURE] = propose_measure(session, steering, {"title": data.DROPPED_MEASURE}, now=now)

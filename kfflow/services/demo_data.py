@@ -172,3 +172,28 @@ INDICATORS = [
       "baseline": 42, "target": 60, "frequency_days": 180},
      [(300, 44, "Bemanningsenheten"), (120, 51, "Bemanningsenheten")]),
 ]
+
+# The judgement given when the decided measures above were prioritised (workflows/scoring.yaml: 30 of 40).
+DECIDED_SCORES = {"effect": 3, "certainty": 3, "cost": 2, "time_to_effect": 2}
+
+# Proposals awaiting the steering group's decision, for the ranked list (/atgarder/rangordning): (title,
+# description, category, working group, judgement or None, prioritised?). Two share a score, so the list shows
+# how ties fall (by number); a proposal not yet judged stands last.
+RANKING_PROPOSALS = [
+    ("Utökad användning av digitala skyddsronder",
+     "Förslag från arbetsgruppen Teknisk utveckling: digitala skyddsronder kompletterade med praktisk genomgång "
+     "av arbetsplatsernas IT-verktyg.", "develop", "Teknisk utveckling",
+     {"effect": 3, "certainty": 4, "cost": 1, "time_to_effect": 1}, True),
+    ("Mer filmat utbildningsmaterial i KTC",
+     "Förslag till KTC att utöka med mer filmat utbildningsmaterial.", "develop", "Utbildning",
+     {"effect": 2, "certainty": 3, "cost": 1, "time_to_effect": 1}, True),
+    ("Länsgemensam samverkan i kompetensförsörjningsfrågor",
+     "Initiativ till utökad länsgemensam samverkan med kommunerna.", "recruit", "Övrigt",
+     {"effect": 4, "certainty": 1, "cost": 3, "time_to_effect": 4}, True),
+    ("Förankrad bemanningsnorm och prioriteringsordning",
+     "En bemanningsnorm per verksamhetsområde, förankrad med fackliga företrädare.", "retain",
+     "Tillfälliga resursförstärkningar", {"effect": 2, "certainty": 3, "cost": 1, "time_to_effect": 1}, False),
+    ("Heltid som norm i vården",
+     "Fler tjänster på heltid och färre delade turer; följs upp med sysselsättningsgrad.", "retain",
+     "Arbetsmiljö", {"effect": 4, "certainty": 4, "cost": 3, "time_to_effect": 3}, False),
+]

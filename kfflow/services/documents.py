@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from kfflow.clock import local_today
 from kfflow.db import utcnow, write_transaction
+from kfflow.documents.ranking import ranking_data, ranking_pdf
 from kfflow.documents.reports import delrapport_data, report_pdf, slutredovisning_data
 from kfflow.documents.docx_yttrande import yttrande_docx as yttrande_docx_bytes
 from kfflow.documents.yttrande import DEFAULT_ORGANISATION, yttrande_data, yttrande_pdf
@@ -25,6 +26,7 @@ from kfflow.models import Audit, DocumentRecord, Setting, StoredFile
 from kfflow.services import secrecy
 from kfflow.services._common import add_history, load_actor
 from kfflow.services.access import require, workflow_of
+from kfflow.services.ranking import ranking
 from kfflow.storage import StoredFileCorrupt, read_bytes, store_bytes
 from kfflow.workflow.definition import FieldDef
 from kfflow.workflow.fields import check_text, parse_fields
@@ -248,3 +250,11 @@ def yttrande_docx(session: Session, actor, audit_id: int, *, now: datetime | Non
                          draft=not is_adopted(audit), document_date=_letter_date(audit, now))
     suffix = "-utkast" if data["draft"] else ""
     return RenderedDocument(yttrande_docx_bytes(data), f"{file_stem(audit.diarienummer)}-yttrande{suffix}.docx", DOCX)
+
+
+def render_ranking(session: Session, actor, *, now: datetime | None = None) -> RenderedDocument:
+    """The ranked list as a PDF to print for the meeting; who may see the list (`rank`) may have it."""
+    now = now or utcnow()
+    view = ranking(session, actor)
+    data = ranking_data(view, organisation=organisation_name(session))
+    return RenderedDocument(ranking_pdf(data, when=now), f"rangordning-{view.as_of.isoformat()}.pdf", PDF)

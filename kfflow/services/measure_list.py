@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from types import SimpleNamespace
 
-from sqlalchemy import Select, String, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import Integer, Select, String, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from kfflow.clock import local_today
@@ -20,9 +20,19 @@ from kfflow.models import Body, Measure, User
 from kfflow.services.users import ACTIVE_PEOPLE, Person, sorted_people
 from kfflow.workflow import get_workflows, is_late, late  # noqa: F401 (the list's meaning of late, re-exported)
 from kfflow.workflow.fields import MAX_TEXT, check_text
+
+
+def score_expression():
+    """A measure's score under workflows/scoring.yaml as SQL: the same numbers as `ScoringModel.score`,
+    computed when read (never stored), so a changed weight re-ranks at once. NULL until fully judged."""
+    scoring = get_workflows().scoring
+    return scoring.sql_score(Measure.scores) if scoring is not None else cast(null(), Integer)
+
+
 SORTS = {
     "id": Measure.id, "title": Measure.title, "state": Measure.state, "priority": Measure.priority,
     "due_date": Measure.due_date, "updated_at": Measure.updated_at, "created_at": Measure.created_at,
+    "score": score_expression,  # an expression made from the loaded scoring model when a list is asked for
 }
 MAX_LIMIT = 200
 
@@ -91,7 +101,7 @@ def filtered(stmt: Select, f: MeasureFilter) -> Select:
 def _order(sort: str) -> list:
     """ORDER BY for `sort` (a key of SORTS, '-' in front for descending), ties by id."""
     key = sort.lstrip("-")
-    column = SORTS[key]
+    column = SORTS[key]() if callable(SORTS[key]) else SORTS[key]
     # Empty values last either way, on SQLite as on PostgreSQL.
     order = [(column.desc() if sort.startswith("-") else column.asc()).nulls_last(), Measure.id.asc()]
     return order[:1] if key == "id" else order
@@ -177,6 +187,7 @@ class MeasureRow:
     owner_name: str
     due_date: date | None
     late: bool
+    score: int | None = None
 
 
 @dataclass
@@ -209,7 +220,7 @@ _OWNER = aliased(User)  # not User itself: the owner filter's subquery names Use
 def _row_columns(f: MeasureFilter, sort: str) -> Select:
     return (filtered(select(Measure.id, Measure.title, Measure.category, Measure.working_group, Measure.state,
                             Measure.workflow_name, Measure.workflow_version, Measure.due_date,
-                            _OWNER.display_name, Body.name), f)
+                            _OWNER.display_name, Body.name, score_expression()), f)
             .outerjoin(_OWNER, _OWNER.id == Measure.owner_id).outerjoin(Body, Body.id == Measure.owner_body_id)
             .order_by(*_order(sort)))
 
@@ -232,7 +243,8 @@ def measure_list_page(session: Session, f: MeasureFilter, *, page: int = 1, page
         categories = {o.value: o.label for o in workflows.vocabulary("categories")}
         state_labels: dict[tuple, str] = {}
         stmt = _row_columns(replace(f, today=today), sort).limit(page_size).offset((page - 1) * page_size)
-        for (id_, title, category, group, state, wf_name, wf_version, due, owner, body) in session.execute(stmt):
+        for (id_, title, category, group, state, wf_name, wf_version, due, owner, body,
+             score) in session.execute(stmt):
             label = state_labels.get((wf_name, wf_version, state))
             if label is None:
                 label = state_labels[(wf_name, wf_version, state)] = \
@@ -241,6 +253,6 @@ def measure_list_page(session: Session, f: MeasureFilter, *, page: int = 1, page
                 title = lens.title("measure", id_, title)
             rows.append(MeasureRow(id_, title, categories.get(category, category or "–"), group or "–", state,
                                    label, owner or body or "–", due,
-                                   late(state, due, today)))
+                                   late(state, due, today), score))
     return MeasureListPage(rows=rows, total=total, page=page, pages=pages,
                            counts=counts, people=people)

@@ -36,6 +36,11 @@ def _show(value, f: FieldDef | None = None) -> str:
         value = next((o.label for o in f.options if o.value == value), value)
     if value is None or value == "":
         return "–"
+    if f is not None and f.type == "scores" and isinstance(value, dict):  # a judgement: each step by its label
+        from kfflow.workflow import get_workflows
+
+        scoring = get_workflows().scoring
+        return scoring.describe(value) if scoring is not None else str(value)
     if isinstance(value, list) and all(isinstance(v, dict) for v in value):  # e.g. signatories
         return "; ".join(", ".join(str(x) for x in v.values() if x) for v in value) or "–"
     if isinstance(value, list):

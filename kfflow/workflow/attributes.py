@@ -74,6 +74,10 @@ MEASURE = AttributeSet("measure", Measure, (
     Attribute("expected_effect", "text", "Förväntad effekt"),
     Attribute("indicator", "text", "Mätetal"),
     Attribute("status_note", "text", "Status"),
+    Attribute("scores", "scores", "Bedömning av effekt",
+              description="Ett steg per kriterium i workflows/scoring.yaml, t.ex. {\"effect\": 3, "
+                          "\"certainty\": 4, \"cost\": 2, \"time_to_effect\": 1}; steget anges med "
+                          "sitt nummer eller sin etikett"),
 ))
 
 # A progress report's three questions.

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FIELD_TYPES = ("text", "date", "user", "number", "choice", "measures")
+FIELD_TYPES = ("text", "date", "user", "number", "choice", "measures", "scores")
 # The tags a state may carry: the words the rest of kfflow asks a lifecycle about, instead of naming states.
 TAGS = {
     "open": "work on the case goes on (lists of open cases, handover)",
@@ -14,6 +14,7 @@ TAGS = {
     "reportable": "the owner reports progress; the final report lists it as work that goes on",
     "adopted": "a decision on the case has been taken and stands (reports, registering the yttrande)",
     "done": "what was promised is carried out (a recommendation's linked measures)",
+    "ranked": "awaiting the steering group's decision: listed in the ranking by score (workflows/scoring.yaml)",
     "evaluated": "the effect of what was done has been assessed (the lägesbild's evaluated since the last meeting)",
 }
 

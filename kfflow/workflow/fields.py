@@ -91,6 +91,8 @@ def parse_version(value: Any) -> int | None:
 
 
 def _blank(value: Any) -> bool:
+    if isinstance(value, dict):  # a judgement (scores) with no step chosen, as an untouched form sends it
+        return all(_blank(v) for v in value.values())
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
@@ -202,6 +204,17 @@ def parse_value(session: Session, field: FieldDef, value: Any, model=None) -> An
         return check_text(value, multiline=multiline, max_length=longest)
     if field.type == "signatories":  # one a line as typed in a form; each name and title is checked
         return _parse_signatories(value)
+    if field.type == "scores":  # {criterion: step} on the scales of workflows/scoring.yaml
+        from kfflow.workflow import get_workflows
+
+        scoring = get_workflows().scoring
+        if scoring is None:
+            raise ValueError("Det finns ingen bedömningsmodell (workflows/scoring.yaml).")
+        if isinstance(value, dict):
+            for step in value.values():
+                if isinstance(step, str):
+                    check_text(step, multiline=False, max_length=200)
+        return scoring.parse(value)
     if isinstance(value, str):
         # A username, a choice, a date as typed: the same characters are refused before any lookup; the
         # type's own parser judges the rest (signatories come one a line).

@@ -19,6 +19,7 @@ from kfflow.errors import WorkflowDefinitionError
 from kfflow.workflow.definition import (FIELD_TYPES, TAGS, ActionDef, FieldDef, Grant, Option, StateDef,
                                         TransitionDef, WorkflowDef)
 from kfflow.workflow.registry import EFFECTS, GUARDS
+from kfflow.workflow.scoring import SCORING_FILE, load_scoring_model
 
 ROLES_FILE = "roles.yaml"
 VOCABULARIES_FILE = "vocabularies.yaml"
@@ -154,6 +155,7 @@ class WorkflowSet:
     path: Path | None = None
     actions: dict[str, ActionDef] = field(default_factory=dict)  # organisation-wide, from roles.yaml
     group_roles: GroupRoles | None = None
+    scoring: Any = None  # the ScoringModel of scoring.yaml (kfflow/workflow/scoring.py), None without the file
 
     def current(self, name: str) -> WorkflowDef:
         versions = [v for (n, v) in self.definitions if n == name]
@@ -192,7 +194,8 @@ def read_yaml(path: Path, errors: Errors) -> Any:
 
 _CONTAINERS = {"transitions": ("transition", "trigger"), "fields": ("field", "name"), "grants": ("grant", None),
                "measure_columns": ("column", "field")}
-_MAPPINGS = {"states": "state", "actions": "action", "roles": "role", "relations": "relation"}
+_MAPPINGS = {"states": "state", "actions": "action", "roles": "role", "relations": "relation",
+             "criteria": "criterion"}
 
 
 def _where(fname: str, data: Any, loc: tuple) -> tuple[str, list]:
@@ -299,6 +302,7 @@ class _Context:
     vocabularies: dict[str, tuple[Option, ...]]
     errors: Errors
     states: dict[str, StateDef] = field(default_factory=dict)
+    scoring: Any = None
 
 
 def _check_roles(cx: _Context, where: str, roles: list[str], relation: str | None) -> None:
@@ -326,6 +330,8 @@ def _field(cx: _Context, where: str, spec: FieldSpec, attributes) -> FieldDef | 
                             for o in spec.options or ())
         if not options:
             cx.errors.add(here, "a choice needs options or a vocabulary")
+    if spec.type == "scores" and cx.scoring is None:
+        cx.errors.add(here, f"a scores field needs the scoring model, {SCORING_FILE}")
     if spec.assign and attributes is not None:
         column = f"{spec.name}_id" if spec.type == "user" else spec.name
         if column not in attributes:
@@ -372,7 +378,8 @@ def _action(cx: _Context, name: str, spec: ActionSpec, triggers: set[str] | None
     return ActionDef(name, spec.label, tuple(grants))
 
 
-def _parse_workflow(path: Path, data: dict, roles, relations, vocabularies, errors: Errors) -> WorkflowDef | None:
+def _parse_workflow(path: Path, data: dict, roles, relations, vocabularies, errors: Errors,
+                    scoring=None) -> WorkflowDef | None:
     fname = path.name
     spec = parse_file(WorkflowFile, fname, data, errors)
     if spec is None:
@@ -380,7 +387,7 @@ def _parse_workflow(path: Path, data: dict, roles, relations, vocabularies, erro
     if not IDENTIFIER.match(spec.name):
         errors.add(fname, f"name {spec.name!r} must be an identifier")
         return None
-    cx = _Context(fname, roles, relations, vocabularies, errors)
+    cx = _Context(fname, roles, relations, vocabularies, errors, scoring=scoring)
     for sname, s in spec.states.items():
         if not IDENTIFIER.match(sname):
             errors.add(fname, f"state {sname!r} needs an identifier name")
@@ -464,17 +471,18 @@ def load_workflows(path: Path | str) -> WorkflowSet:
     vocabularies = _load_vocabularies(path / VOCABULARIES_FILE, errors)
     result = WorkflowSet(roles=roles, relations=relations, vocabularies=vocabularies, path=path,
                          group_roles=_group_roles(roles_spec.sign_in_groups if roles_spec else None, roles, errors))
+    result.scoring = load_scoring_model(path / SCORING_FILE, errors)
     if roles_spec is not None:
         cx = _Context(ROLES_FILE, roles, relations, vocabularies, errors)
         result.actions = {n: _action(cx, n, a, None) for n, a in roles_spec.actions.items()}
     files = sorted(path.glob("*.yaml")) + sorted((path / "archive").glob("*.yaml"))
     for file in files:
-        if file.name in (ROLES_FILE, VOCABULARIES_FILE):
+        if file.name in (ROLES_FILE, VOCABULARIES_FILE, SCORING_FILE):
             continue
         data = read_yaml(file, errors)
         if not isinstance(data, dict) or "transitions" not in data:
             continue  # not a lifecycle (other data files live here too)
-        wf = _parse_workflow(file, data, roles, relations, vocabularies, errors)
+        wf = _parse_workflow(file, data, roles, relations, vocabularies, errors, result.scoring)
         if wf is None:
             continue
         if wf.key in result.definitions:

@@ -8,6 +8,7 @@ import yaml
 from kfflow.errors import GuardFailed, PermissionDenied
 
 from tests.conftest import future
+from tests.factories import SCORES
 
 _TABLE = yaml.safe_load((Path(__file__).parent / "permissions.yaml").read_text(encoding="utf-8"))
 ACTIONS = _TABLE.pop("actions")
@@ -63,6 +64,8 @@ def valid_values(fields, users) -> dict:
             values[f.name] = f.options[0].value
         elif f.type == "measures":
             values[f.name] = []
+        elif f.type == "scores":
+            values[f.name] = dict(SCORES)
         else:
             values[f.name] = "Prov"
     return values

@@ -8,6 +8,8 @@ from kfflow.importing.export import EXPORT_TYPES, measures_file
 from kfflow.services.measure_list import MeasureFilter, all_measures, list_measures
 from kfflow.services.comments import add_comment, comments_on
 from kfflow.services.handover import hand_over
+from kfflow.services.documents import PDF, render_ranking
+from kfflow.services.ranking import ranking
 from kfflow.services.indicators import add_indicator, add_measurement, indicator_statuses
 from kfflow.services import secrecy
 from kfflow.services.measurement_import import import_measurements
@@ -74,6 +76,24 @@ def _export(user, args, fmt: str):
     data = measures_file(session, lens.view(all_measures(session, _filter(args, lens), sort=args["sort"]), "measure"),
                          fmt)
     return send_document(data, f"atgarder-{local_today().isoformat()}.{fmt}", EXPORT_TYPES[fmt], attachment=True)
+
+
+@operation("/measures/ranking", "GET", summary="Rangordning av åtgärder som väntar på beslut", tag=TAG,
+           response=s.RankingSchema(), errors=(403,))
+def get_ranking(user):
+    """Åtgärderna i lägen med taggen `ranked` (föreslagna och prioriterade), högst poäng först enligt
+    workflows/scoring.yaml, lika poäng efter nummer, obedömda sist; samma ordning som sidan
+    /atgarder/rangordning och som `GET /api/v1/measures?sort=-score` med samma lägen."""
+    return ranking(get_session(), user)
+
+
+@operation("/measures/ranking.pdf", "GET", summary="Rangordningen som PDF", tag=TAG,
+           produces=(PDF,), errors=(403,))
+def get_ranking_pdf(user):
+    """Samma rader i samma ordning som `GET /measures/ranking`, att skriva ut till sammanträdet (tillgänglig
+    PDF/UA med uppgifterna som JSON-bilaga)."""
+    found = render_ranking(get_session(), user)
+    return send_document(found.content, found.filename, found.media_type)
 
 
 @operation("/measures/export.xlsx", "GET", summary="Exportera åtgärder som Excel-fil", tag=TAG,

@@ -57,6 +57,15 @@ class List(fields.List):
     default_error_messages = {**_BASE_MESSAGES, "invalid": "Ange en lista."}
 
 
+class Dict(fields.Dict):
+    default_error_messages = {**_BASE_MESSAGES, "invalid": "Ange ett objekt."}
+
+
+def scores_field(**kw) -> Dict:
+    """A judgement: criterion → step (its number, or its label; the service checks it against the scale)."""
+    return Dict(keys=text(60), values=fields.Raw(), **kw)
+
+
 class Nested(fields.Nested):
     default_error_messages = {**_BASE_MESSAGES, "type": "Ange ett objekt."}
 
@@ -117,6 +126,8 @@ def _attribute_field(a: Attribute, max_length: int | None, *, required: bool) ->
         return List(case_id(), **kw)
     if a.type == "signatories":
         return List(Nested(SignatorySchema), **kw)
+    if a.type == "scores":
+        return scores_field(**kw)
     if a.type == "user":
         return text(80, **kw)
     return text(max_length or MAX_TEXT, **kw)
@@ -136,6 +147,14 @@ def request_schema(attributes: AttributeSet, name: str, *, partial: bool = False
 class ResponseSchema(Schema):
     class Meta:
         unknown = EXCLUDE
+
+
+class Score(Integer):
+    """A measure's score under workflows/scoring.yaml, computed from its judgement (null until fully judged)."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        scoring = get_workflows().scoring
+        return scoring.score(obj.scores) if scoring is not None else None
 
 
 class StateLabel(Text):
@@ -489,6 +508,11 @@ class MeasureSchema(OutcomeSchema):
     due_date = Date(allow_none=True, required=True)
     effect = Text(allow_none=True, required=True)
     status_note = Text(allow_none=True, required=True)
+    scores = Dict(keys=Text(), values=Integer(), allow_none=True, required=True,
+                  metadata={"description": "Bedömningen: ett steg per kriterium i workflows/scoring.yaml"})
+    score = Score(allow_none=True, required=True,
+                  metadata={"description": "Poäng: summan av vikt × poäng per kriterium; null tills alla "
+                                           "kriterier är bedömda. Sortera listan med sort=-score"})
 
 
 class IndicatorRequestSchema(RequestSchema):
@@ -635,6 +659,49 @@ class SnapshotDetailSchema(SnapshotSchema):
     lagesbild = Nested(LagesbildSchema, required=True, metadata={"description": "Siffrorna som de frystes"})
     trend = Nested(TrendSchema, required=True, allow_none=True,
                    metadata={"description": "Mot den förra frysta lägesbilden med samma urval; null för den första"})
+
+
+class ScaleStepSchema(ResponseSchema):
+    value = Integer(required=True)
+    label = Text(required=True)
+
+
+class CriterionSchema(ResponseSchema):
+    name = Text(required=True, metadata={"description": "Som i workflows/scoring.yaml, t.ex. effect"})
+    label = Text(required=True)
+    description = Text(required=True)
+    weight = Integer(required=True)
+    better = Text(required=True, metadata={"description": "higher = högre steg är bättre, lower = steg 1 är bäst"})
+    scale = fields.List(fields.Nested(ScaleStepSchema), required=True, attribute="steps")
+
+
+class ScoreLineSchema(ResponseSchema):
+    criterion = Text(required=True, attribute="criterion.name")
+    step = Integer(allow_none=True, required=True)
+    step_label = Text(required=True)
+    points = Integer(allow_none=True, required=True)
+    contribution = Integer(allow_none=True, required=True, metadata={"description": "Vikt × poäng"})
+
+
+class RankedMeasureSchema(ResponseSchema):
+    rank = Integer(allow_none=True, required=True, metadata={"description": "Plats 1, 2, …; null om åtgärden "
+                                                                             "inte är bedömd ännu"})
+    id = Integer(required=True)
+    title = Text(required=True)
+    state = Text(required=True)
+    state_label = Text(required=True)
+    score = Integer(allow_none=True, required=True)
+    breakdown = fields.List(fields.Nested(ScoreLineSchema), required=True, attribute="lines")
+
+
+class RankingSchema(ResponseSchema):
+    as_of = Date(required=True)
+    maximum = Integer(required=True, metadata={"description": "Högsta möjliga poäng"})
+    states = fields.List(Text(), required=True, metadata={"description": "Lägena som rangordnas (taggen "
+                                                                         "ranked i measure.yaml)"})
+    criteria = fields.List(fields.Nested(CriterionSchema), required=True)
+    items = fields.List(fields.Nested(RankedMeasureSchema), required=True,
+                        metadata={"description": "Högst poäng först, lika poäng efter nummer; obedömda sist"})
 
 
 class MeasurePageSchema(ResponseSchema):

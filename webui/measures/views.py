@@ -14,13 +14,16 @@ from kfflow.services.indicators import add_indicator as add_indicator_service
 from kfflow.services.indicators import add_measurement as add_measurement_service
 from kfflow.services.measurement_import import import_measurements as import_measurements_service
 from kfflow.services.measure_list import measure_list_page
+from kfflow.services.documents import render_ranking
+from kfflow.services.ranking import ranking as ranking_service
 from kfflow.services.measures import PROGRESS_FIELDS, add_progress_report, propose_measure, update_measure
 from kfflow.workflow import get_workflows
 from kfflow.workflow.attributes import HANDOVER
 from webui.auth import current_actor
-from webui.cases import create_form, form_value, read_version, transition_form
+from webui.cases import create_form, form_data, form_value, read_version, transition_form
 from webui.db import get_session
 from webui.errors import status_for
+from webui.documents import send_document
 from webui.evidence import uploads_from_request
 from webui.jobs import request_document, web_document_answer
 from kfflow.workflow.measure_attributes import attribute_fields
@@ -43,6 +46,19 @@ def _render_list(handover_values=None, handover_errors=None, status=200, **repor
 @bp.route("/atgarder")
 def measure_list():
     return _render_list()
+
+
+@bp.route("/atgarder/rangordning")
+def ranking():
+    """The measures awaiting a decision, highest score first: what the steering group works through."""
+    return render_template("measures/ranking.html", view=ranking_service(get_session(), current_actor()))
+
+
+@bp.route("/atgarder/rangordning.pdf")
+def ranking_pdf():
+    """The same list as a PDF to print or send before the meeting."""
+    found = render_ranking(get_session(), current_actor())
+    return send_document(found.content, found.filename, found.media_type)
 
 
 @bp.route("/atgarder/delrapport.pdf")
@@ -152,7 +168,7 @@ def edit(measure_id: int):
     if request.method == "GET":
         values = {f.name: form_value(getattr(measure, f.name)) for f in fields}
         return render_template("measures/edit.html", values=values, version=measure.version, **context)
-    values = request.form.to_dict()
+    values = form_data()
     changes = {f.name: values.get(f.name, "") for f in fields}
     try:
         update_measure(session, actor, measure_id, changes, expected_version=_required_version())
