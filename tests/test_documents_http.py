@@ -106,7 +106,7 @@ def test_errors_are_json(session, users, api):
     assert response.status_code == 401  # a deactivated user's token stops working at once
 
 
-def test_register_over_http(session, users, client, settings):
+def test_register_over_http(session, users, client, settings, app):
     audit, _ = answered_audit(session, users)
     url = f"/api/v1/audits/{audit.id}/yttrande"
     response = client.post(url, headers={"X-Test-User": "registrar"})
@@ -114,12 +114,15 @@ def test_register_over_http(session, users, client, settings):
     decide(session, users, audit)
     assert client.post(url, headers={"X-Test-User": "steering"}).status_code == 403
     response = client.post(url, headers={"X-Test-User": "registrar"})
-    assert response.status_code == 201
-    created = response.get_json()
-    assert (created["version"], created["document_number"], created["generated_by"]) == (1, 1, "registrar")
-    assert response.headers["Location"].endswith(f"/audits/{audit.id}/yttrande.pdf")
-    pdf = client.get(response.headers["Location"], headers={"X-Test-User": "owner"})
+    assert response.status_code == 202 and response.get_json()["kind"] == "yttrande"  # registering is a job
+    run_waiting_jobs(app)
+    job = client.get(f"/api/v1/jobs/{response.get_json()['id']}", headers={"X-Test-User": "registrar"}).get_json()
+    assert job["state"] == "done", job
+    created = job["outcome"]
+    assert (created["version"], created["document_number"]) == (1, 1)
+    assert job["result_url"].endswith(f"/audits/{audit.id}/yttrande.pdf")
+    pdf = client.get(job["result_url"], headers={"X-Test-User": "owner"})
     assert hashlib.sha256(pdf.data).hexdigest() == created["sha256"]
     listed = client.get(f"/api/v1/audits/{audit.id}/documents", headers={"X-Test-User": "owner"}).get_json()
-    assert [r["sha256"] for r in listed] == [created["sha256"]]
+    assert [(r["sha256"], r["generated_by"]) for r in listed] == [(created["sha256"], "registrar")]
     assert "RS-351-2022-0001-yttrande-v1.pdf" in pdf.headers["Content-Disposition"]

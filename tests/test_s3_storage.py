@@ -24,6 +24,7 @@ from kfflow.storage.s3 import s3_store_from_url
 
 from tests.audit_factories import answered_audit, decide
 from tests.conftest import WORKFLOWS_PATH
+from tests.jobs_support import run_waiting_jobs
 
 
 @pytest.fixture(scope="session")
@@ -101,17 +102,23 @@ def test_a_node_configured_for_s3_registers_and_serves_documents(tmp_path, db_ur
     app = create_app(settings, config={"TESTING": True})
     client = app.test_client()
     registrar = {"Authorization": f"Bearer {grant_token(session, users['registrar']).token}"}
-    created = client.post(f"/api/v1/audits/{audit.id}/yttrande", headers=registrar)
-    assert created.status_code == 201, created.get_data(as_text=True)
-    pdf = client.get(f"/api/v1/audits/{audit.id}/yttrande.pdf", headers=registrar)
-    assert hashlib.sha256(pdf.data).hexdigest() == created.get_json()["sha256"]
-    app.extensions["kfflow_db"].dispose()
+    try:
+        accepted = client.post(f"/api/v1/audits/{audit.id}/yttrande", headers=registrar)
+        assert accepted.status_code == 202, accepted.get_data(as_text=True)   # registering is a job
+        run_waiting_jobs(app)
+        job = client.get(f"/api/v1/jobs/{accepted.get_json()['id']}", headers=registrar).get_json()
+        assert job["state"] == "done", job
+        created = job["outcome"]
+        pdf = client.get(f"/api/v1/audits/{audit.id}/yttrande.pdf", headers=registrar)
+        assert hashlib.sha256(pdf.data).hexdigest() == created["sha256"]
+    finally:
+        app.extensions["kfflow_db"].dispose()
 
     session.rollback()
     assert session.scalar(select(func.count()).select_from(StoredFile).where(StoredFile.backend == "s3")) == 1
     assert session.scalar(text("select count(*) from stored_file where content is not null")) == 0
     store = s3_store_from_url(storage_url)
-    assert _objects(store) == [created.get_json()["sha256"]]
+    assert _objects(store) == [created["sha256"]]
     s3_database = Database.connect(db_url, blob_store=store)
     with s3_database.session() as s3_session:
         assert verify_register(s3_session) == (1, [])
