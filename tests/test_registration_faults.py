@@ -165,7 +165,8 @@ def small_disk(tmp_path):
 
 
 def _fill(folder) -> None:
-    with open(folder / "filler", "wb") as fh:
+    # Unbuffered: a buffered file keeps the bytes the full disk refused and fails again when it is closed.
+    with open(folder / "filler", "wb", buffering=0) as fh:
         try:
             while True:
                 fh.write(b"\0" * 65536)

@@ -12,6 +12,7 @@ from kfflow.models.notification import DELIVERY_MODES
 from kfflow.services.audits import OWNER_VIA_REASSIGN
 from kfflow.services.indicators import STANDINGS
 from kfflow.workflow import get_workflows
+from kfflow.workflow.definition import FIELD_TYPES
 from kfflow.workflow.attributes import (ANSWER, AUDIT, COMMENT, HANDOVER, MEASURE, PROGRESS, RECOMMENDATION, Attribute,
                                        AttributeSet)
 from kfflow.workflow.fields import MAX_ID, MAX_TEXT
@@ -297,7 +298,7 @@ class OptionSchema(ResponseSchema):
 
 class FieldSchema(ResponseSchema):
     name = Text(required=True)
-    type = Text(required=True, metadata={"enum": ["text", "date", "user", "number", "choice", "measures"]})
+    type = Text(required=True, metadata={"enum": list(FIELD_TYPES)})
     label = Text(required=True)
     required = Boolean(required=True)
     options = fields.List(fields.Nested(OptionSchema))
