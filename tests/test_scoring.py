@@ -207,8 +207,7 @@ def _counts(session, measure_id):
     ({k: v for k, v in SCORES.items() if k != "time_to_effect"}, "Tid till effekt saknas"),
     ({**SCORES, "lycka": 3}, "Okänt kriterium: lycka"),
     ("hög", "Ange ett steg för varje kriterium."),
-    ({}, "Bedömning av effekt: fältet måste fyllas i."),
-], ids=["outside-scale", "unknown-label", "boolean", "missing", "unknown-criterion", "not-an-object", "empty"])
+], ids=["outside-scale", "unknown-label", "boolean", "missing", "unknown-criterion", "not-an-object"])
 def test_a_bad_judgement_is_refused_in_swedish_and_nothing_is_written(session, users, api, scores, message):
     m = measure_in_state(session, users, "proposed")
     before = _counts(session, m.id)
@@ -222,6 +221,17 @@ def test_a_bad_judgement_is_refused_in_swedish_and_nothing_is_written(session, u
         "expected_effect": "Färre slutar.", "scores": scores}, as_user="council")
     assert st == 422 and message in body["error"]["fields"]["scores"]
     assert _counts(session, m.id) == before
+
+
+def test_prioritising_without_a_judgement_still_works_and_the_measure_is_unjudged(session, users, api):
+    """The judgement is optional at prioritise: API clients written before the scoring model keep working."""
+    m = measure_in_state(session, users, "proposed")
+    st, body = api.call("POST", f"/measures/{m.id}/transitions", {
+        "trigger": "prioritise", "version": _counts(session, m.id)[1], "priority": 2, "category": "retain",
+        "expected_effect": "Färre slutar."}, as_user="council")
+    assert st == 200, body
+    state, _version, scores, _history = _counts(session, m.id)
+    assert state == "prioritised" and not scores
 
 
 def test_the_web_forms_take_and_refuse_a_judgement(make_web_app, session, users):
