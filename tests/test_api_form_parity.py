@@ -266,6 +266,7 @@ def test_each_transition_form_matches_what_the_api_offers_the_same_role(kind, ap
         for role in ROLES:
             st, case = api.call("GET", api_path.format(id=case_id), as_user=role)
             offered = {t["trigger"]: {f["name"] for f in t["required"]} | ({"attachments"} if t["evidence"] else set())
+                       | ({t["judgement"]["name"]} if t["judgement"] else set())
                        for t in case["transitions"]}
             for t in wf.transitions_from(state):
                 path = web_path.format(id=case_id, trigger=t.trigger)

@@ -136,6 +136,16 @@ class AvailableTransition:
     fields: tuple[FieldDef, ...]
     evidence: bool = False  # takes evidence files (`evidence: true` in the lifecycle)
 
+    @property
+    def plain_fields(self) -> tuple[FieldDef, ...]:
+        """The fields a client fills one value each (text, date, user, number, choice, measures)."""
+        return tuple(f for f in self.fields if f.type != "scores")
+
+    @property
+    def judgement(self) -> FieldDef | None:
+        """The scoring model's judgement (`{criterion: step}`), when the transition takes one."""
+        return next((f for f in self.fields if f.type == "scores"), None)
+
 
 def available_transitions(actor, case, *, now: datetime | None = None) -> list[AvailableTransition]:
     """Exactly the transitions this actor may fire on this case now, with the fields each requires."""

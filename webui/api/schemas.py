@@ -316,8 +316,13 @@ class TransitionSchema(ResponseSchema):
     label = Text(required=True)
     dest = Text(required=True)
     dest_label = Text(required=True)
-    required = fields.List(fields.Nested(FieldSchema), attribute="fields", required=True,
-                           metadata={"description": "Fälten övergången tar emot; `required` säger om de måste anges"})
+    required = fields.List(fields.Nested(FieldSchema), attribute="plain_fields", required=True,
+                           metadata={"description": "Fälten övergången tar emot, ett värde vardera; `required` säger "
+                                                    "om de måste anges (bedömningen enligt poängmodellen: `judgement`)"})
+    judgement = fields.Nested(FieldSchema, allow_none=True, required=True, metadata={
+        "description": "När övergången tar en bedömning enligt workflows/scoring.yaml: skicka fältet (`scores`) som "
+                       "ett objekt {kriterium: steg}; kriterierna och deras steg står i GET /measures/ranking. "
+                       "Frivillig: en åtgärd utan bedömning hamnar sist i rangordningen."})
     evidence = fields.Boolean(required=True, metadata={
         "description": "Tar emot underlag: skicka då begäran som multipart/form-data med filerna i `attachments`"})
 
